@@ -1,0 +1,39 @@
+// The contract every kernel backend (QEMU guest, Docker container) keeps. A backend runs
+// Scenarios against a real kernel and reports what it saw; it never computes a verdict.
+import type { Observation } from './observation.js';
+import type { KernelName, Scenario } from './scenario.js';
+
+export interface BackendOptions {
+  kernel: KernelName;
+  /** Number of guests or containers run in parallel. */
+  jobs: number;
+  /** Patches (unified diffs) applied to the kernel's IPVS source before building its modules. */
+  patches?: string[];
+  /** An out-of-tree scheduler module directory built and loaded beside the stock ones. */
+  moduleDirs?: string[];
+  /** Where console logs of failed guests are kept. */
+  logDir?: string;
+}
+
+/** What the kernel offers, probed before any case runs. */
+export interface Capabilities {
+  /** `uname -r` of the kernel under test. */
+  release: string;
+  /** Scheduler names the kernel can load (hprio included where its module is present). */
+  schedulers: string[];
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Boots or connects the workers; resolves when every worker is ready. Throws InfraError/BootError. */
+  start(): Promise<Capabilities>;
+  /**
+   * Runs one scenario in a fresh network namespace and returns what the kernel did.
+   * Throws InfraError (timeout, hung guest: the worker is replaced), or KernelFinding (oops, BUG,
+   * WARNING or panic on the console, with the console log). Never returns a partial Observation
+   * as if it were complete.
+   */
+  run(scenario: Scenario): Promise<Observation>;
+  /** Stops every worker; idempotent; after it no QEMU process or container of this backend is left. */
+  close(): Promise<void>;
+}

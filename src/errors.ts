@@ -1,0 +1,87 @@
+// Every error the harness raises, each with a stable code, an exit code and a message that says
+// what was expected, what arrived and the fix. The CLI maps them to exit codes in one place.
+
+export const EXIT = {
+  ok: 0,
+  divergence: 1,
+  usage: 2,
+  infra: 3,
+  kernel: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export abstract class ConformError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: ExitCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line, bad case file, bad scenario field: the user's input, exit 2. */
+export class UsageError extends ConformError {
+  readonly code: string;
+  readonly exitCode = EXIT.usage;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A field of a file or scenario that is not what was expected. */
+export class InputError extends UsageError {
+  constructor(
+    readonly file: string | undefined,
+    readonly field: string,
+    readonly expected: string,
+    readonly got: unknown,
+  ) {
+    super(
+      'IPVS_CONFORM_BAD_INPUT',
+      `${file ? `${file}: ` : ''}${field}: expected ${expected}, got ${JSON.stringify(got)}`,
+    );
+  }
+}
+
+/** The harness's own machinery failed (build, QEMU, channel, timeout): never a pass, never a kernel bug. */
+export class InfraError extends ConformError {
+  readonly code: string;
+  readonly exitCode = EXIT.infra;
+  constructor(code: string, message: string, options?: { cause?: unknown; log?: string }) {
+    super(message, options);
+    this.code = code;
+    this.log = options?.log;
+  }
+  readonly log: string | undefined;
+}
+
+/** The guest kernel did not come up; the console log says why. */
+export class BootError extends InfraError {
+  constructor(message: string, log: string, options?: { cause?: unknown }) {
+    super('IPVS_CONFORM_BOOT', message, { ...options, log });
+  }
+}
+
+/** A missing host package or tool, with the command that installs it. */
+export class MissingToolError extends InfraError {
+  constructor(tool: string, pkg: string) {
+    super(
+      'IPVS_CONFORM_MISSING_TOOL',
+      `${tool} not found: it comes with the Debian package ${pkg}. Fix: sudo apt-get install -y ${pkg}`,
+    );
+  }
+}
+
+/** The kernel under test printed an oops, BUG, WARNING or panic: a kernel finding, exit 4. */
+export class KernelFinding extends ConformError {
+  readonly code = 'IPVS_CONFORM_KERNEL_FINDING';
+  readonly exitCode = EXIT.kernel;
+  constructor(
+    message: string,
+    readonly consoleLog: string,
+  ) {
+    super(message);
+  }
+}

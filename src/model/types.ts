@@ -1,0 +1,94 @@
+// The model's state, mirroring the kernel's structs (include/net/ip_vs.h), and the scheduler
+// contract, mirroring struct ip_vs_scheduler. One scheduler model per file in ./schedulers/,
+// named after the kernel's ip_vs_<name>.c; hooks a kernel scheduler leaves NULL are left out.
+
+/** Which kernel's semantics to follow (see vm/kernels.yaml `semantics`). */
+export type Semantics = '6.1' | '6.12';
+
+/** struct ip_vs_dest */
+export interface DestState {
+  /** Dotted quad, e.g. "10.2.0.3". */
+  addr: string;
+  /** The address as a host-order u32 (for hashing and sorting). */
+  addrNum: number;
+  port: number;
+  weight: number;
+  /** mh keeps the last non-zero weight (dest->last_weight). */
+  lastWeight: number;
+  uThreshold: number;
+  lThreshold: number;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  /** IP_VS_DEST_F_OVERLOAD */
+  overload: boolean;
+  /** IP_VS_DEST_F_AVAILABLE: false while in the trash. */
+  available: boolean;
+}
+
+/** Scheduler flag bits as the kernel stores them (IP_VS_SVC_F_SCHED1..3). */
+export const SCHED_FLAG = {
+  /** sh-fallback / mh-fallback */
+  SCHED1: 0x0008,
+  /** sh-port / mh-port */
+  SCHED2: 0x0010,
+  SCHED3: 0x0020,
+} as const;
+
+/** struct ip_vs_service */
+export interface ServiceState {
+  /** Host-order u32 of the VIP. */
+  addrNum: number;
+  addr: string;
+  port: number;
+  scheduler: string;
+  /** IP_VS_SVC_F_* scheduler flag bits. */
+  flags: number;
+  /** Persistence timeout in seconds, 0 = not persistent. */
+  persistent: number;
+  /** Persistence netmask as a host-order u32. */
+  netmask: number;
+  /** svc->destinations in kernel list order: index 0 is the list head's next (the newest dest). */
+  destinations: DestState[];
+  /** svc->sched_data: whatever the scheduler keeps. */
+  schedData: unknown;
+}
+
+/** What a scheduler sees of the packet that needs a destination (struct ip_vs_iphdr). */
+export interface Packet {
+  /** Client address, host-order u32. */
+  saddr: number;
+  sport: number;
+  /** Virtual address, host-order u32. */
+  daddr: number;
+  dport: number;
+}
+
+/** Context a scheduler may consult: kernel semantics and the model clock (ms since case start). */
+export interface SchedContext {
+  semantics: Semantics;
+  now: number;
+}
+
+/**
+ * A scheduler's answer. `one` is a deterministic choice (null: no destination). `any` is honest
+ * non-determinism (randomness, time the case does not control): every listed outcome is allowed,
+ * and `commit` applies the state change for the outcome that actually happened.
+ */
+export type Decision =
+  | { kind: 'one'; dest: DestState | null }
+  | { kind: 'any'; dests: (DestState | null)[]; commit?: (chosen: DestState | null) => void };
+
+/** struct ip_vs_scheduler, as a model. */
+export interface SchedulerModel {
+  name: string;
+  initService?(svc: ServiceState, ctx: SchedContext): void;
+  doneService?(svc: ServiceState, ctx: SchedContext): void;
+  /** Called after the dest is linked into svc.destinations (ip_vs_add_dest → __ip_vs_update_dest). */
+  addDest?(svc: ServiceState, dest: DestState, ctx: SchedContext): void;
+  /** Called after the dest is unlinked from svc.destinations (__ip_vs_unlink_dest). */
+  delDest?(svc: ServiceState, dest: DestState, ctx: SchedContext): void;
+  /** Called on edit (ip_vs_edit_dest → __ip_vs_update_dest). */
+  updDest?(svc: ServiceState, dest: DestState, ctx: SchedContext): void;
+  schedule(svc: ServiceState, pkt: Packet, ctx: SchedContext): Decision;
+}

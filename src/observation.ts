@@ -1,0 +1,93 @@
+// An Observation is what a backend (the real kernel, or the model) saw when it ran a Scenario.
+// Both produce this same shape; neither decides pass or fail (that is src/compare/).
+import type { AddrPort } from './scenario.js';
+
+/** A kernel or ipvsadm error for one event, as the kernel gave it. */
+export interface OpError {
+  /** errno number as returned by the kernel (positive), e.g. 34. */
+  errno: number;
+  /** Symbolic name, e.g. "ERANGE". */
+  name: string;
+  /** Human text (strerror, or ipvsadm's own message where ipvsadm rejected the input). */
+  message: string;
+}
+
+/** One destination row as the kernel reports it (netlink) or the model holds it. */
+export interface DestRow {
+  dest: AddrPort;
+  /** "Masq" (the only forwarding method the topology routes). */
+  fwd: string;
+  weight: number;
+  upper: number;
+  lower: number;
+  active: number;
+  inactive: number;
+  persistent: number;
+}
+
+export interface ServiceRow {
+  svc: AddrPort;
+  scheduler: string;
+  /** Scheduler flags, sorted: e.g. ["sh-fallback", "sh-port"]. */
+  flags: string[];
+  /** Persistence timeout in seconds, absent if not persistent. */
+  persistent?: number;
+  netmask?: string;
+  dests: DestRow[];
+}
+
+/** One row of `ipvsadm -L -n -c`, without the expiry time (time-dependent, never compared). */
+export interface ConnRow {
+  proto: string;
+  state: string;
+  source: AddrPort;
+  virtual: AddrPort;
+  dest: AddrPort;
+}
+
+export interface Listings {
+  /** `ipvsadm -L -n`, raw text. */
+  list: string;
+  /** `ipvsadm -L -n --thresholds`, raw text. */
+  thresholds: string;
+  /** `ipvsadm -L -n --persistent-conn`, raw text. */
+  persistent: string;
+  /** `ipvsadm -L -n -c`, raw text (rows in hash order: compare as a set). */
+  conns: string;
+}
+
+export interface StepResult {
+  /** Index of the event in scenario.events. */
+  index: number;
+  /** Undefined when the event succeeded. */
+  error?: OpError;
+  /** For `connect`: the real server that accepted it, or null when the kernel found no destination. */
+  dest?: AddrPort | null;
+  /**
+   * Model only: the destinations the model allows when the kernel's choice depends on randomness or
+   * on time the case does not control. `dest` then holds the one the model continued with.
+   */
+  allowed?: (AddrPort | null)[];
+  /** Guest monotonic time in ms when the event completed (kernel backends). */
+  t?: number;
+  /** The IPVS table after the event: every service with its destinations and counters. */
+  table?: ServiceRow[];
+  /**
+   * Model only: from this step on the model cannot say what the kernel does (a timer fell inside the
+   * uncertainty of the guest's clock). The comparison treats later differences as unknown, not as
+   * divergences.
+   */
+  indeterminate?: string;
+}
+
+export interface Observation {
+  /** Who produced it: "qemu", "docker" or "model". */
+  backend: string;
+  /** Pinned kernel name ("6.1") and, for a real kernel, `uname -r`. */
+  kernel: { name: string; release?: string };
+  /** Identity of what ran: module set hash, patches by content hash (kernel backends). */
+  build?: { modules?: string; patches?: string[]; module?: string };
+  steps: StepResult[];
+  /** Listings taken after the last event. */
+  listings?: Listings;
+}

@@ -1,0 +1,100 @@
+// A Scenario is what a generator decides to do: plain, YAML-serialisable data. Backends (the
+// real kernel, the model) turn it into an Observation; the comparison judges two Observations.
+// Nothing here runs anything.
+
+/** Kernel names as pinned in vm/kernels.yaml ("6.1", "6.12"). */
+export type KernelName = string;
+
+/** An IPv4 address and port, "10.2.0.3:80". */
+export type AddrPort = string;
+
+/**
+ * The fixed guest topology every backend provides (see vm/agent/PROTOCOL.md):
+ * - virtual services live on 10.0.0.0/24 (the director's client-side network), usually 10.0.0.1;
+ * - clients are any address in 10.1.0.0/16 (AnyIP in the client namespace);
+ * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port.
+ * Forwarding is always masquerading: it is the only method this topology routes back.
+ */
+export const NET = {
+  vipPrefix: '10.0.0.',
+  clientPrefix: '10.1.',
+  serverPrefix: '10.2.',
+} as const;
+
+/** Service fields sent on add and edit, as `ipvsadm -A/-E -t VIP:PORT -s S [-b F] [-p T [-M M]]`. */
+export interface ServiceFields {
+  /** Scheduler name as given to `-s`; any string (an unknown one is an input the kernel rejects). */
+  scheduler: string;
+  /** Scheduler flags for `-b`: sh-fallback, sh-port, mh-fallback, mh-port (flag-1..3 accepted too). */
+  flags?: string[];
+  /** Persistence timeout in seconds (`-p`); absent means not persistent. */
+  persistent?: number;
+  /** Persistence netmask (`-M`), dotted quad; only meaningful with persistent. */
+  netmask?: string;
+}
+
+/** Destination fields sent on add and edit, as `ipvsadm -a/-e -t VIP -r RS -m -w W -x U -y L`. */
+export interface DestFields {
+  weight: number;
+  /** Upper connection threshold (`-x`), 0 = none. */
+  upper: number;
+  /** Lower connection threshold (`-y`), 0 = none. */
+  lower: number;
+}
+
+export type Event =
+  | ({ op: 'svc-add'; svc: AddrPort } & ServiceFields)
+  | ({ op: 'svc-edit'; svc: AddrPort } & ServiceFields)
+  | { op: 'svc-del'; svc: AddrPort }
+  | ({ op: 'dest-add'; svc: AddrPort; dest: AddrPort } & DestFields)
+  | ({ op: 'dest-edit'; svc: AddrPort; dest: AddrPort } & DestFields)
+  | { op: 'dest-del'; svc: AddrPort; dest: AddrPort }
+  /** Open a TCP connection from client:cport to svc and take it to ESTABLISHED. `conn` names it. */
+  | { op: 'connect'; conn: string; svc: AddrPort; client: string; cport: number }
+  /** Close a connection opened by `connect` with FIN from both ends (client first). */
+  | { op: 'fin'; conn: string }
+  /** Abort a connection with RST from the client. */
+  | { op: 'rst'; conn: string }
+  /** `ipvsadm --set TCP TCPFIN UDP` in seconds (0 leaves a value unchanged). */
+  | { op: 'timeouts'; tcp: number; tcpfin: number; udp: number }
+  /** Let time pass in the guest. */
+  | { op: 'wait'; ms: number };
+
+export type EventOp = Event['op'];
+
+export interface Scenario {
+  /** Format version of this structure, bumped on incompatible change. */
+  version: 1;
+  events: Event[];
+}
+
+/** Short, stable text form of an event, for logs, diffs and shrunk counterexamples. */
+export function eventText(e: Event): string {
+  switch (e.op) {
+    case 'svc-add':
+    case 'svc-edit': {
+      const parts = [e.scheduler];
+      if (e.flags?.length) parts.push(`b=${e.flags.join(',')}`);
+      if (e.persistent !== undefined) parts.push(`p=${e.persistent}`);
+      if (e.netmask !== undefined) parts.push(`M=${e.netmask}`);
+      return `${e.op}[${e.svc} ${parts.join(' ')}]`;
+    }
+    case 'svc-del':
+      return `svc-del[${e.svc}]`;
+    case 'dest-add':
+    case 'dest-edit':
+      return `${e.op}[${e.dest} w=${e.weight} x=${e.upper} y=${e.lower}]`;
+    case 'dest-del':
+      return `dest-del[${e.dest}]`;
+    case 'connect':
+      return `conn[${e.conn} ${e.client}:${e.cport}]`;
+    case 'fin':
+      return `fin[${e.conn}]`;
+    case 'rst':
+      return `rst[${e.conn}]`;
+    case 'timeouts':
+      return `timeouts[${e.tcp} ${e.tcpfin} ${e.udp}]`;
+    case 'wait':
+      return `wait[${e.ms}ms]`;
+  }
+}
