@@ -1,0 +1,200 @@
+// The fixed scenarios of the golden corpus: for every scheduler a kernel has, a handful of small
+// cases aimed at the places schedulers differ (ties, weight 0, overload set and cleared by
+// thresholds, deleted and re-added destinations, persistence, sh/mh flags), plus the seed's hprio
+// setup. No waits: a golden case must not depend on the guest's clock.
+import type { DestFields, Event, Scenario } from '../scenario.js';
+
+export interface GoldenTemplate {
+  name: string;
+  /** One line saying what the case pins down. */
+  about: string;
+  /** Schedulers this template applies to; absent means every scheduler. */
+  only?: string[];
+  build(scheduler: string): Scenario;
+}
+
+const SVC = '10.0.0.1:80';
+const rs = (n: number, port = 80) => `10.2.0.${n}:${port}`;
+
+/** A small builder so each template reads as the story it tells. */
+class Story {
+  readonly events: Event[] = [];
+  private conns = 0;
+  private port = 40000;
+
+  constructor(scheduler: string, extra: { flags?: string[]; persistent?: number; netmask?: string } = {}) {
+    this.events.push({ op: 'svc-add', svc: SVC, scheduler, ...extra });
+  }
+  add(dest: string, f: Partial<DestFields> = {}): this {
+    this.events.push({ op: 'dest-add', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    return this;
+  }
+  edit(dest: string, f: Partial<DestFields> = {}): this {
+    this.events.push({ op: 'dest-edit', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    return this;
+  }
+  del(dest: string): this {
+    this.events.push({ op: 'dest-del', svc: SVC, dest });
+    return this;
+  }
+  /** Opens n connections, client i from 10.1.<net>.<i>; returns their names. */
+  connect(n: number, net = 0, host0 = 1): string[] {
+    const names: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const conn = `c${++this.conns}`;
+      this.events.push({ op: 'connect', conn, svc: SVC, client: `10.1.${net}.${host0 + i}`, cport: this.port++ });
+      names.push(conn);
+    }
+    return names;
+  }
+  fin(...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'fin', conn });
+    return this;
+  }
+  rst(...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'rst', conn });
+    return this;
+  }
+  done(): Scenario {
+    return { version: 1, events: this.events };
+  }
+}
+
+export const TEMPLATES: GoldenTemplate[] = [
+  {
+    name: 'ties',
+    about: 'three destinations of equal weight: who wins ties, and in which order',
+    build: (s) => {
+      const st = new Story(s).add(rs(1)).add(rs(2)).add(rs(3));
+      st.connect(7);
+      return st.done();
+    },
+  },
+  {
+    name: 'weights',
+    about: 'weights 3, 2, 1 and 0: proportions, and never the weight-0 destination on a fresh schedule',
+    build: (s) => {
+      const st = new Story(s).add(rs(1), { weight: 3 }).add(rs(2), { weight: 2 }).add(rs(3), { weight: 1 }).add(rs(4), { weight: 0 });
+      st.connect(12);
+      return st.done();
+    },
+  },
+  {
+    name: 'quiesce',
+    about: 'a destination quiesced to weight 0 and brought back',
+    build: (s) => {
+      const st = new Story(s).add(rs(1), { weight: 2 }).add(rs(2), { weight: 2 }).add(rs(3), { weight: 2 });
+      st.connect(4);
+      st.edit(rs(2), { weight: 0 });
+      st.connect(4, 1);
+      st.edit(rs(2), { weight: 2 });
+      st.connect(4, 2);
+      return st.done();
+    },
+  },
+  {
+    name: 'overload',
+    about: 'upper threshold sets OVERLOAD, closing connections below the lower threshold clears it',
+    build: (s) => {
+      const st = new Story(s).add(rs(1), { upper: 2, lower: 1 }).add(rs(2), { upper: 2, lower: 1 }).add(rs(3), { weight: 1 });
+      const first = st.connect(6);
+      st.rst(...first.slice(0, 3));
+      st.connect(4, 1);
+      st.fin(...first.slice(3));
+      st.connect(3, 2);
+      return st.done();
+    },
+  },
+  {
+    name: 'threshold-edit',
+    about: 'thresholds edited under load, and a lower threshold above the upper one (rejected)',
+    build: (s) => {
+      const st = new Story(s).add(rs(1), { weight: 2 }).add(rs(2), { weight: 1 });
+      st.connect(4);
+      st.edit(rs(1), { weight: 2, upper: 1, lower: 0 });
+      st.connect(3, 1);
+      st.edit(rs(1), { weight: 2, upper: 1, lower: 5 });
+      st.edit(rs(1), { weight: 2, upper: 8, lower: 0 });
+      st.connect(3, 2);
+      return st.done();
+    },
+  },
+  {
+    name: 'trash',
+    about: 'a destination deleted with live connections and re-added: counters come back from the trash',
+    build: (s) => {
+      const st = new Story(s).add(rs(1)).add(rs(2)).add(rs(3));
+      st.connect(6);
+      st.del(rs(2));
+      st.connect(3, 1);
+      st.add(rs(2));
+      st.connect(4, 2);
+      st.del(rs(9));
+      return st.done();
+    },
+  },
+  {
+    name: 'persistence',
+    about: 'persistence with a /24 mask: a client network sticks to its destination, even quiesced',
+    build: (s) => {
+      const st = new Story(s, { persistent: 300, netmask: '255.255.255.0' }).add(rs(1)).add(rs(2)).add(rs(3));
+      const a = st.connect(2, 0);
+      st.connect(2, 1);
+      st.connect(2, 2);
+      st.fin(...a);
+      st.edit(rs(1), { weight: 0 });
+      st.connect(2, 0, 10);
+      st.connect(2, 3);
+      return st.done();
+    },
+  },
+  {
+    name: 'flags-port',
+    about: 'sh-port / mh-port: the client port joins the hash',
+    only: ['sh', 'mh'],
+    build: (s) => {
+      const st = new Story(s, { flags: [`${s}-port`] }).add(rs(1)).add(rs(2)).add(rs(3), { weight: 2 });
+      st.connect(4, 0, 1);
+      st.connect(4, 0, 1);
+      return st.done();
+    },
+  },
+  {
+    name: 'flags-fallback',
+    about: 'sh-fallback / mh-fallback: a quiesced or overloaded destination falls back to the next',
+    only: ['sh', 'mh'],
+    build: (s) => {
+      const st = new Story(s, { flags: [`${s}-fallback`] }).add(rs(1), { upper: 1 }).add(rs(2)).add(rs(3));
+      st.connect(6);
+      st.edit(rs(2), { weight: 0 });
+      st.connect(6, 1);
+      return st.done();
+    },
+  },
+  {
+    name: 'seed-spillover',
+    about: "the 2005 patch's setup: three servers of weight 5 with thresholds 50/20, a spillover of weight 1, persistent 150",
+    only: ['hprio'],
+    build: (s) => {
+      const st = new Story(s, { persistent: 150 })
+        .add('10.2.0.13:80', { weight: 1 })
+        .add('10.2.0.23:80', { weight: 5, upper: 50, lower: 20 })
+        .add('10.2.0.22:80', { weight: 5, upper: 50, lower: 20 })
+        .add('10.2.0.21:80', { weight: 5, upper: 50, lower: 20 });
+      // 160 clients from distinct addresses: the main pool (3 × 50) overloads, then the spillover takes over.
+      for (let net = 0; net < 4; net++) st.connect(40, net);
+      return st.done();
+    },
+  },
+];
+
+/** The (template, scheduler) pairs of the corpus for a kernel that has these schedulers. */
+export function goldenCases(schedulers: readonly string[]): { template: GoldenTemplate; scheduler: string }[] {
+  const out: { template: GoldenTemplate; scheduler: string }[] = [];
+  for (const scheduler of [...schedulers].sort()) {
+    for (const template of TEMPLATES) {
+      if (!template.only || template.only.includes(scheduler)) out.push({ template, scheduler });
+    }
+  }
+  return out;
+}
