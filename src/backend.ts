@@ -21,6 +21,17 @@ export interface Capabilities {
   release: string;
   /** Scheduler names the kernel can load (hprio included where its module is present). */
   schedulers: string[];
+  /**
+   * Known schedulers this kernel lacks (a Docker host without that module): the run summary lists
+   * them as unavailable, never as failures. Absent means none.
+   */
+  unavailable?: string[];
+  /**
+   * Pinned kernel name (vm/kernels.yaml) whose `semantics` the model follows, when it differs from
+   * BackendOptions.kernel: the Docker backend maps the host's release to one. Absent means
+   * BackendOptions.kernel.
+   */
+  kernel?: KernelName;
 }
 
 export interface Backend {
