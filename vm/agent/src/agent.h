@@ -1,0 +1,167 @@
+/* ipvsc-agent: the guest side of ipvs-conform (see ../PROTOCOL.md). Shared declarations. */
+#ifndef IPVSC_AGENT_H
+#define IPVSC_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define AGENT_VERSION "ipvsc-agent/1"
+
+/* ---- util.c ---- */
+double now_ms(void);                         /* CLOCK_MONOTONIC in ms */
+void sleep_ms(int ms);
+void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int g_verbose;
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+void sb_add(struct sbuf *b, const char *s, size_t n);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(struct sbuf *b);
+const char *errno_name(int e);
+/* "errno=N name=X msg=Y" for a positive errno. */
+void sb_errno(struct sbuf *b, int e);
+int parse_addrport(const char *s, uint32_t *addr, uint16_t *port);  /* network order; 0 ok */
+int parse_u32(const char *s, uint32_t *v);
+int parse_i32(const char *s, int32_t *v);
+void fmt_addrport(char *out, size_t n, uint32_t addr, uint16_t port);  /* network order in */
+
+/* ---- chan.c: framed messages over virtio-serial or stdio ---- */
+struct chan {
+	int rfd, wfd;
+	int virtio;          /* EOF means the host went away for now, not the end */
+	char *buf;
+	size_t len, cap;
+};
+struct msg {
+	unsigned long id;
+	char kind[32];
+	char *body;          /* NUL-terminated copy, owned by the caller (free) */
+	size_t len;
+	char bad[160];       /* non-empty: the header could not be parsed */
+};
+int chan_open_virtio(struct chan *c, const char *name, int timeout_ms, char *err, size_t errn);
+void chan_open_stdio(struct chan *c);
+int chan_send(struct chan *c, unsigned long id, const char *kind, const char *body, size_t len);
+/* 1: a message (or a bad header) in *m; 0: end of stream (stdio only); -1: I/O error. */
+int chan_recv(struct chan *c, struct msg *m);
+
+/* ---- nl.c: netlink message building and exchange ---- */
+struct nlreq {
+	union {
+		char buf[8192];
+		uint32_t align;
+	};
+	size_t len;
+};
+void *nl_begin(struct nlreq *r, uint16_t type, uint16_t flags, size_t hdrlen);
+int nl_put(struct nlreq *r, uint16_t type, const void *data, size_t n);
+int nl_put_u8(struct nlreq *r, uint16_t type, uint8_t v);
+int nl_put_u16(struct nlreq *r, uint16_t type, uint16_t v);
+int nl_put_u32(struct nlreq *r, uint16_t type, uint32_t v);
+int nl_put_str(struct nlreq *r, uint16_t type, const char *s);
+size_t nl_nest_begin(struct nlreq *r, uint16_t type);
+void nl_nest_end(struct nlreq *r, size_t off);
+int nl_open(int proto);   /* a netlink socket in the current netns */
+/* Sends r and waits for its ACK: 0 or -errno. */
+int nl_talk(int fd, struct nlreq *r);
+struct nlmsghdr;
+typedef int (*nl_cb)(struct nlmsghdr *h, void *arg);
+/* Sends a dump request and calls cb for every reply message: 0 or -errno. */
+int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg);
+/* Attribute walk: fills tb[0..max] with pointers to attributes (struct nlattr*) in [p, p+len). */
+void nl_parse(const void *p, size_t len, const void **tb, int max);
+const void *nla_payload(const void *a);
+size_t nla_len_of(const void *a);
+uint32_t nla_u32(const void *a);
+uint16_t nla_u16(const void *a);
+
+/* ---- topo.c: the three namespaces of a case ---- */
+struct topo {
+	int ns_init;         /* the agent's own netns, kept for the whole run */
+	int ns_dir, ns_cli, ns_srv;
+	int nl_dir;          /* rtnetlink in the director */
+	int conn_fd;         /* /proc/net/ip_vs_conn of the director */
+	int cur;             /* which netns fd this thread is in now */
+};
+int topo_init(struct topo *t);
+int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn);
+void topo_down(struct topo *t);
+int topo_enter(struct topo *t, int nsfd);
+int write_sysctl(const char *path, const char *val);
+
+/* ---- ipvs.c: IPVS over generic netlink ---- */
+struct svc_spec {
+	uint32_t addr;       /* network order */
+	uint16_t port;       /* network order */
+	char sched[32];
+	uint32_t flags;      /* IP_VS_SVC_F_* */
+	uint32_t timeout;
+	uint32_t netmask;    /* network order */
+};
+struct dest_spec {
+	uint32_t addr;
+	uint16_t port;
+	int32_t weight;
+	uint32_t upper, lower;
+};
+int ipvs_open(char *err, size_t errn);    /* in the current netns; fd or -1 */
+int ipvs_service(int fd, int cmd, const struct svc_spec *s, int full);
+int ipvs_dest(int fd, int cmd, const struct svc_spec *s, const struct dest_spec *d, int full);
+int ipvs_timeouts(int fd, uint32_t tcp, uint32_t fin, uint32_t udp);
+/* Appends the S/D lines of the table to out; *nlines counts them. 0 or -errno. */
+int ipvs_table(int fd, struct sbuf *out, int *nlines);
+void sched_flags_text(const char *sched, uint32_t flags, char *out, size_t n);
+
+/* ---- traffic.c: TCP connections through the director ---- */
+struct conn;
+struct traffic {
+	struct topo *t;
+	struct conn *conns;
+	int nconns, capconns;
+	struct {
+		uint16_t port;   /* host order */
+		int fd;
+	} ls[64];
+	int nls;
+	int spare[256];      /* accepted sockets not (yet) matched to a connection */
+	int nspare;
+	int connect_timeout_ms;
+	int settle_ms;
+};
+void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms);
+int traffic_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */
+/* Result text (after "ok t=..." or an errno) goes to out. Returns 0 ok or a positive errno. */
+int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
+		    uint32_t caddr, uint16_t cport, struct sbuf *extra);
+int traffic_fin(struct traffic *tr, const char *name);
+int traffic_rst(struct traffic *tr, const char *name);
+void traffic_cleanup(struct traffic *tr);
+
+/* ---- listings.c ---- */
+extern const char *g_ipvsadm;
+int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn);
+
+/* ---- modules.c ---- */
+int modules_init(const char *dir);         /* reads modules.dep; 0 or -1 */
+int module_load(const char *name);         /* with dependencies; 0 or -errno */
+int sched_ensure(const char *sched);       /* loads ip_vs_<sched> if present and not loaded */
+void modules_schedulers(struct sbuf *out); /* " rr wrr ..." */
+void modules_preload_schedulers(void);
+extern double g_modload_ms;
+
+/* ---- case.c ---- */
+struct case_stats {
+	double start, setup_done, script_done, end;
+	double listings_ms;
+	int lines;
+};
+extern struct case_stats g_last;
+/* 0: out holds the result lines; 1: bad request (reason in err); -1: infrastructure failure. */
+int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *err, size_t errn);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * One `case` request: parse and check the whole script first (a malformed script is a `bad`
+ * reply and nothing runs), build the namespaces, run every line, tear everything down.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/ip_vs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+struct case_stats g_last;
+int g_connect_timeout_ms = 2000;
+
+enum op {
+	SVC_ADD, SVC_EDIT, SVC_DEL, DEST_ADD, DEST_EDIT, DEST_DEL,
+	CONNECT, FIN, RST, TIMEOUTS, WAIT, TABLE, LISTINGS,
+};
+
+static const char *const OPS[] = {
+	"svc-add", "svc-edit", "svc-del", "dest-add", "dest-edit", "dest-del", "connect",
+	"fin", "rst", "timeouts", "wait", "table", "listings",
+};
+
+struct cmd {
+	enum op op;
+	struct svc_spec svc;
+	struct dest_spec dest;
+	char name[32];
+	uint32_t caddr;
+	uint16_t cport;
+	uint32_t a, b, c;  /* timeouts, wait */
+};
+
+#define MAX_LINES 100000
+#define MAX_VIPS 256
+
+static int flag_bit(const char *f, uint32_t *bit)
+{
+	static const struct {
+		const char *n;
+		uint32_t b;
+	} F[] = { { "sh-fallback", IP_VS_SVC_F_SCHED1 }, { "sh-port", IP_VS_SVC_F_SCHED2 },
+		  { "mh-fallback", IP_VS_SVC_F_SCHED1 }, { "mh-port", IP_VS_SVC_F_SCHED2 },
+		  { "flag-1", IP_VS_SVC_F_SCHED1 },      { "flag-2", IP_VS_SVC_F_SCHED2 },
+		  { "flag-3", IP_VS_SVC_F_SCHED3 } };
+	for (size_t i = 0; i < sizeof(F) / sizeof(F[0]); i++)
+		if (!strcmp(f, F[i].n)) {
+			*bit = F[i].b;
+			return 0;
+		}
+	return -1;
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n >= 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* key=value token: returns value or NULL */
+static const char *kv(const char *tok, const char *key)
+{
+	size_t n = strlen(key);
+	return !strncmp(tok, key, n) && tok[n] == '=' ? tok + n + 1 : NULL;
+}
+
+#define BAD(...)                                         \
+	do {                                             \
+		snprintf(err, errn, __VA_ARGS__);        \
+		return -1;                               \
+	} while (0)
+
+static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
+{
+	char *tok[12];
+	int nt = 0;
+	for (char *s = strtok(line, " "); s; s = strtok(NULL, " ")) {
+		if (nt == 12)
+			BAD("too many tokens");
+		tok[nt++] = s;
+	}
+	if (!nt)
+		BAD("empty line");
+	int op = -1;
+	for (size_t i = 0; i < sizeof(OPS) / sizeof(OPS[0]); i++)
+		if (!strcmp(tok[0], OPS[i]))
+			op = (int)i;
+	if (op < 0)
+		BAD("unknown command '%.40s' (expected one of svc-add svc-edit svc-del dest-add dest-edit "
+		    "dest-del connect fin rst timeouts wait table listings)", tok[0]);
+	memset(c, 0, sizeof(*c));
+	c->op = (enum op)op;
+	switch (c->op) {
+	case SVC_ADD:
+	case SVC_EDIT: {
+		if (nt < 3)
+			BAD("%s VIP:PORT sched=NAME [flags=F,..] [p=SECONDS] [M=NETMASK]", tok[0]);
+		if (parse_addrport(tok[1], &c->svc.addr, &c->svc.port))
+			BAD("bad VIP:PORT '%.40s'", tok[1]);
+		c->svc.netmask = 0xffffffffu;
+		int have_sched = 0, have_mask = 0;
+		for (int i = 2; i < nt; i++) {
+			const char *v;
+			if ((v = kv(tok[i], "sched"))) {
+				if (!*v || strlen(v) >= IP_VS_SCHEDNAME_MAXLEN)
+					BAD("sched= must be 1..%d characters", IP_VS_SCHEDNAME_MAXLEN - 1);
+				snprintf(c->svc.sched, sizeof(c->svc.sched), "%s", v);
+				have_sched = 1;
+			} else if ((v = kv(tok[i], "flags"))) {
+				char tmp[128];
+				snprintf(tmp, sizeof(tmp), "%s", v);
+				char *save;
+				for (char *f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+					uint32_t bit;
+					if (flag_bit(f, &bit))
+						BAD("unknown flag '%.30s' (expected sh-fallback sh-port mh-fallback mh-port flag-1 flag-2 flag-3)", f);
+					c->svc.flags |= bit;
+				}
+			} else if ((v = kv(tok[i], "p"))) {
+				if (parse_u32(v, &c->svc.timeout))
+					BAD("p= expects seconds, got '%.20s'", v);
+				c->svc.flags |= IP_VS_SVC_F_PERSISTENT;
+			} else if ((v = kv(tok[i], "M"))) {
+				struct in_addr a;
+				if (inet_pton(AF_INET, v, &a) != 1)
+					BAD("M= expects a dotted quad, got '%.20s'", v);
+				c->svc.netmask = a.s_addr;
+				have_mask = 1;
+			} else
+				BAD("unexpected token '%.30s'", tok[i]);
+		}
+		(void)have_mask;
+		if (!have_sched)
+			BAD("%s needs sched=NAME", tok[0]);
+		return 0;
+	}
+	case SVC_DEL:
+		if (nt != 2 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port))
+			BAD("svc-del VIP:PORT");
+		return 0;
+	case DEST_ADD:
+	case DEST_EDIT:
+		if (nt != 6 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port) ||
+		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
+			BAD("%s VIP:PORT RIP:RPORT w=W x=U y=L", tok[0]);
+		if (!kv(tok[3], "w") || parse_i32(kv(tok[3], "w"), &c->dest.weight))
+			BAD("expected w=WEIGHT, got '%.30s'", tok[3]);
+		if (!kv(tok[4], "x") || parse_u32(kv(tok[4], "x"), &c->dest.upper))
+			BAD("expected x=UPPER, got '%.30s'", tok[4]);
+		if (!kv(tok[5], "y") || parse_u32(kv(tok[5], "y"), &c->dest.lower))
+			BAD("expected y=LOWER, got '%.30s'", tok[5]);
+		return 0;
+	case DEST_DEL:
+		if (nt != 3 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port) ||
+		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
+			BAD("dest-del VIP:PORT RIP:RPORT");
+		return 0;
+	case CONNECT:
+		if (nt != 4 || !valid_name(tok[1]) || parse_addrport(tok[2], &c->svc.addr, &c->svc.port) ||
+		    parse_addrport(tok[3], &c->caddr, &c->cport))
+			BAD("connect NAME VIP:PORT CLIENTIP:CPORT (NAME: [A-Za-z0-9_.-]{1,31})");
+		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
+		return 0;
+	case FIN:
+	case RST:
+		if (nt != 2 || !valid_name(tok[1]))
+			BAD("%s NAME", tok[0]);
+		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
+		return 0;
+	case TIMEOUTS:
+		if (nt != 4 || parse_u32(tok[1], &c->a) || parse_u32(tok[2], &c->b) || parse_u32(tok[3], &c->c))
+			BAD("timeouts TCP TCPFIN UDP (seconds)");
+		return 0;
+	case WAIT:
+		if (nt != 2 || parse_u32(tok[1], &c->a) || c->a > 3600000)
+			BAD("wait MS (0..3600000)");
+		return 0;
+	case TABLE:
+	case LISTINGS:
+		if (nt != 1)
+			BAD("%s takes no arguments", tok[0]);
+		return 0;
+	}
+	BAD("unreachable");
+}
+
+/* Names must be connected once, before any fin/rst names them. */
+static int check_names(struct cmd *cmds, int n, char *err, size_t errn)
+{
+	for (int i = 0; i < n; i++) {
+		if (cmds[i].op != CONNECT && cmds[i].op != FIN && cmds[i].op != RST)
+			continue;
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = cmds[j].op == CONNECT && !strcmp(cmds[j].name, cmds[i].name);
+		if (cmds[i].op == CONNECT && seen)
+			BAD("line %d: connection name %s used twice", i + 1, cmds[i].name);
+		if (cmds[i].op != CONNECT && !seen)
+			BAD("line %d: %s names %s, which no earlier connect opened", i + 1, OPS[cmds[i].op],
+			    cmds[i].name);
+	}
+	return 0;
+}
+
+static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
+{
+	int nv = 0;
+	for (int i = 0; i < n; i++) {
+		uint32_t a = cmds[i].svc.addr;
+		if (cmds[i].op != SVC_ADD && cmds[i].op != SVC_EDIT && cmds[i].op != CONNECT)
+			continue;
+		uint32_t h = ntohl(a);
+		/* the director and client addresses exist already; skip nonsense addresses */
+		if (h == 0x0a0000fe || h == 0x0a000002 || h == 0 || (h >> 24) == 127 || (h >> 28) >= 14)
+			continue;
+		int dup = 0;
+		for (int j = 0; j < nv && !dup; j++)
+			dup = vips[j] == a;
+		if (!dup && nv < MAX_VIPS)
+			vips[nv++] = a;
+	}
+	return nv;
+}
+
+static void result(struct sbuf *out, int e, const char *extra)
+{
+	if (e > 0) {
+		sb_printf(out, "err t=%.3f ", now_ms());
+		sb_errno(out, e);
+		sb_puts(out, "\n");
+	} else
+		sb_printf(out, "ok t=%.3f%s\n", now_ms(), extra ? extra : "");
+}
+
+int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *err, size_t errn)
+{
+	memset(&g_last, 0, sizeof(g_last));
+	g_last.start = now_ms();
+	int n = 0;
+	for (size_t k = 0; k < len; k++)
+		n += script[k] == '\n';
+	if (len && script[len - 1] != '\n')
+		n++;
+	if (n > MAX_LINES)
+		BAD("script of %d lines is over the %d limit", n, MAX_LINES);
+	struct cmd *cmds = calloc((size_t)n + 1, sizeof(*cmds));
+	if (!cmds)
+		BAD("out of memory");
+	int nc = 0;
+	int lineno = 0;
+	char *end = script + len;
+	for (char *line = script; line < end;) {
+		char *eol = memchr(line, '\n', (size_t)(end - line));
+		char *next = eol ? eol + 1 : end;
+		if (eol)
+			*eol = 0;
+		lineno++;
+		char why[200];
+		if (memchr(line, 0, (size_t)((eol ? eol : end) - line))) {
+			snprintf(err, errn, "line %d: NUL byte in script", lineno);
+			free(cmds);
+			return 1;
+		}
+		if (parse_line(line, &cmds[nc], why, sizeof(why))) {
+			snprintf(err, errn, "line %d: %s", lineno, why);
+			free(cmds);
+			return 1;
+		}
+		nc++;
+		line = next;
+	}
+	if (check_names(cmds, nc, err, errn)) {
+		free(cmds);
+		return 1;
+	}
+	g_last.lines = nc;
+
+	static uint32_t vips[MAX_VIPS];
+	int nv = collect_vips(cmds, nc, vips);
+	int rc = -1, ipvs = -1;
+	struct traffic tr;
+	traffic_init(&tr, t, g_connect_timeout_ms);
+	if (topo_up(t, vips, nv, err, errn))
+		goto done;
+	if ((ipvs = ipvs_open(err, errn)) < 0)
+		goto done;
+	if (topo_enter(t, t->ns_cli)) {
+		snprintf(err, errn, "enter client netns: %s", strerror(errno));
+		goto done;
+	}
+	g_last.setup_done = now_ms();
+
+	for (int i = 0; i < nc; i++) {
+		struct cmd *c = &cmds[i];
+		int e = 0;
+		struct sbuf extra = { 0 };
+		switch (c->op) {
+		case SVC_ADD:
+		case SVC_EDIT: {
+			int le = sched_ensure(c->svc.sched);
+			if (le)
+				logmsg("loading scheduler %s: %s", c->svc.sched, strerror(-le));
+			e = -ipvs_service(ipvs, c->op == SVC_ADD ? IPVS_CMD_NEW_SERVICE : IPVS_CMD_SET_SERVICE,
+					  &c->svc, 1);
+			break;
+		}
+		case SVC_DEL:
+			e = -ipvs_service(ipvs, IPVS_CMD_DEL_SERVICE, &c->svc, 0);
+			break;
+		case DEST_ADD:
+		case DEST_EDIT: {
+			int le = traffic_listen(&tr, ntohs(c->dest.port));
+			if (le) {
+				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, ntohs(c->dest.port),
+					 strerror(-le));
+				goto done;
+			}
+			e = -ipvs_dest(ipvs, c->op == DEST_ADD ? IPVS_CMD_NEW_DEST : IPVS_CMD_SET_DEST, &c->svc,
+				       &c->dest, 1);
+			break;
+		}
+		case DEST_DEL:
+			e = -ipvs_dest(ipvs, IPVS_CMD_DEL_DEST, &c->svc, &c->dest, 0);
+			break;
+		case CONNECT:
+			e = traffic_connect(&tr, c->name, c->svc.addr, c->svc.port, c->caddr, c->cport, &extra);
+			break;
+		case FIN:
+			e = traffic_fin(&tr, c->name);
+			break;
+		case RST:
+			e = traffic_rst(&tr, c->name);
+			break;
+		case TIMEOUTS:
+			e = -ipvs_timeouts(ipvs, c->a, c->b, c->c);
+			break;
+		case WAIT:
+			sleep_ms((int)c->a);
+			break;
+		case TABLE: {
+			int nl = 0;
+			e = -ipvs_table(ipvs, &extra, &nl);
+			if (!e) {
+				struct sbuf head = { 0 };
+				sb_printf(&head, " table=%d\n", nl);
+				/* "ok t=... table=n" then the n rows */
+				sb_printf(out, "ok t=%.3f", now_ms());
+				sb_add(out, head.p, head.len);
+				sb_add(out, extra.p ? extra.p : "", extra.len);
+				sb_free(&head);
+				sb_free(&extra);
+				continue;
+			}
+			sb_free(&extra);
+			extra = (struct sbuf){ 0 };
+			break;
+		}
+		case LISTINGS: {
+			int nl = 0;
+			double t0 = now_ms();
+			if (listings_run(t->ns_dir, &extra, &nl, err, errn)) {
+				sb_free(&extra);
+				goto done;
+			}
+			g_last.listings_ms += now_ms() - t0;
+			sb_printf(out, "ok t=%.3f listings=%d\n", now_ms(), nl);
+			sb_add(out, extra.p ? extra.p : "", extra.len);
+			sb_free(&extra);
+			continue;
+		}
+		}
+		result(out, e, extra.p);
+		sb_free(&extra);
+	}
+	g_last.script_done = now_ms();
+	rc = 0;
+done:
+	traffic_cleanup(&tr);
+	if (ipvs >= 0)
+		close(ipvs);
+	topo_down(t);
+	free(cmds);
+	g_last.end = now_ms();
+	return rc;
+}

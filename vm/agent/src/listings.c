@@ -1,0 +1,149 @@
+/*
+ * The four ipvsadm listings, the only exec the agent does. The four processes are spawned at
+ * once from inside the director netns (children inherit it) and read in parallel, so their
+ * ~50 ms exec cost under emulation overlaps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+const char *g_ipvsadm = "/sbin/ipvsadm";
+extern char **environ;
+
+static const struct {
+	const char *tag;
+	const char *args[6];
+} LISTINGS[4] = {
+	{ "list", { "ipvsadm", "-L", "-n", NULL } },
+	{ "thresholds", { "ipvsadm", "-L", "-n", "--thresholds", NULL } },
+	{ "persistent", { "ipvsadm", "-L", "-n", "--persistent-conn", NULL } },
+	{ "conns", { "ipvsadm", "-L", "-n", "-c", NULL } },
+};
+
+int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn)
+{
+	struct sbuf outs[4] = { 0 }, errs[4] = { 0 };
+	int ofd[4], efd[4], status[4];
+	pid_t pid[4];
+	int spawned = 0, rc = -1;
+	int prev = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (prev < 0 || setns(ns_dir, CLONE_NEWNET) < 0) {
+		snprintf(err, errn, "listings: enter director netns: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 4; i++) {
+		int po[2], pe[2];
+		if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+			snprintf(err, errn, "listings: pipe: %s", strerror(errno));
+			goto out;
+		}
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+		int e = posix_spawn(&pid[i], g_ipvsadm, &fa, NULL, (char *const *)LISTINGS[i].args, environ);
+		posix_spawn_file_actions_destroy(&fa);
+		close(po[1]);
+		close(pe[1]);
+		ofd[i] = po[0];
+		efd[i] = pe[0];
+		if (e) {
+			close(ofd[i]);
+			close(efd[i]);
+			snprintf(err, errn, "listings: cannot run %s: %s", g_ipvsadm, strerror(e));
+			goto out;
+		}
+		spawned++;
+	}
+	/* Collect stdout and stderr of all four as they come. */
+	int open_fds = 8;
+	while (open_fds) {
+		struct pollfd p[8];
+		for (int i = 0; i < 4; i++) {
+			p[2 * i] = (struct pollfd){ ofd[i], POLLIN, 0 };
+			p[2 * i + 1] = (struct pollfd){ efd[i], POLLIN, 0 };
+		}
+		int r = poll(p, 8, 10000);
+		if (r == 0) {
+			snprintf(err, errn, "listings: ipvsadm produced no output for 10 s");
+			goto out;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errn, "listings: poll: %s", strerror(errno));
+			goto out;
+		}
+		for (int k = 0; k < 8; k++) {
+			if (p[k].fd < 0 || !p[k].revents)
+				continue;
+			char buf[4096];
+			ssize_t n = read(p[k].fd, buf, sizeof(buf));
+			struct sbuf *b = k % 2 ? &errs[k / 2] : &outs[k / 2];
+			if (n > 0) {
+				sb_add(b, buf, (size_t)n);
+				continue;
+			}
+			close(p[k].fd);
+			if (k % 2)
+				efd[k / 2] = -1;
+			else
+				ofd[k / 2] = -1;
+			open_fds--;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		while (waitpid(pid[i], &status[i], 0) < 0 && errno == EINTR)
+			;
+	}
+	spawned = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i])) {
+			snprintf(err, errn, "listings: ipvsadm %s exited with status %d: %.200s", LISTINGS[i].args[3] ? LISTINGS[i].args[3] : "-L -n",
+				 WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1, errs[i].p ? errs[i].p : "");
+			goto out;
+		}
+	}
+	*nlines = 0;
+	for (int i = 0; i < 4; i++) {
+		sb_printf(out, "# %s\n", LISTINGS[i].tag);
+		(*nlines)++;
+		if (outs[i].len) {
+			sb_add(out, outs[i].p, outs[i].len);
+			if (outs[i].p[outs[i].len - 1] != '\n')
+				sb_puts(out, "\n");
+			for (size_t k = 0; k < outs[i].len; k++)
+				if (outs[i].p[k] == '\n')
+					(*nlines)++;
+			if (outs[i].p[outs[i].len - 1] != '\n')
+				(*nlines)++;
+		}
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < spawned; i++) {
+		if (ofd[i] >= 0)
+			close(ofd[i]);
+		if (efd[i] >= 0)
+			close(efd[i]);
+		kill(pid[i], 9);
+		waitpid(pid[i], NULL, 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		sb_free(&outs[i]);
+		sb_free(&errs[i]);
+	}
+	if (prev >= 0) {
+		setns(prev, CLONE_NEWNET);
+		close(prev);
+	}
+	return rc;
+}

@@ -1,0 +1,197 @@
+/*
+ * ipvsc-agent main: load modules, open the channel, announce `ready`, then answer requests
+ * one at a time until `shutdown` (see ../PROTOCOL.md).
+ *
+ *   ipvsc-agent [--stdio] [--port NAME] [--ipvsadm PATH] [--modules DIR] [--no-modules]
+ *               [--preload-schedulers] [--connect-timeout MS] [--verbose]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+extern int g_connect_timeout_ms;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ipvsc-agent [--stdio] [--port NAME] [--ipvsadm PATH] [--modules DIR] "
+			"[--no-modules] [--preload-schedulers] [--connect-timeout MS] [--verbose]\n");
+	exit(2);
+}
+
+/* As PID 1 (or in a bare initramfs) nobody mounted these yet. */
+static void mount_basics(void)
+{
+	struct stat st;
+	if (stat("/proc/self", &st) < 0) {
+		mkdir("/proc", 0755);
+		mount("proc", "/proc", "proc", 0, NULL);
+	}
+	if (stat("/sys/class", &st) < 0) {
+		mkdir("/sys", 0755);
+		mount("sysfs", "/sys", "sysfs", 0, NULL);
+	}
+	if (stat("/dev/null", &st) < 0) {
+		mkdir("/dev", 0755);
+		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	}
+}
+
+static void hello_body(struct sbuf *b, const char *release)
+{
+	sb_printf(b, "agent %s\nrelease %s\nschedulers", AGENT_VERSION, release);
+	modules_schedulers(b);
+	sb_puts(b, "\n");
+}
+
+static void poweroff(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	int stdio = 0, no_modules = 0, preload = 0;
+	const char *port = "org.ipvsconform.agent", *moddir = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--stdio"))
+			stdio = 1;
+		else if (!strcmp(a, "--no-modules"))
+			no_modules = 1;
+		else if (!strcmp(a, "--preload-schedulers"))
+			preload = 1;
+		else if (!strcmp(a, "--verbose"))
+			g_verbose = 1;
+		else if (i + 1 < argc && !strcmp(a, "--port"))
+			port = argv[++i];
+		else if (i + 1 < argc && !strcmp(a, "--ipvsadm"))
+			g_ipvsadm = argv[++i];
+		else if (i + 1 < argc && !strcmp(a, "--modules"))
+			moddir = argv[++i];
+		else if (i + 1 < argc && !strcmp(a, "--connect-timeout"))
+			g_connect_timeout_ms = atoi(argv[++i]);
+		else
+			usage();
+	}
+	if (g_connect_timeout_ms <= 0)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	double t0 = now_ms();
+	if (!stdio)
+		mount_basics();
+
+	struct utsname u;
+	uname(&u);
+	char dir[300];
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", moddir ? "" : u.release);
+	if (moddir)
+		snprintf(dir, sizeof(dir), "%s", moddir);
+	if (!no_modules) {
+		if (modules_init(dir))
+			logmsg("no %s/modules.dep: loading no modules", dir);
+		/* Absent (-ENOENT) means built in or not needed: only real failures are worth a word. */
+		const char *base[] = { "virtio_pci", "virtio_console", "veth", "ip_vs" };
+		for (size_t i = stdio ? 2 : 0; i < sizeof(base) / sizeof(base[0]); i++) {
+			int e = module_load(base[i]);
+			if (e && e != -ENOENT)
+				logmsg("load %s: %s", base[i], strerror(-e));
+		}
+		if (preload)
+			modules_preload_schedulers();
+	}
+	/* In 6.1 these are global (init_net only); from 6.2 per netns (set again in topo.c). */
+	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_per_sec", "1000000");
+	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_burst", "1000000");
+
+	struct chan ch;
+	char err[512];
+	if (stdio)
+		chan_open_stdio(&ch);
+	else if (chan_open_virtio(&ch, port, 10000, err, sizeof(err))) {
+		logmsg("%s", err);
+		return 1;
+	}
+	struct topo topo;
+	if (topo_init(&topo)) {
+		logmsg("cannot open /proc/self/ns/net: %s", strerror(errno));
+		return 1;
+	}
+	struct sbuf hello = { 0 };
+	hello_body(&hello, u.release);
+	if (g_verbose)
+		logmsg("ready after %.1f ms (modules %.1f ms)", now_ms() - t0, g_modload_ms);
+	if (chan_send(&ch, 0, "ready", hello.p, hello.len))
+		logmsg("cannot send ready: %s", strerror(errno));
+
+	for (;;) {
+		struct msg m;
+		int r = chan_recv(&ch, &m);
+		if (r == 0)
+			return 0;  /* stdio closed */
+		if (r < 0) {
+			logmsg("channel read: %s", strerror(errno));
+			if (stdio)
+				return 1;
+			sleep_ms(100);
+			continue;
+		}
+		if (m.bad[0]) {
+			strncat(m.bad, "\n", sizeof(m.bad) - strlen(m.bad) - 1);
+			chan_send(&ch, m.id, "bad", m.bad, strlen(m.bad));
+			free(m.body);
+			continue;
+		}
+		if (!strcmp(m.kind, "hello")) {
+			chan_send(&ch, m.id, "ok", hello.p, hello.len);
+		} else if (!strcmp(m.kind, "ping")) {
+			chan_send(&ch, m.id, "ok", "", 0);
+		} else if (!strcmp(m.kind, "case")) {
+			struct sbuf out = { 0 };
+			err[0] = 0;
+			int cr = run_case(&topo, m.body, m.len, &out, err, sizeof(err));
+			if (cr == 0)
+				chan_send(&ch, m.id, "ok", out.p ? out.p : "", out.len);
+			else {
+				size_t n = strlen(err);
+				if (n < sizeof(err) - 1) {
+					err[n++] = '\n';
+					err[n] = 0;
+				}
+				chan_send(&ch, m.id, cr > 0 ? "bad" : "fail", err, n);
+			}
+			sb_free(&out);
+		} else if (!strcmp(m.kind, "stats")) {
+			struct sbuf b = { 0 };
+			struct case_stats *s = &g_last;
+			sb_printf(&b, "setup_ms %.3f\nscript_ms %.3f\nteardown_ms %.3f\nlistings_ms %.3f\nlines %d\nmodules_ms %.3f\n",
+				  s->setup_done ? s->setup_done - s->start : 0,
+				  s->script_done ? s->script_done - s->setup_done : 0,
+				  s->script_done ? s->end - s->script_done : 0, s->listings_ms, s->lines,
+				  g_modload_ms);
+			chan_send(&ch, m.id, "ok", b.p, b.len);
+			sb_free(&b);
+		} else if (!strcmp(m.kind, "shutdown")) {
+			chan_send(&ch, m.id, "ok", "", 0);
+			if (stdio)
+				return 0;
+			poweroff();
+		} else {
+			char why[120];
+			snprintf(why, sizeof(why), "unknown request kind '%.40s' (expected hello, ping, case, stats, shutdown)\n", m.kind);
+			chan_send(&ch, m.id, "bad", why, strlen(why));
+		}
+		free(m.body);
+	}
+}

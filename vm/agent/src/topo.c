@@ -1,0 +1,239 @@
+/*
+ * The three network namespaces of a case, built in-process over rtnetlink (no `ip` exec):
+ *   clients (eth0 10.0.0.2/24) <-veth-> cl0 10.0.0.254/24 + VIPs/32 | director | sv0 10.3.0.254/24 <-veth-> servers (eth0 10.3.0.1/24)
+ * Clients and servers own 10.1.0.0/16 and 10.2.0.0/16 through AnyIP local routes on lo, so
+ * any address there can be bound without adding it. Namespaces are held by open fds only:
+ * closing them (and every socket in them) makes the kernel tear everything down.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* Fixed interface indexes (rtnetlink lets us choose them), so no lookups are needed. */
+#define IDX_LO 1
+#define IDX_A 10   /* director cl0, client eth0, server eth0 */
+#define IDX_B 11   /* director sv0 */
+
+int topo_init(struct topo *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->ns_dir = t->ns_cli = t->ns_srv = t->nl_dir = t->conn_fd = -1;
+	t->ns_init = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	t->cur = t->ns_init;
+	return t->ns_init < 0 ? -1 : 0;
+}
+
+int topo_enter(struct topo *t, int nsfd)
+{
+	if (t->cur == nsfd)
+		return 0;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	t->cur = nsfd;
+	return 0;
+}
+
+int write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, val, strlen(val));
+	int e = w < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+/* A fresh netns, returned as an fd; the thread is left inside it. */
+static int new_ns(struct topo *t)
+{
+	if (topo_enter(t, t->ns_init) < 0)
+		return -1;
+	if (unshare(CLONE_NEWNET) < 0)
+		return -1;
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	t->cur = fd;
+	return fd;
+}
+
+static int link_up(int nl, int idx)
+{
+	struct nlreq r;
+	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return nl_talk(nl, &r);
+}
+
+/* veth NAME (index IDX_x here, up) with peer eth0 (index IDX_A, up) moved into peer_ns. */
+static int make_veth(int nl, const char *name, int idx, int peer_ns)
+{
+	struct nlreq r;
+	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	nl_put_str(&r, IFLA_IFNAME, name);
+	size_t li = nl_nest_begin(&r, IFLA_LINKINFO);
+	nl_put_str(&r, IFLA_INFO_KIND, "veth");
+	size_t data = nl_nest_begin(&r, IFLA_INFO_DATA);
+	size_t peer = nl_nest_begin(&r, VETH_INFO_PEER);
+	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC, .ifi_index = IDX_A, .ifi_flags = IFF_UP,
+				  .ifi_change = IFF_UP };
+	/* the peer's ifinfomsg sits right after the nest header, then its attributes */
+	memcpy(r.buf + r.len, &pifi, sizeof(pifi));
+	r.len += NLMSG_ALIGN(sizeof(pifi));
+	nl_put_str(&r, IFLA_IFNAME, "eth0");
+	nl_put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_ns);
+	nl_nest_end(&r, peer);
+	nl_nest_end(&r, data);
+	nl_nest_end(&r, li);
+	return nl_talk(nl, &r);
+}
+
+static int add_addr(int nl, int idx, const char *ip, int plen)
+{
+	struct nlreq r;
+	struct ifaddrmsg *ifa = nl_begin(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (uint8_t)plen;
+	ifa->ifa_index = (uint32_t)idx;
+	struct in_addr a;
+	inet_pton(AF_INET, ip, &a);
+	nl_put(&r, IFA_LOCAL, &a, 4);
+	nl_put(&r, IFA_ADDRESS, &a, 4);
+	return nl_talk(nl, &r);
+}
+
+static int add_addr_n(int nl, int idx, uint32_t a, int plen)
+{
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	return add_addr(nl, idx, ip, plen);
+}
+
+/* `ip route add [local] DST/PLEN [via GW] dev IDX` */
+static int add_route(int nl, const char *dst, int plen, const char *gw, int idx, int local)
+{
+	struct nlreq r;
+	struct rtmsg *rt = nl_begin(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = (uint8_t)plen;
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_table = local ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+	rt->rtm_scope = local ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+	rt->rtm_type = local ? RTN_LOCAL : RTN_UNICAST;
+	struct in_addr a;
+	if (plen) {
+		inet_pton(AF_INET, dst, &a);
+		nl_put(&r, RTA_DST, &a, 4);
+	}
+	if (gw) {
+		inet_pton(AF_INET, gw, &a);
+		nl_put(&r, RTA_GATEWAY, &a, 4);
+	}
+	nl_put_u32(&r, RTA_OIF, (uint32_t)idx);
+	return nl_talk(nl, &r);
+}
+
+#define STEP(what, expr)                                                              \
+	do {                                                                           \
+		int _e = (expr);                                                       \
+		if (_e < 0) {                                                          \
+			snprintf(err, errn, "%s: %s", what, strerror(-_e));            \
+			goto fail;                                                     \
+		}                                                                      \
+	} while (0)
+
+int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn)
+{
+	int nl = -1;
+	STEP("client netns", (t->ns_cli = new_ns(t)) < 0 ? -errno : 0);
+	nl = nl_open(NETLINK_ROUTE);
+	STEP("client rtnetlink", nl < 0 ? -errno : 0);
+	STEP("client lo up", link_up(nl, IDX_LO));
+	close(nl);
+	nl = -1;
+
+	STEP("server netns", (t->ns_srv = new_ns(t)) < 0 ? -errno : 0);
+	nl = nl_open(NETLINK_ROUTE);
+	STEP("server rtnetlink", nl < 0 ? -errno : 0);
+	STEP("server lo up", link_up(nl, IDX_LO));
+	close(nl);
+	nl = -1;
+
+	STEP("director netns", (t->ns_dir = new_ns(t)) < 0 ? -errno : 0);
+	t->nl_dir = nl_open(NETLINK_ROUTE);
+	STEP("director rtnetlink", t->nl_dir < 0 ? -errno : 0);
+	int d = t->nl_dir;
+	STEP("director lo up", link_up(d, IDX_LO));
+	STEP("veth cl0", make_veth(d, "cl0", IDX_A, t->ns_cli));
+	STEP("veth sv0", make_veth(d, "sv0", IDX_B, t->ns_srv));
+	STEP("addr cl0", add_addr(d, IDX_A, "10.0.0.254", 24));
+	for (int i = 0; i < nvips; i++)
+		STEP("VIP address", add_addr_n(d, IDX_A, vips[i], 32));
+	STEP("addr sv0", add_addr(d, IDX_B, "10.3.0.254", 24));
+	STEP("route 10.1/16", add_route(d, "10.1.0.0", 16, "10.0.0.2", IDX_A, 0));
+	STEP("route 10.2/16", add_route(d, "10.2.0.0", 16, "10.3.0.1", IDX_B, 0));
+	STEP("ip_forward", write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"));
+	/* Every "no destination" ICMP (ip_vs_leave) must reach the client at once. */
+	STEP("icmp_ratelimit", write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0"));
+	STEP("icmp_ratemask", write_sysctl("/proc/sys/net/ipv4/icmp_ratemask", "0"));
+	/* Per-netns only from 6.2; in 6.1 they are global and set once in init_net (main.c). */
+	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_per_sec", "1000000");
+	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_burst", "1000000");
+	t->conn_fd = open("/proc/net/ip_vs_conn", O_RDONLY | O_CLOEXEC);  /* -1 until IPVS is loaded */
+
+	STEP("enter client netns", topo_enter(t, t->ns_cli));
+	nl = nl_open(NETLINK_ROUTE);
+	STEP("client rtnetlink", nl < 0 ? -errno : 0);
+	STEP("client addr", add_addr(nl, IDX_A, "10.0.0.2", 24));
+	STEP("client AnyIP", add_route(nl, "10.1.0.0", 16, NULL, IDX_LO, 1));
+	STEP("client default", add_route(nl, NULL, 0, "10.0.0.254", IDX_A, 0));
+	close(nl);
+	nl = -1;
+
+	STEP("enter server netns", topo_enter(t, t->ns_srv));
+	nl = nl_open(NETLINK_ROUTE);
+	STEP("server rtnetlink", nl < 0 ? -errno : 0);
+	STEP("server addr", add_addr(nl, IDX_A, "10.3.0.1", 24));
+	STEP("server AnyIP", add_route(nl, "10.2.0.0", 16, NULL, IDX_LO, 1));
+	STEP("server default", add_route(nl, NULL, 0, "10.3.0.254", IDX_A, 0));
+	close(nl);
+	return 0;
+fail:
+	if (nl >= 0)
+		close(nl);
+	return -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void topo_down(struct topo *t)
+{
+	topo_enter(t, t->ns_init);
+	close_fd(&t->conn_fd);
+	close_fd(&t->nl_dir);
+	close_fd(&t->ns_dir);
+	close_fd(&t->ns_cli);
+	close_fd(&t->ns_srv);
+}

@@ -1,0 +1,347 @@
+/*
+ * Real TCP traffic through the director. Client sockets live in the client netns, bound to the
+ * address and port the script names (AnyIP makes every 10.1.x.y bindable); listeners live in the
+ * server netns on 0.0.0.0:PORT, one per destination port. A connection is ESTABLISHED once the
+ * server side accepted it: the third ACK has then passed IPVS. The real server it reached is the
+ * accepted socket's local address (masquerading keeps the client's source address, so accepted
+ * sockets are matched to connections by their peer).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+enum { C_OPEN, C_NONE, C_CLOSED, C_FAILED };
+
+struct conn {
+	char name[32];
+	int cfd, sfd;
+	uint32_t caddr;  /* network order */
+	uint16_t cport;  /* network order */
+	int state;
+};
+
+void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->t = t;
+	tr->connect_timeout_ms = connect_timeout_ms;
+	tr->settle_ms = 200;
+}
+
+static void abort_close(int fd)
+{
+	if (fd < 0)
+		return;
+	/* RST instead of FIN: no orphan socket outlives the case (it would pin the netns). */
+	struct linger l = { 1, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+int traffic_listen(struct traffic *tr, uint16_t port)
+{
+	for (int i = 0; i < tr->nls; i++)
+		if (tr->ls[i].port == port)
+			return 0;
+	if (tr->nls >= (int)(sizeof(tr->ls) / sizeof(tr->ls[0])))
+		return -ENOSPC;
+	int e = topo_enter(tr->t, tr->t->ns_srv);
+	if (e)
+		return e;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4096) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	tr->ls[tr->nls].port = port;
+	tr->ls[tr->nls].fd = fd;
+	tr->nls++;
+	return 0;
+}
+
+static struct conn *find_conn(struct traffic *tr, const char *name)
+{
+	for (int i = 0; i < tr->nconns; i++)
+		if (!strcmp(tr->conns[i].name, name))
+			return &tr->conns[i];
+	return NULL;
+}
+
+/* Accepts everything pending on every listener into the spare list. */
+static void accept_all(struct traffic *tr)
+{
+	for (int i = 0; i < tr->nls; i++) {
+		for (;;) {
+			int fd = accept4(tr->ls[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			if (tr->nspare >= (int)(sizeof(tr->spare) / sizeof(tr->spare[0]))) {
+				abort_close(fd);
+				continue;
+			}
+			tr->spare[tr->nspare++] = fd;
+		}
+	}
+}
+
+/* Takes the accepted socket whose peer is caddr:cport out of the spare list, or -1. */
+static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
+{
+	for (int i = 0; i < tr->nspare; i++) {
+		struct sockaddr_in p;
+		socklen_t pl = sizeof(p);
+		if (getpeername(tr->spare[i], (struct sockaddr *)&p, &pl) < 0)
+			continue;
+		if (p.sin_addr.s_addr == caddr && p.sin_port == cport) {
+			int fd = tr->spare[i];
+			tr->spare[i] = tr->spare[--tr->nspare];
+			return fd;
+		}
+	}
+	return -1;
+}
+
+int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
+		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
+{
+	if (tr->nconns == tr->capconns) {
+		int cap = tr->capconns ? tr->capconns * 2 : 64;
+		struct conn *p = realloc(tr->conns, sizeof(*p) * (size_t)cap);
+		if (!p)
+			return ENOMEM;
+		tr->conns = p;
+		tr->capconns = cap;
+	}
+	struct conn *c = &tr->conns[tr->nconns++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->cfd = c->sfd = -1;
+	c->caddr = caddr;
+	c->cport = cport;
+	c->state = C_FAILED;
+
+	int e = topo_enter(tr->t, tr->t->ns_cli);
+	if (e)
+		return -e;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in ca = { .sin_family = AF_INET, .sin_port = cport, .sin_addr.s_addr = caddr };
+	struct sockaddr_in va = { .sin_family = AF_INET, .sin_port = vport, .sin_addr.s_addr = vaddr };
+	if (bind(fd, (struct sockaddr *)&ca, sizeof(ca)) < 0 ||
+	    (connect(fd, (struct sockaddr *)&va, sizeof(va)) < 0 && errno != EINPROGRESS)) {
+		e = errno;
+		close(fd);
+		return e;
+	}
+	c->cfd = fd;
+	double deadline = now_ms() + tr->connect_timeout_ms;
+	int client_up = 0;
+	for (;;) {
+		if (client_up && c->sfd < 0)
+			c->sfd = take_spare(tr, caddr, cport);
+		if (client_up && c->sfd >= 0)
+			break;
+		int left = (int)(deadline - now_ms());
+		if (left <= 0) {
+			abort_close(c->cfd);
+			c->cfd = -1;
+			return ETIMEDOUT;
+		}
+		struct pollfd pfd[65];
+		int n = 0;
+		for (int i = 0; i < tr->nls; i++)
+			pfd[n++] = (struct pollfd){ tr->ls[i].fd, POLLIN, 0 };
+		int ci = -1;
+		if (!client_up) {
+			ci = n;
+			pfd[n++] = (struct pollfd){ fd, POLLOUT, 0 };
+		}
+		if (poll(pfd, (nfds_t)n, left) < 0 && errno != EINTR)
+			return errno;
+		accept_all(tr);
+		if (ci >= 0 && pfd[ci].revents) {
+			int soerr = 0;
+			socklen_t sl = sizeof(soerr);
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			if (soerr == ECONNREFUSED) {
+				/* ip_vs_leave(): no destination, ICMP port unreachable */
+				close(fd);
+				c->cfd = -1;
+				c->state = C_NONE;
+				sb_puts(extra, " dest=none");
+				return 0;
+			}
+			if (soerr) {
+				close(fd);
+				c->cfd = -1;
+				return soerr;
+			}
+			client_up = 1;
+		}
+	}
+	struct sockaddr_in la;
+	socklen_t ll = sizeof(la);
+	getsockname(c->sfd, (struct sockaddr *)&la, &ll);
+	char ap[40];
+	fmt_addrport(ap, sizeof(ap), la.sin_addr.s_addr, la.sin_port);
+	sb_printf(extra, " dest=%s", ap);
+	c->state = C_OPEN;
+	return 0;
+}
+
+/* Waits until fd is readable, up to ms; 1 readable, 0 timed out. */
+static int wait_in(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int r;
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+/* Reads and discards until EOF or error; 0 on EOF/reset, ETIMEDOUT otherwise. */
+static int drain(int fd, int ms)
+{
+	double deadline = now_ms() + ms;
+	char buf[512];
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			return 0;
+		int left = (int)(deadline - now_ms());
+		if (left <= 0 || !wait_in(fd, left))
+			return ETIMEDOUT;
+	}
+}
+
+/*
+ * The state IPVS shows for this client's TCP entry in /proc/net/ip_vs_conn, "" when gone.
+ * Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050 TIME_WAIT        119".
+ */
+static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n)
+{
+	st[0] = 0;
+	int fd = tr->t->conn_fd;
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return;
+	static char buf[1 << 20];
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len >= sizeof(buf) - 1)
+			break;
+	}
+	buf[len] = 0;
+	char key[32];
+	snprintf(key, sizeof(key), "TCP %08X %04X ", ntohl(caddr), ntohs(cport));
+	char *p = strstr(buf, key);
+	if (!p)
+		return;
+	char state[32];
+	if (sscanf(p, "%*s %*s %*s %*s %*s %*s %*s %31s", state) == 1)
+		snprintf(st, n, "%s", state);
+}
+
+/* Bounded wait for the entry to reach `want` (or vanish): keeps the -c listing deterministic. */
+static void settle(struct traffic *tr, struct conn *c, const char *want)
+{
+	double deadline = now_ms() + tr->settle_ms;
+	char st[32];
+	for (;;) {
+		conn_state(tr, c->caddr, c->cport, st, sizeof(st));
+		if (!st[0] || !strcmp(st, want) || now_ms() > deadline)
+			return;
+		sleep_ms(1);
+	}
+}
+
+static int closable(struct traffic *tr, const char *name, struct conn **out)
+{
+	struct conn *c = find_conn(tr, name);
+	if (!c)
+		return ENOENT;
+	if (c->state != C_OPEN)
+		return ENOTCONN;
+	*out = c;
+	return 0;
+}
+
+int traffic_fin(struct traffic *tr, const char *name)
+{
+	struct conn *c;
+	int e = closable(tr, name, &c);
+	if (e)
+		return e;
+	c->state = C_CLOSED;
+	shutdown(c->cfd, SHUT_WR);                 /* client FIN */
+	int te = drain(c->sfd, tr->connect_timeout_ms);  /* server sees EOF */
+	close(c->sfd);                             /* server FIN */
+	c->sfd = -1;
+	if (!te)
+		te = drain(c->cfd, tr->connect_timeout_ms);  /* client sees EOF */
+	close(c->cfd);
+	c->cfd = -1;
+	if (te)
+		return te;
+	/* ip_vs_proto_tcp.c tcp_states: ES -in FIN-> CLOSE_WAIT -out FIN-> TIME_WAIT */
+	settle(tr, c, "TIME_WAIT");
+	return 0;
+}
+
+int traffic_rst(struct traffic *tr, const char *name)
+{
+	struct conn *c;
+	int e = closable(tr, name, &c);
+	if (e)
+		return e;
+	c->state = C_CLOSED;
+	abort_close(c->cfd);  /* client RST */
+	c->cfd = -1;
+	/* Close the server side only once the RST reached it, or its close would send a FIN. */
+	int te = drain(c->sfd, tr->connect_timeout_ms);
+	abort_close(c->sfd);
+	c->sfd = -1;
+	if (te)
+		return te;
+	settle(tr, c, "CLOSE");
+	return 0;
+}
+
+void traffic_cleanup(struct traffic *tr)
+{
+	for (int i = 0; i < tr->nconns; i++) {
+		abort_close(tr->conns[i].cfd);
+		abort_close(tr->conns[i].sfd);
+	}
+	for (int i = 0; i < tr->nspare; i++)
+		abort_close(tr->spare[i]);
+	for (int i = 0; i < tr->nls; i++)
+		close(tr->ls[i].fd);
+	free(tr->conns);
+	struct topo *t = tr->t;
+	int to = tr->connect_timeout_ms;
+	traffic_init(tr, t, to);
+}
