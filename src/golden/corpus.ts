@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { InputError } from '../errors.js';
-import type { ConnRow, Observation, ServiceRow, StepResult } from '../observation.js';
+import type { Observation, ServiceRow, StepResult } from '../observation.js';
 import type { Scenario } from '../scenario.js';
 
 export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../golden');
@@ -28,8 +28,8 @@ export interface GoldenFile {
   observed: {
     steps: GoldenStep[];
     listings: { list: string; thresholds: string; persistent: string };
-    /** `ipvsadm -L -n -c` as a sorted set of rows, without expiry times. */
-    conns: ConnRow[];
+    /** `ipvsadm -L -n -c` as sorted rows without expiry times (compare/conns.ts connSetText). */
+    conns: string;
   };
 }
 
@@ -59,8 +59,20 @@ export function goldenObservation(g: GoldenFile): Observation {
       ...(s.dest !== undefined ? { dest: s.dest } : {}),
       ...(s.table ? { table: s.table } : {}),
     })),
-    listings: { ...g.observed.listings, conns: '' },
+    listings: { ...g.observed.listings, conns: connsListing(g.observed.conns) },
   };
+}
+
+/** Rebuilds an `ipvsadm -L -n -c` text from stored rows (expiry shown as 00:00, never compared). */
+function connsListing(rows: string): string {
+  const lines = rows
+    .split('\n')
+    .filter((l) => l && !l.startsWith('('))
+    .map((l) => {
+      const [proto, state, source, virt, dest] = l.split(' ');
+      return `${proto} 00:00  ${state} ${source} ${virt} ${dest}`;
+    });
+  return ['IPVS connection entries', 'pro expire state       source             virtual            destination', ...lines, ''].join('\n');
 }
 
 export function stringifyGolden(g: GoldenFile): string {

@@ -1,0 +1,91 @@
+// `ipvs-conform golden --update|--check [--kernel K ...] [--scheduler S ...] [--backend B]
+//  [--patch FILE ...] [--module DIR ...] [--jobs J]`
+// --update regenerates the golden files from the real kernel and shows what changed, touching no
+// file that did not change; --check replays them and fails (exit 1) on any change.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import writeFileAtomic from 'write-file-atomic';
+import { EXIT, UsageError } from '../errors.js';
+import { regenerate } from '../golden/regenerate.js';
+import { BACKENDS, createBackend, type BackendKind } from '../run/backends.js';
+import { kernelByName, pinnedKernels } from '../run/kernels.js';
+
+const HELP = `Usage: ipvs-conform golden --update|--check [options]
+
+  --update            regenerate golden/ from the real kernel; print what changed
+  --check             replay golden/ on the real kernel; exit 1 on any change
+  --kernel K          kernel(s) to use (default: every pinned kernel)
+  --scheduler S       only these schedulers (default: every one the kernel has)
+  --backend B         qemu (default) or docker (--check only)
+  --patch FILE        patch(es) for the kernel's IPVS source (--check only)
+  --module DIR        out-of-tree scheduler module(s) (--check only)
+  --jobs J            guests in parallel (default 1)
+`;
+
+export async function goldenCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      update: { type: 'boolean' },
+      check: { type: 'boolean' },
+      kernel: { type: 'string', multiple: true },
+      scheduler: { type: 'string', multiple: true },
+      backend: { type: 'string' },
+      patch: { type: 'string', multiple: true },
+      module: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (values.update === values.check) {
+    throw new UsageError('IPVS_CONFORM_USAGE', `Expected exactly one of \`--update\` or \`--check\`\n\n${HELP}`);
+  }
+  const backendKind = (values.backend ?? 'qemu') as BackendKind;
+  if (!BACKENDS.includes(backendKind)) {
+    throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${values.backend}\``);
+  }
+  const modified = Boolean(values.patch?.length || values.module?.length || backendKind !== 'qemu');
+  if (values.update && modified) {
+    throw new UsageError(
+      'IPVS_CONFORM_USAGE',
+      'golden --update records the stock pinned kernels only; --patch, --module and --backend go with --check',
+    );
+  }
+  const jobs = Number(values.jobs ?? 1);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--jobs\` to be a positive integer, got \`${values.jobs}\``);
+  const kernels = (values.kernel ?? pinnedKernels().kernels.map((k) => k.name)).map((k) => kernelByName(k));
+
+  let changed = 0;
+  let total = 0;
+  for (const k of kernels) {
+    const backend = await createBackend(backendKind, { kernel: k.name, jobs, patches: values.patch, moduleDirs: values.module });
+    try {
+      const caps = await backend.start();
+      const schedulers = caps.schedulers.filter((s) => !values.scheduler || values.scheduler.includes(s));
+      process.stderr.write(`golden ${values.update ? 'update' : 'check'}: kernel ${k.name} (${caps.release}), ${schedulers.length} schedulers\n`);
+      const results = await regenerate(backend, k.name, caps.release, schedulers, async (r) => {
+        total++;
+        const rel = path.relative(process.cwd(), r.file);
+        if (r.status === 'same') return;
+        changed++;
+        process.stdout.write(`${r.status === 'new' ? 'new' : 'changed'}: ${rel}\n${r.diff}\n`);
+        if (values.update) {
+          await mkdir(path.dirname(r.file), { recursive: true });
+          await writeFileAtomic(r.file, r.text);
+        }
+      });
+      const same = results.filter((r) => r.status === 'same').length;
+      process.stderr.write(`kernel ${k.name}: ${results.length} golden cases, ${same} unchanged, ${results.length - same} ${values.update ? 'written' : 'differ'}\n`);
+    } finally {
+      await backend.close();
+    }
+  }
+  process.stderr.write(`golden: ${total} cases, ${changed} ${values.update ? 'written' : 'changed'}\n`);
+  return values.check && changed > 0 ? EXIT.divergence : EXIT.ok;
+}

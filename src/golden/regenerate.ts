@@ -1,0 +1,58 @@
+// Runs the golden scenarios on a real kernel and turns what it did into golden files; compares
+// them with the files on disk. Used by `golden --update` (write what changed) and
+// `golden --check` (fail on any change). A backend failure is never taken as "no change".
+import { readFile } from 'node:fs/promises';
+import { createTwoFilesPatch } from 'diff';
+import type { Backend } from '../backend.js';
+import { connSetText } from '../compare/conns.js';
+import { goldenCases } from './templates.js';
+import { goldenPath, stringifyGolden, toGoldenSteps, type GoldenFile } from './corpus.js';
+
+export interface GoldenResult {
+  file: string;
+  status: 'same' | 'changed' | 'new';
+  text: string;
+  /** Unified diff against the file on disk (empty when the same). */
+  diff: string;
+}
+
+export async function regenerate(
+  backend: Backend,
+  kernel: string,
+  release: string,
+  schedulers: readonly string[],
+  onResult: (r: GoldenResult) => void | Promise<void>,
+): Promise<GoldenResult[]> {
+  const out: GoldenResult[] = [];
+  for (const { template, scheduler } of goldenCases(schedulers)) {
+    const scenario = template.build(scheduler);
+    const obs = await backend.run(scenario);
+    const golden: GoldenFile = {
+      format: 1,
+      kernel,
+      release: obs.kernel.release ?? release,
+      scheduler,
+      template: template.name,
+      about: template.about,
+      scenario,
+      observed: {
+        steps: toGoldenSteps(obs.steps),
+        listings: {
+          list: obs.listings?.list ?? '',
+          thresholds: obs.listings?.thresholds ?? '',
+          persistent: obs.listings?.persistent ?? '',
+        },
+        conns: connSetText(obs.listings?.conns ?? ''),
+      },
+    };
+    const file = goldenPath(kernel, scheduler, template.name);
+    const text = stringifyGolden(golden);
+    const old = await readFile(file, 'utf8').catch(() => undefined);
+    const status = old === undefined ? 'new' : old === text ? 'same' : 'changed';
+    const diff = status === 'same' ? '' : createTwoFilesPatch(file, file, old ?? '', text, 'on disk', 'kernel now');
+    const r: GoldenResult = { file, status, text, diff };
+    out.push(r);
+    await onResult(r);
+  }
+  return out;
+}
