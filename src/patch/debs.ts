@@ -1,0 +1,100 @@
+// Debian packages the builders need, fetched with `apt-get download` into the per-user cache and
+// unpacked there with dpkg-deb: never installed on the host.
+//   <cache>/debs/<pkg>_<version>_<arch>.deb
+//   <cache>/headers/<release>/usr/src/linux-headers-<release>/   (Makefile rewritten, see below)
+//   <cache>/source/<version>/{net/netfilter/ipvs,include/net/ip_vs.h,include/uapi/linux/ip_vs.h}
+import { readdir, readFile, rename, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InfraError } from '../errors.js';
+import { cachedDir, exists } from './cachedir.js';
+import { cacheRoot, type KernelPin } from './env.js';
+import { pipeline, sh, tail, tool } from './exec.js';
+
+/**
+ * The cached .deb of `pkg` at exactly `version`, downloaded if missing. Named `<pkg>_<version>.deb`
+ * like src/vm/debs.ts names its downloads, so either side finds what the other fetched.
+ */
+export async function downloadDeb(pkg: string, version: string): Promise<string> {
+  const dir = path.join(cacheRoot(), 'debs');
+  await mkdir(dir, { recursive: true });
+  const dest = path.join(dir, `${pkg}_${version}.deb`);
+  if (await exists(dest)) return dest;
+  // Download beside the cache, then rename: a parallel run never sees half a file.
+  const tmp = await mkdtemp(path.join(dir, '.dl-'));
+  try {
+    // As root, apt drops to the _apt user, which cannot write into the cache: stay root for it.
+    const sandbox = process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [];
+    const r = await tool('apt-get', [...sandbox, 'download', '-q', `${pkg}=${version}`], { cwd: tmp });
+    const got = (await readdir(tmp)).filter((f) => f.endsWith('.deb'));
+    if (r.exitCode !== 0 || got.length !== 1) {
+      throw new InfraError(
+        'IPVS_CONFORM_APT',
+        `apt-get download ${pkg}=${version} failed (exit ${r.exitCode}):\n${tail(r.output, 10)}\n` +
+          `Fix: run \`apt-get update\`; the version is pinned in vm/kernels.yaml and must be in Debian's archive.`,
+      );
+    }
+    await rename(path.join(tmp, got[0]!), dest);
+    return dest;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** `name=version` as written in kernels.yaml `source`. */
+function splitPin(spec: string): { pkg: string; version: string } {
+  const i = spec.indexOf('=');
+  if (i < 1) throw new InfraError('IPVS_CONFORM_BAD_PIN', `vm/kernels.yaml source: expected "package=version", got ${JSON.stringify(spec)}`);
+  return { pkg: spec.slice(0, i), version: spec.slice(i + 1) };
+}
+
+/**
+ * The kernel's headers (the arch-specific directory with .config, Module.symvers and the Makefile),
+ * unpacked from the pinned headers and kbuild packages. Their Makefile says
+ * `include /usr/src/linux-headers-<ver>-common/Makefile`: rewritten to the unpacked copy, so
+ * nothing under /usr/src is needed. (The relative `scripts -> ../../lib/linux-kbuild-*` links
+ * resolve inside the unpacked tree as they are.)
+ */
+export async function ensureHeaders(pin: KernelPin): Promise<string> {
+  const root = path.join(cacheRoot(), 'headers', pin.release);
+  const { dir } = await cachedDir(root, async (tmp) => {
+    for (const pkg of pin.headers) {
+      const deb = await downloadDeb(pkg, pin.version);
+      const r = await tool('dpkg-deb', ['-x', deb, tmp]);
+      if (r.exitCode !== 0) throw new InfraError('IPVS_CONFORM_UNPACK', `dpkg-deb -x ${deb} failed:\n${tail(r.output)}`);
+    }
+    const makefile = path.join(tmp, 'usr/src', `linux-headers-${pin.release}`, 'Makefile');
+    let text: string;
+    try {
+      text = await readFile(makefile, 'utf8');
+    } catch (e) {
+      throw new InfraError('IPVS_CONFORM_UNPACK', `the headers packages ${pin.headers.join(', ')} have no ${path.relative(tmp, makefile)}: is kernels.yaml's release ${pin.release} right?`, { cause: e });
+    }
+    // Point at the final location (the temporary directory is renamed to `root`).
+    await writeFile(makefile, text.replace(/(^|\s)\/usr\/src\//gm, `$1${root}/usr/src/`));
+  });
+  return path.join(dir, 'usr/src', `linux-headers-${pin.release}`);
+}
+
+/** Paths of the kernel tree the builders take from linux-source (all IPVS needs out of tree). */
+export const SOURCE_PATHS = ['net/netfilter/ipvs', 'include/net/ip_vs.h', 'include/uapi/linux/ip_vs.h'];
+
+/**
+ * The pinned kernel's own IPVS source, extracted from the linux-source package (a .deb holding
+ * usr/src/linux-source-X.tar.xz): only SOURCE_PATHS, laid out as in the kernel tree.
+ */
+export async function ensureSource(pin: KernelPin): Promise<string> {
+  const { pkg, version } = splitPin(pin.source);
+  const root = path.join(cacheRoot(), 'source', `${pkg}_${version}`);
+  const { dir } = await cachedDir(root, async (tmp) => {
+    const deb = await downloadDeb(pkg, version);
+    const base = pkg; // usr/src/linux-source-6.1.tar.xz holds linux-source-6.1/...
+    const members = SOURCE_PATHS.map((p) => sh(`${base}/${p}`)).join(' ');
+    const r = await pipeline(
+      `dpkg-deb --fsys-tarfile ${sh(deb)} | tar -xO ./usr/src/${base}.tar.xz | tar -xJ -C ${sh(tmp)} --strip-components=1 ${members}`,
+    );
+    if (r.exitCode !== 0) {
+      throw new InfraError('IPVS_CONFORM_UNPACK', `could not extract ${SOURCE_PATHS.join(', ')} from ${deb}:\n${tail(r.output)}\nFix: delete ${deb} and retry; tar and xz-utils must be installed.`);
+    }
+  });
+  return dir;
+}
