@@ -1,6 +1,19 @@
-// The reference model's entry point. Not written yet: see src/model/types.ts for the contract.
-import type { Observation } from '../observation.js';
-import type { Scenario } from '../scenario.js';
+// The reference model's entry point: a Scenario in, an Observation out (backend "model"), step by
+// step as the kernel would report it. The parts: config.ts (service/dest/timeouts events and their
+// errors), traffic.ts (connect/fin/rst, persistence), accounting.ts (counters, OVERLOAD),
+// clock.ts + time.ts (timers and their uncertainty), table.ts (what is reported), semantics.ts
+// (what differs between kernels), schedulers/ (one file per kernel scheduler).
+import { InputError } from '../errors.js';
+import { renderListings } from '../listings/render.js';
+import type { Observation, StepResult } from '../observation.js';
+import { type Event, eventText, type Scenario } from '../scenario.js';
+import { advance } from './clock.js';
+import { destAdd, destDel, destEdit, setTimeouts, svcAdd, svcDel, svcEdit } from './config.js';
+import { rulesFor } from './semantics.js';
+import { type ModelDest, type ModelState, newState } from './state.js';
+import { connRows, snapshot } from './table.js';
+import { TABLE_LAG_MS } from './time.js';
+import { type Chooser, close, connect } from './traffic.js';
 import type { Semantics } from './types.js';
 
 export interface ModelOptions {
@@ -13,6 +26,101 @@ export interface ModelOptions {
   follow?: Observation;
 }
 
-export function runModel(_scenario: Scenario, _opts: ModelOptions): Observation {
-  throw new Error('runModel is not written yet');
+export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
+  const st = newState(opts.semantics, rulesFor(opts.semantics));
+  const follow = opts.follow;
+  const kernelSteps = follow ? indexSteps(follow) : undefined;
+  // The model clock: the guest's `t` (relative to the first step) when following, else the waits.
+  const t0 = kernelSteps?.[0]?.t;
+  const useGuestClock = t0 !== undefined && scenario.events.every((_, i) => kernelSteps?.[i]?.t !== undefined);
+  const steps: StepResult[] = new Array(scenario.events.length);
+  let waits = 0;
+  let prev = 0;
+  for (let i = 0; i < scenario.events.length; i++) {
+    const ev = scenario.events[i]!;
+    if (ev.op === 'wait') waits += ev.ms;
+    const now = useGuestClock ? kernelSteps![i]!.t! - t0! : waits;
+    if (i === 0) prev = now;
+    const lag = useGuestClock ? TABLE_LAG_MS : 0;
+    // A wait shows nothing until its table; any other event may act anywhere since the last step.
+    const obsLo = ev.op === 'wait' ? now : prev;
+    advance(st, obsLo, now + lag, eventText(ev));
+    st.ctx.now = now;
+    const step: StepResult = { index: i };
+    try {
+      apply(st, ev, step, { armLo: prev, armHi: now }, chooserFor(kernelSteps?.[i]));
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(undefined, `events[${i}] (${eventText(ev)})`, 'an event the model can run', (e as Error).message);
+    }
+    step.table = snapshot(st);
+    if (st.indeterminate !== undefined) step.indeterminate = st.indeterminate;
+    steps[i] = step;
+    prev = now;
+  }
+  const conns = connRows(st, prev).sort((a, b) => (a.row.source < b.row.source ? -1 : a.row.source > b.row.source ? 1 : 0));
+  return {
+    backend: 'model',
+    kernel: { name: follow?.kernel.name ?? opts.semantics },
+    steps,
+    listings: renderListings(steps.length ? steps[steps.length - 1]!.table! : [], conns),
+  };
+}
+
+function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; armHi: number }, choose: Chooser): void {
+  let err;
+  switch (ev.op) {
+    case 'svc-add':
+      err = svcAdd(st, ev.svc, ev);
+      break;
+    case 'svc-edit':
+      err = svcEdit(st, ev.svc, ev);
+      break;
+    case 'svc-del':
+      err = svcDel(st, ev.svc);
+      break;
+    case 'dest-add':
+      err = destAdd(st, ev.svc, ev.dest, ev);
+      break;
+    case 'dest-edit':
+      err = destEdit(st, ev.svc, ev.dest, ev);
+      break;
+    case 'dest-del':
+      err = destDel(st, ev.svc, ev.dest);
+      break;
+    case 'connect': {
+      const r = connect(st, ev, t, choose);
+      step.dest = r.dest;
+      if (r.allowed) step.allowed = r.allowed;
+      err = r.error;
+      break;
+    }
+    case 'fin':
+    case 'rst':
+      err = close(st, ev.conn, ev.op, t);
+      break;
+    case 'timeouts':
+      err = setTimeouts(st, ev.tcp, ev.tcpfin, ev.udp);
+      break;
+    case 'wait':
+      break;
+  }
+  if (err) step.error = err;
+}
+
+function indexSteps(obs: Observation): StepResult[] {
+  const out: StepResult[] = [];
+  obs.steps.forEach((s, i) => (out[s.index ?? i] = s));
+  return out;
+}
+
+/** The kernel's pick when it is among the allowed ones, else the model's first. */
+function chooserFor(kernel: StepResult | undefined): Chooser {
+  return (allowed: (ModelDest | null)[]) => {
+    if (kernel && kernel.dest !== undefined) {
+      const hit = allowed.find((d) => (d ? d.key : null) === kernel.dest);
+      if (hit !== undefined) return hit;
+    }
+    return allowed[0] ?? null;
+  };
 }

@@ -52,6 +52,11 @@ export interface ServiceState {
   destinations: DestState[];
   /** svc->sched_data: whatever the scheduler keeps. */
   schedData: unknown;
+  /**
+   * Only while `delDest` runs: the entry that preceded the unlinked dest in the list (null: the list
+   * head), i.e. what `dest->n_list.next->prev` reaches after list_del_rcu (ip_vs_rr_del_dest).
+   */
+  unlinkedPrev?: DestState | null;
 }
 
 /** What a scheduler sees of the packet that needs a destination (struct ip_vs_iphdr). */

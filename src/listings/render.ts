@@ -1,0 +1,105 @@
+// ipvsadm 1.31's listings, byte for byte (ipvsadm.c list_all, print_title, print_service_entry,
+// list_conn, print_conn; all with -n).
+import type { ConnRow, Listings, ServiceRow } from '../observation.js';
+import { cmpAddrPort, glibcMsort } from './sort.js';
+
+/** NVERSION(IP_VS_VERSION_CODE 0x010201) and IP_VS_CONN_TAB_SIZE (CONFIG_IP_VS_TAB_BITS=12). */
+export const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)\n';
+
+type Format = 'list' | 'thresholds' | 'persistent';
+
+const padEnd = (s: string | number, n: number) => String(s).padEnd(n);
+
+function title(format: Format): string {
+  if (format === 'thresholds') {
+    return `${padEnd('Prot LocalAddress:Port', 33)} ${padEnd('Uthreshold', 10)} ${padEnd('Lthreshold', 10)} ${padEnd('ActiveConn', 10)} ${padEnd('InActConn', 10)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (format === 'persistent') {
+    return `${padEnd('Prot LocalAddress:Port', 33)} ${padEnd('Weight', 9)} ${padEnd('PersistConn', 11)} ${padEnd('ActiveConn', 10)} ${padEnd('InActConn', 10)}\n  -> RemoteAddress:Port\n`;
+  }
+  return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
+}
+
+const FLAG_BIT: Record<string, number> = {
+  'sh-fallback': 1,
+  'mh-fallback': 1,
+  'flag-1': 1,
+  'sh-port': 2,
+  'mh-port': 2,
+  'flag-2': 2,
+  'flag-3': 4,
+};
+
+/** print_sched_flags(): names depend on the scheduler, always in bit order. */
+function schedFlags(s: ServiceRow): string {
+  let bits = 0;
+  for (const f of s.flags) bits |= FLAG_BIT[f] ?? 0;
+  const names: string[] = [];
+  if (s.scheduler === 'sh' || s.scheduler === 'mh') {
+    if (bits & 1) names.push(`${s.scheduler}-fallback`);
+    if (bits & 2) names.push(`${s.scheduler}-port`);
+  } else {
+    if (bits & 1) names.push('flag-1');
+    if (bits & 2) names.push('flag-2');
+    if (bits & 4) names.push('flag-3');
+  }
+  return names.join(',');
+}
+
+function serviceLine(s: ServiceRow): string {
+  // snprintf("%-4s %s", "TCP", vname); svc_name[33] = '\0'
+  let line = `${padEnd('TCP', 4)} ${s.svc}`.slice(0, 33) + ` ${s.scheduler}`;
+  const flags = schedFlags(s);
+  if (flags) line += ` (${flags})`;
+  if (s.persistent !== undefined) {
+    line += ` persistent ${s.persistent >>> 0}`;
+    if (s.netmask !== undefined && s.netmask !== '255.255.255.255') line += ` mask ${s.netmask}`;
+  }
+  return line + '\n';
+}
+
+function destLine(d: ServiceRow['dests'][number], format: Format): string {
+  const name = padEnd(d.dest.slice(0, 28), 28);
+  if (format === 'thresholds') {
+    return `  -> ${name} ${padEnd(d.upper >>> 0, 10)} ${padEnd(d.lower >>> 0, 10)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
+  }
+  if (format === 'persistent') {
+    return `  -> ${name} ${padEnd(d.weight >>> 0, 9)} ${padEnd(d.persistent >>> 0, 11)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
+  }
+  return `  -> ${name} ${padEnd(d.fwd, 7)} ${padEnd(d.weight | 0, 6)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
+}
+
+/** `ipvsadm -L -n` (format 'list'), `-L -n --thresholds`, `-L -n --persistent-conn`. */
+export function renderServices(table: readonly ServiceRow[], format: Format): string {
+  let out = HEADER + title(format);
+  for (const s of glibcMsort(table, (a, b) => cmpAddrPort(a.svc, b.svc))) {
+    out += serviceLine(s);
+    for (const d of glibcMsort(s.dests, (a, b) => cmpAddrPort(a.dest, b.dest))) out += destLine(d, format);
+  }
+  return out;
+}
+
+/** A connection row with the seconds its timer has left (shown, never compared). */
+export interface ConnEntry {
+  row: ConnRow;
+  expires: number;
+}
+
+/** `ipvsadm -L -n -c`: rows in the given order (the kernel's is its hash table's). */
+export function renderConns(conns: readonly ConnEntry[]): string {
+  let out = `IPVS connection entries\npro expire ${padEnd('state', 11)} ${padEnd('source', 18)} ${padEnd('virtual', 18)} destination\n`;
+  for (const { row, expires } of conns) {
+    const exp = `${String(Math.floor(expires / 60)).padStart(2, '0')}:${String(expires % 60).padStart(2, '0')}`;
+    out += `${padEnd(row.proto, 3)} ${padEnd(exp, 6)} ${padEnd(row.state, 11)} ${padEnd(row.source, 18)} ${padEnd(row.virtual, 18)} ${row.dest}\n`;
+  }
+  return out;
+}
+
+export function renderListings(table: readonly ServiceRow[], conns: readonly ConnEntry[]): Listings {
+  return {
+    list: renderServices(table, 'list'),
+    thresholds: renderServices(table, 'thresholds'),
+    persistent: renderServices(table, 'persistent'),
+    conns: renderConns(conns),
+  };
+}

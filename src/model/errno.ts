@@ -1,0 +1,17 @@
+// The kernel's error returns the model predicts, with glibc's strerror text (what the agent reports).
+import type { OpError } from '../observation.js';
+
+const TABLE = {
+  ENOENT: [2, 'No such file or directory'],
+  ESRCH: [3, 'No such process'],
+  EEXIST: [17, 'File exists'],
+  EINVAL: [22, 'Invalid argument'],
+  ERANGE: [34, 'Numerical result out of range'],
+} as const;
+
+export type ErrName = keyof typeof TABLE;
+
+export function opError(name: ErrName): OpError {
+  const [errno, message] = TABLE[name];
+  return { errno, name, message };
+}

@@ -1,0 +1,102 @@
+// The model's whole state: services with their destinations in kernel list order, the deleted-
+// destination trash, connections and persistence templates with their timers, the TCP timeouts.
+import type { KernelRules } from './semantics.js';
+import type { Window } from './time.js';
+import type { DestState, SchedContext, SchedulerModel, Semantics, ServiceState } from './types.js';
+import { TCP_DEFAULT_TIMEOUTS_MS } from './tcp.js';
+
+/** struct ip_vs_dest plus what the model needs to mirror the kernel's bookkeeping. */
+export interface ModelDest extends DestState {
+  /** "10.2.0.3:80" */
+  key: string;
+  /** dest->l_threshold_val (6.12 accounting). */
+  lThresholdVal: number;
+  /** dest->vaddr:vport, the service it was added to (ip_vs_trash_get_dest matches on it). */
+  svcKey: string;
+  /** Connections and templates bound to it (dest->refcnt - 1). */
+  refs: number;
+}
+
+/** struct ip_vs_service */
+export interface ModelService extends ServiceState {
+  /** "10.0.0.1:80" */
+  key: string;
+  destinations: ModelDest[];
+  /** svc->scheduler, null for the scheduler "none". */
+  sched: SchedulerModel | null;
+  /** IP_VS_SVC_F_PERSISTENT */
+  persistFlag: boolean;
+}
+
+/** struct ip_vs_conn, normal connection or persistence template. */
+export interface Conn {
+  /** The scenario's name for it (`connect` conn), absent for templates. */
+  name?: string;
+  template: boolean;
+  caddr: number;
+  cport: number;
+  vaddr: number;
+  vport: number;
+  dest: ModelDest;
+  /** dport as ip_vs_conn_new got it (the dest's port; 65535 once a template is invalidated). */
+  dport: number;
+  /** TCP state (IP_VS_TCP_S_*) or template state (0 NONE, 1 ASSURED). */
+  state: number;
+  /** IP_VS_CONN_F_INACTIVE */
+  inactive: boolean;
+  /** cp->timeout in ms. */
+  timeout: number;
+  timer: Window;
+  control: Conn | null;
+  nControl: number;
+  /** Templates: still hashed (not invalidated by ip_vs_check_template). */
+  hashed: boolean;
+  /** Templates: the latest `hi` of a controlled connection's expiry (to tell an ambiguous race). */
+  lastControlHi: number;
+  live: boolean;
+}
+
+export interface ModelState {
+  semantics: Semantics;
+  rules: KernelRules;
+  ctx: SchedContext;
+  services: Map<string, ModelService>;
+  /** ipvs->dest_trash: deleted dests still referenced by connections (see trash.ts). */
+  trash: ModelDest[];
+  /** Every live connection and template. */
+  conns: Set<Conn>;
+  /** Normal connections by `caddr:cport>vaddr:vport`. */
+  connTable: Map<string, Conn>;
+  /** Hashed templates by `snet>vaddr:vport`. */
+  templates: Map<string, Conn>;
+  /** Connections by the scenario's name (the latest `connect` of that name). */
+  byName: Map<string, Conn>;
+  /** pd->timeout_table for TCP, ms by state. */
+  tcpTimeouts: number[];
+  /** First reason the model could not tell what the kernel does, from then on. */
+  indeterminate?: string;
+}
+
+export function newState(semantics: Semantics, rules: KernelRules): ModelState {
+  return {
+    semantics,
+    rules,
+    ctx: { semantics, now: 0 },
+    services: new Map(),
+    trash: [],
+    conns: new Set(),
+    connTable: new Map(),
+    templates: new Map(),
+    byName: new Map(),
+    tcpTimeouts: [...TCP_DEFAULT_TIMEOUTS_MS],
+  };
+}
+
+export const connKey = (caddr: number, cport: number, vaddr: number, vport: number): string =>
+  `${caddr}:${cport}>${vaddr}:${vport}`;
+export const templateKey = (snet: number, vaddr: number, vport: number): string => `${snet}>${vaddr}:${vport}`;
+
+/** Marks the model indeterminate from now on (the first reason is kept). */
+export function giveUp(st: ModelState, reason: string): void {
+  if (st.indeterminate === undefined) st.indeterminate = reason;
+}

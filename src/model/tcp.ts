@@ -1,0 +1,65 @@
+// The TCP state machine of net/netfilter/ipvs/ip_vs_proto_tcp.c (tcp_states, not the secure_tcp
+// "dos" table, which is off by default), and the default timeouts (tcp_timeouts).
+export const S = {
+  NONE: 0,
+  ESTABLISHED: 1,
+  SYN_SENT: 2,
+  SYN_RECV: 3,
+  FIN_WAIT: 4,
+  TIME_WAIT: 5,
+  CLOSE: 6,
+  CLOSE_WAIT: 7,
+  LAST_ACK: 8,
+  LISTEN: 9,
+  SYNACK: 10,
+} as const;
+
+export const TCP_STATE_NAMES = [
+  'NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK',
+];
+
+/** tcp_state_active_table */
+export const TCP_STATE_ACTIVE = [false, true, true, true, false, false, false, false, false, false, true];
+
+/** tcp_timeouts, in ms (HZ-exact multiples). */
+export const TCP_DEFAULT_TIMEOUTS_MS = [2e3, 900e3, 120e3, 60e3, 120e3, 120e3, 10e3, 60e3, 30e3, 120e3, 120e3];
+
+/** Packet kinds by tcp_state_idx(): rst > syn > fin > ack. */
+export const Flag = { SYN: 0, FIN: 1, ACK: 2, RST: 3 } as const;
+export type Flag = (typeof Flag)[keyof typeof Flag];
+
+/** tcp_state_off[]: TCP_DIR_INPUT 0, TCP_DIR_OUTPUT 4 (masquerading: never INPUT_ONLY). */
+export const Dir = { IN: 0, OUT: 4 } as const;
+export type Dir = (typeof Dir)[keyof typeof Dir];
+
+const [sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const TABLE: number[][] = [
+  //  sNO  sES  sSS  sSR  sFW  sTW  sCL  sCW  sLA  sLI  sSA      INPUT
+  [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR], // syn
+  [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW], // fin
+  [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES], // ack
+  [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sSR], // rst
+  //                                                          OUTPUT
+  [sSS, sES, sSS, sSR, sSS, sSS, sSS, sSS, sSS, sLI, sSR], // syn
+  [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW], // fin
+  [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES], // ack
+  [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL], // rst
+];
+
+export function nextState(state: number, dir: Dir, flag: Flag): number {
+  return TABLE[dir + flag]![state]!;
+}
+
+/** The packets the agent's traffic puts on the wire (vm/agent/PROTOCOL.md), in order. */
+export const CONNECT_PACKETS: readonly [Dir, Flag][] = [
+  [Dir.IN, Flag.SYN], // client SYN
+  [Dir.OUT, Flag.SYN], // server SYN-ACK (syn wins over ack in tcp_state_idx)
+  [Dir.IN, Flag.ACK], // client ACK
+];
+export const FIN_PACKETS: readonly [Dir, Flag][] = [
+  [Dir.IN, Flag.FIN], // client FIN
+  [Dir.OUT, Flag.ACK], // server ACK
+  [Dir.OUT, Flag.FIN], // server FIN
+  [Dir.IN, Flag.ACK], // client ACK
+];
+export const RST_PACKETS: readonly [Dir, Flag][] = [[Dir.IN, Flag.RST]];

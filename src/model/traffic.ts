@@ -1,0 +1,135 @@
+// The agent's TCP traffic through IPVS: `connect` (ip_vs_in → ip_vs_schedule / ip_vs_sched_persist
+// in ip_vs_core.c, then the handshake), `fin` and `rst`.
+import type { AddrPort } from '../scenario.js';
+import { ipToNum } from './addr.js';
+import { armTimer, expireConn, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
+import type { OpError } from '../observation.js';
+import { type Conn, connKey, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
+import { CONNECT_PACKETS, FIN_PACKETS, RST_PACKETS, S } from './tcp.js';
+import type { Decision, Packet } from './types.js';
+
+const FTPPORT = 21;
+const ETIMEDOUT: OpError = { errno: 110, name: 'ETIMEDOUT', message: 'Connection timed out' };
+
+export interface ConnectResult {
+  dest: AddrPort | null;
+  allowed?: (AddrPort | null)[];
+  error?: OpError;
+}
+
+/** Chooses among a scheduler's allowed outcomes: the kernel's when it is one of them. */
+export type Chooser = (allowed: (ModelDest | null)[]) => ModelDest | null;
+
+const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, dport: 0 };
+
+function runScheduler(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, choose: Chooser): ModelDest | null {
+  if (!svc.sched) return null; // scheduler "none"
+  pkt.saddr = caddr;
+  pkt.sport = cport;
+  pkt.daddr = svc.addrNum;
+  pkt.dport = svc.port;
+  const dec: Decision = svc.sched.schedule(svc, pkt, st.ctx);
+  if (dec.kind === 'one') return dec.dest as ModelDest | null;
+  const dests = dec.dests as (ModelDest | null)[];
+  out.allowed = dests.map((d) => (d ? d.key : null));
+  const chosen = choose(dests);
+  dec.commit?.(chosen);
+  return chosen;
+}
+
+export function connect(
+  st: ModelState,
+  ev: { conn: string; svc: AddrPort; client: string; cport: number },
+  t: StepTime,
+  choose: Chooser,
+): ConnectResult {
+  const out: ConnectResult = { dest: null };
+  const caddr = ipToNum(ev.client);
+  const svc = st.services.get(ev.svc);
+  const [vip, vportText] = ev.svc.split(':') as [string, string];
+  const vaddr = ipToNum(vip);
+  const vport = Number(vportText);
+  const key = connKey(caddr, ev.cport, vaddr, vport);
+
+  // ip_vs_in(): an existing entry for this client address and port
+  const old = st.connTable.get(key);
+  let resched: Conn | undefined;
+  if (old) {
+    const expected = old.control === null && (old.state === S.TIME_WAIT || old.state === S.CLOSE); // is_new_conn_expected()
+    if (expected) {
+      resched = old; // conn_reuse_mode 1: expire it now, schedule afresh
+      st.connTable.delete(key);
+    } else {
+      giveUp(st, `${ev.conn} reuses ${ev.client}:${ev.cport} while IPVS still holds that connection (${old.name ?? ''} in state ${old.state})`);
+      return out;
+    }
+  }
+
+  let cp: Conn | null = null;
+  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, caddr, ev.cport, t, out, choose) : schedule(st, svc, caddr, ev.cport, out, choose);
+  if (resched) expireConn(st, resched);
+  if (!cp) return out;
+  cp.name = ev.conn;
+  st.byName.set(ev.conn, cp);
+  for (const [dir, flag] of CONNECT_PACKETS) {
+    packet(st, cp, dir, flag, t);
+    // ip_vs_control_assure_ct(): reaching ESTABLISHED marks the template ASSURED
+    if (cp.state === S.ESTABLISHED && cp.control) cp.control.state = 1;
+  }
+  out.dest = cp.dest.key;
+  return out;
+}
+
+/** ip_vs_schedule(), non-persistent part. */
+function schedule(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, choose: Chooser): Conn | null {
+  const dest = runScheduler(st, svc, caddr, cport, out, choose);
+  if (!dest) return null;
+  return newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port }, dest);
+}
+
+/** ip_vs_sched_persist(): templates keyed on the client network; a hit skips the scheduler. */
+function schedPersist(st: ModelState, svc: ModelService, caddr: number, cport: number, t: StepTime, out: ConnectResult, choose: Chooser): Conn | null {
+  const snet = (caddr & svc.netmask) >>> 0;
+  const tvport = svc.port !== FTPPORT ? svc.port : 0; // non-FTP template: <caddr, 0, vaddr, vport>
+  const tkey = templateKey(snet, svc.addrNum, tvport);
+  let ct = st.templates.get(tkey);
+  // ip_vs_check_template(ct, NULL): dest gone (or quiescent with expire_quiescent_template, off by
+  // default) invalidates the template; it keeps its timer and its place in persistconns
+  if (ct && !ct.dest.available) {
+    unhashTemplate(st, ct);
+    ct.vport = 0xffff;
+    ct.dport = 0xffff;
+    ct = undefined;
+  }
+  let dest: ModelDest;
+  if (!ct) {
+    const d = runScheduler(st, svc, caddr, cport, out, choose);
+    if (!d) return null;
+    dest = d;
+    ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: svc.addrNum, vport: tvport, dport: svc.port !== FTPPORT ? d.port : 0 }, d);
+    ct.timeout = svc.persistent * 1000; // ct->timeout = svc->timeout
+    st.templates.set(tkey, ct);
+  } else {
+    dest = ct.dest;
+  }
+  const cp = newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port }, dest);
+  // ip_vs_control_add(cp, ct); ip_vs_conn_put(ct) re-arms the template's timer
+  cp.control = ct;
+  ct.nControl++;
+  armTimer(st, ct, t);
+  return cp;
+}
+
+/** `fin` and `rst`: the client's and server's packets through an existing IPVS connection. */
+export function close(st: ModelState, name: string, how: 'fin' | 'rst', t: StepTime): OpError | undefined {
+  const cp = st.byName.get(name);
+  // No entry (never scheduled, or expired): the packets are not SYNs, nothing is scheduled.
+  if (!cp || !cp.live) return undefined;
+  if (!cp.dest.available) {
+    // ip_vs_in(): the dest was deleted and expire_nodest_conn is 0: NF_DROP. The client's FIN is
+    // never answered (the agent gives up); a client RST just vanishes.
+    return how === 'fin' ? ETIMEDOUT : undefined;
+  }
+  for (const [dir, flag] of how === 'fin' ? FIN_PACKETS : RST_PACKETS) packet(st, cp, dir, flag, t);
+  return undefined;
+}
