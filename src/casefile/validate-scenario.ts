@@ -1,0 +1,99 @@
+// Checks a Scenario read from a file (a saved case, possibly edited by hand) field by field, so a
+// bad one fails with the file, the field, what was expected and what arrived, never a crash later.
+import { InputError } from '../errors.js';
+import { NET, type Scenario } from '../scenario.js';
+import { ALL_FLAGS } from '../generate/schedulers.js';
+
+const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function isQuad(s: unknown): s is string {
+  const m = typeof s === 'string' ? QUAD.exec(s) : null;
+  return !!m && m.slice(1).every((o) => Number(o) <= 255);
+}
+
+function isAddrPort(s: unknown, prefix: string): s is string {
+  if (typeof s !== 'string') return false;
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  return i > 0 && isQuad(s.slice(0, i)) && s.startsWith(prefix) && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+
+const OPS = ['svc-add', 'svc-edit', 'svc-del', 'dest-add', 'dest-edit', 'dest-del', 'connect', 'fin', 'rst', 'timeouts', 'wait'];
+
+export function validateScenario(file: string | undefined, where: string, v: unknown): Scenario {
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new InputError(file, `${where}${field}`, expected, got);
+  };
+  if (!v || typeof v !== 'object' || Array.isArray(v)) bad('', 'a mapping with version and events', v);
+  const s = v as Record<string, unknown>;
+  if (s.version !== 1) bad('.version', '1', s.version);
+  if (!Array.isArray(s.events)) bad('.events', 'a list of events', s.events);
+  const conns = new Set<string>();
+  const ports = new Set<string>();
+  (s.events as unknown[]).forEach((raw, i) => {
+    const f = `.events[${i}]`;
+    if (!raw || typeof raw !== 'object') bad(f, 'an event mapping with an `op`', raw);
+    const e = raw as Record<string, unknown>;
+    if (typeof e.op !== 'string' || !OPS.includes(e.op)) bad(`${f}.op`, `one of ${OPS.join(', ')}`, e.op);
+    const vip = () => isAddrPort(e.svc, NET.vipPrefix) || bad(`${f}.svc`, `a virtual service ${NET.vipPrefix}N:PORT`, e.svc);
+    const rs = () => isAddrPort(e.dest, NET.serverPrefix) || bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT`, e.dest);
+    const u32 = (k: string) => isInt(e[k], 0, 0xffffffff) || bad(`${f}.${k}`, 'an integer 0..4294967295', e[k]);
+    const name = () => (typeof e.conn === 'string' && /^[A-Za-z0-9_-]+$/.test(e.conn)) || bad(`${f}.conn`, 'a connection name like c3', e.conn);
+    switch (e.op) {
+      case 'svc-add':
+      case 'svc-edit':
+        vip();
+        if (typeof e.scheduler !== 'string' || !/^[a-z0-9_]+$/.test(e.scheduler)) bad(`${f}.scheduler`, 'a scheduler name like rr', e.scheduler);
+        if (e.flags !== undefined && (!Array.isArray(e.flags) || !e.flags.every((x) => ALL_FLAGS.includes(x) || /^flag-[123]$/.test(x)))) {
+          bad(`${f}.flags`, `a list of ${ALL_FLAGS.join(', ')}, flag-1..3`, e.flags);
+        }
+        if (e.persistent !== undefined && !isInt(e.persistent, 1, 0x7fffffff)) bad(`${f}.persistent`, 'a timeout in seconds, 1 or more', e.persistent);
+        if (e.netmask !== undefined && !isQuad(e.netmask)) bad(`${f}.netmask`, 'a dotted-quad netmask like 255.255.255.0', e.netmask);
+        break;
+      case 'svc-del':
+        vip();
+        break;
+      case 'dest-add':
+      case 'dest-edit':
+        vip();
+        rs();
+        if (!isInt(e.weight, 0, 0x7fffffff)) bad(`${f}.weight`, 'an integer weight 0..2147483647', e.weight);
+        u32('upper');
+        u32('lower');
+        break;
+      case 'dest-del':
+        vip();
+        rs();
+        break;
+      case 'connect': {
+        name();
+        vip();
+        if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
+        if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
+        const cp = `${e.client}:${e.cport}`;
+        if (ports.has(cp)) bad(`${f}.cport`, 'a client address and port not used earlier in the case (TIME_WAIT)', cp);
+        if (conns.has(e.conn as string)) bad(`${f}.conn`, 'a connection name not used earlier in the case', e.conn);
+        ports.add(cp);
+        conns.add(e.conn as string);
+        break;
+      }
+      case 'fin':
+      case 'rst':
+        name();
+        if (!conns.has(e.conn as string)) bad(`${f}.conn`, `a connection opened by an earlier connect (${[...conns].join(', ') || 'none yet'})`, e.conn);
+        break;
+      case 'timeouts':
+        u32('tcp');
+        u32('tcpfin');
+        u32('udp');
+        break;
+      case 'wait':
+        if (!isInt(e.ms, 0, 600_000)) bad(`${f}.ms`, 'a wait in milliseconds 0..600000', e.ms);
+        break;
+    }
+  });
+  return s as unknown as Scenario;
+}
+

@@ -1,0 +1,79 @@
+// The `ipvs-conform` command: dispatches subcommands and maps every error to an exit code in one
+// place (src/errors.ts): 0 agree, 1 divergence, 2 usage/input, 3 infrastructure, 4 kernel finding.
+import { ConformError, EXIT, UsageError } from '../errors.js';
+
+export const HELP = `Usage: ipvs-conform <command> [options]
+
+Commands:
+  run        generate cases, run them on real kernels and the model, shrink and save divergences
+  replay     run saved cases again and show the verdict and diff
+  report     merge the summaries of sharded runs (report merge DIR...)
+  vm         build and check the guest images (vm build|smoke ...)
+  golden     the golden corpus
+
+Run \`ipvs-conform <command> --help\` for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Loads a command another engineer owns; a missing file is a usage error, not a crash. */
+async function lazy(spec: string, name: string, what: string): Promise<Command> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec.replace(/^\.\//, '').replace(/\.js$/, ''))) {
+      throw new UsageError('IPVS_CONFORM_NO_COMMAND', `\`ipvs-conform ${what}\` is not available in this checkout (src/cli/${spec.slice(2).replace(/\.js$/, '.ts')} is missing)`, { cause: e });
+    }
+    throw e;
+  }
+  const f = mod[name];
+  if (typeof f !== 'function') throw new UsageError('IPVS_CONFORM_NO_COMMAND', `\`ipvs-conform ${what}\` is not available in this checkout (${name} is not exported yet)`);
+  return f as Command;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  // Specifiers in variables: the type checker must not require files other engineers own.
+  const vmSpec = './vm-command.js';
+  const goldenSpec = './golden-command.js';
+  try {
+    switch (cmd) {
+      case 'run':
+        return await (await import('./run-command.js')).runCommand(rest);
+      case 'replay':
+        return await (await import('./replay-command.js')).replayCommand(rest);
+      case 'report':
+        return await (await import('./report-command.js')).reportCommand(rest);
+      case 'vm':
+        return await (await lazy(vmSpec, 'vmCommand', 'vm'))(rest);
+      case 'golden':
+        return await (await lazy(goldenSpec, 'goldenCommand', 'golden'))(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(HELP + '\n');
+        return cmd === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, report, vm, golden), got \`${cmd}\`. See \`ipvs-conform --help\``);
+    }
+  } catch (e) {
+    if (e instanceof ConformError) {
+      process.stderr.write(`ipvs-conform: ${e.message}\n`);
+      const log = (e as { log?: unknown }).log;
+      if (typeof log === 'string' && log) process.stderr.write(`--- log ---\n${log.slice(-4000)}\n`);
+      return e.exitCode;
+    }
+    // Not one of ours: a bug in the harness. Say so, with the stack, as an infrastructure failure.
+    process.stderr.write(`ipvs-conform: internal error (a bug in the harness, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.infra;
+  }
+}
+
+// Run when loaded as the program (bin/ipvs-conform.mjs imports this file).
+const isEntry = process.argv[1] && /ipvs-conform(\.mjs)?$|src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isEntry) {
+  process.exitCode = await main(process.argv.slice(2));
+  // Everything is closed by now; if a stray handle still holds the loop, do not hang CI over it.
+  setTimeout(() => process.exit(), 5000).unref();
+}

@@ -1,0 +1,159 @@
+// `ipvs-conform replay FILE...`: runs saved cases again on the kernel and the model and shows the
+// verdict and the diff. A case is only meaningful on the build it was found on: a different
+// kernel, release or module/patch identity is refused unless --force.
+import path from 'node:path';
+import type { Backend, BackendOptions, Capabilities } from '../backend.js';
+import { loadCase, type CaseFile } from '../casefile/casefile.js';
+import { compareObservations, verdictLine } from '../compare/compare.js';
+import { EXIT, KernelFinding, UsageError, ConformError, type ExitCode } from '../errors.js';
+import { runModel } from '../model/index.js';
+import type { Semantics } from '../model/types.js';
+import type { Observation } from '../observation.js';
+import { BACKENDS, createBackend } from '../run/backends.js';
+import { kernelByName, SEMANTICS } from '../run/kernels.js';
+import { oneOf, parse } from './args.js';
+
+export const REPLAY_HELP = `Usage: ipvs-conform replay FILE... [options]
+
+Runs saved cases (reports/cases/*.yaml) again on the real kernel and the model, and shows the
+verdict and the diff.
+
+Options:
+  --kernel K      run on this kernel instead of the case's (needs --force if it differs)
+  --force         replay even on a different kernel, release or module/patch build
+  --backend B     qemu (default) or docker
+  --patch FILE    apply this patch (as the run that found the case did; repeatable)
+  --module DIR    build and load this out-of-tree module (repeatable)
+  --semantics S   judge with this model semantics instead of the case's (${SEMANTICS.join(', ')})
+  -h, --help      this text
+
+Exit codes: 0 every case agrees now, 1 a divergence repeats, 2 a bad case file or option,
+3 infrastructure failure, 4 kernel oops or warning.`;
+
+const OPTIONS = {
+  kernel: { type: 'string' },
+  force: { type: 'boolean' },
+  backend: { type: 'string' },
+  patch: { type: 'string', multiple: true },
+  module: { type: 'string', multiple: true },
+  semantics: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const worst = (a: number, b: number): number => {
+  const rank = [EXIT.ok, EXIT.infra, EXIT.usage, EXIT.divergence, EXIT.kernel] as number[];
+  return rank.indexOf(b) > rank.indexOf(a) ? b : a;
+};
+
+const sameList = (a: string[] | undefined, b: string[] | undefined) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+
+/** Differences between the build a case was found on and the one it would be replayed on. */
+export function buildMismatch(c: CaseFile, kernel: string, caps?: Capabilities, obs?: Observation): string[] {
+  const out: string[] = [];
+  if (c.kernel.name !== kernel) out.push(`kernel ${c.kernel.name} (case) vs ${kernel} (this replay)`);
+  if (caps && c.kernel.release && caps.release !== c.kernel.release) out.push(`release ${c.kernel.release} (case) vs ${caps.release} (running)`);
+  if (obs?.build || c.build) {
+    const a = c.build ?? {};
+    const b = obs?.build ?? {};
+    if (obs && (a.modules ?? '') !== (b.modules ?? '')) out.push(`module set ${a.modules ?? '(stock)'} (case) vs ${b.modules ?? '(stock)'} (running)`);
+    if (obs && (a.module ?? '') !== (b.module ?? '')) out.push(`out-of-tree module ${a.module ?? '(none)'} (case) vs ${b.module ?? '(none)'} (running)`);
+    if (obs && !sameList(a.patches, b.patches)) out.push(`patches [${(a.patches ?? []).join(', ')}] (case) vs [${(b.patches ?? []).join(', ')}] (running)`);
+  }
+  return out;
+}
+
+function refuse(file: string, diffs: string[]): UsageError {
+  return new UsageError(
+    'IPVS_CONFORM_BUILD_MISMATCH',
+    `${file}: this case was found on another build: ${diffs.join('; ')}. Fix: replay on the same kernel (--kernel), with the same --patch/--module files, or add --force to replay anyway`,
+  );
+}
+
+export async function replayCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals: files } = parse(argv, OPTIONS, 'replay', true);
+  if (v.help) {
+    process.stdout.write(REPLAY_HELP + '\n');
+    return 0;
+  }
+  if (!files.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one case file, got none. Usage: ipvs-conform replay reports/cases/FILE.yaml');
+  const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
+  const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
+  if (v.kernel) kernelByName(v.kernel);
+
+  let code: number = EXIT.ok;
+  // Read every file first: a bad one is reported precisely and the others still replay.
+  const byKernel = new Map<string, { file: string; c: CaseFile }[]>();
+  for (const file of files) {
+    try {
+      const c = await loadCase(file);
+      const kernel = v.kernel ?? c.kernel.name;
+      kernelByName(kernel);
+      const pre = buildMismatch(c, kernel);
+      if ((c.build?.patches?.length ?? 0) > 0 && !v.patch?.length) pre.push(`the case ran with patches [${c.build!.patches!.join(', ')}], this replay with none`);
+      if (pre.length && !v.force) throw refuse(file, pre);
+      byKernel.set(kernel, [...(byKernel.get(kernel) ?? []), { file, c }]);
+    } catch (e) {
+      if (!(e instanceof ConformError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      code = worst(code, e.exitCode);
+    }
+  }
+
+  for (const [kernel, cases] of byKernel) {
+    const opts: BackendOptions = {
+      kernel,
+      jobs: 1,
+      ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
+      ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+    };
+    let backend: Backend | undefined;
+    try {
+      backend = await createBackend(backendKind, opts);
+      const caps = await backend.start();
+      for (const { file, c } of cases) code = worst(code, await replayOne(backend, caps, kernel, file, c, !!v.force, semanticsOverride));
+    } finally {
+      await backend?.close();
+    }
+  }
+  return code;
+}
+
+async function replayOne(backend: Backend, caps: Capabilities, kernel: string, file: string, c: CaseFile, force: boolean, semanticsOverride: Semantics | undefined): Promise<ExitCode> {
+  const out = process.stdout;
+  out.write(`== ${file}: ${c.scheduler} on ${kernel}, ${c.scenario.events.length} events\n`);
+  const release = buildMismatch(c, kernel, caps);
+  if (release.length && !force) {
+    process.stderr.write(refuse(file, release).message + '\n');
+    return EXIT.usage;
+  }
+  let kernelObs: Observation;
+  try {
+    kernelObs = await backend.run(c.scenario);
+  } catch (e) {
+    if (e instanceof KernelFinding) {
+      out.write(`kernel finding: ${e.message}\n${e.consoleLog}\n`);
+      return EXIT.kernel;
+    }
+    throw e;
+  }
+  const mismatch = buildMismatch(c, kernel, caps, kernelObs);
+  if (mismatch.length && !force) {
+    process.stderr.write(refuse(file, mismatch).message + '\n');
+    return EXIT.usage;
+  }
+  if (c.finding === 'kernel') {
+    out.write('the kernel oops did not repeat on this run\n');
+    return EXIT.ok;
+  }
+  const semantics = (semanticsOverride ?? c.semantics) as Semantics;
+  const model = runModel(c.scenario, { semantics, follow: kernelObs });
+  const verdict = compareObservations(c.scenario, kernelObs, model);
+  out.write(`verdict (model semantics ${semantics}): ${verdictLine(verdict)}\n`);
+  if (verdict.kind === 'diverge') {
+    out.write(verdict.diff);
+    return EXIT.divergence;
+  }
+  if (verdict.kind === 'unknown') out.write(verdict.difference.diff);
+  if (c.verdict) out.write(`(saved verdict was: ${c.verdict.what} at event ${c.verdict.stepIndex} ${c.verdict.event})\n`);
+  return EXIT.ok;
+}

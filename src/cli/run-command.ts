@@ -1,0 +1,232 @@
+// `ipvs-conform run`: the nightly job. For each kernel: boot the backend, draw cases from the seed,
+// judge each against the model, shrink and save every divergence, then write the summary (table,
+// JSON, JUnit XML). SIGINT/SIGTERM stop it cleanly: findings are already on disk, the backend is
+// closed, and the partial summary is written.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Backend, BackendOptions } from '../backend.js';
+import { UsageError } from '../errors.js';
+import { ALL_SCHEDULERS, KERNEL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
+import type { Semantics } from '../model/types.js';
+import { BACKENDS, createBackend } from '../run/backends.js';
+import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
+import { kernelByName, pinnedKernels, SEMANTICS, semanticsForRelease } from '../run/kernels.js';
+import { junitXml } from '../report/junit.js';
+import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
+import { summaryTable } from '../report/table.js';
+import writeFileAtomic from 'write-file-atomic';
+import { bad, durationArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
+import { Progress } from './progress.js';
+
+export const RUN_HELP = `Usage: ipvs-conform run [options]
+
+Runs generated cases on real kernels and on the model, and shrinks and saves every divergence.
+
+Options:
+  --scheduler S      only this scheduler (repeatable; default: every scheduler the kernel has)
+                     one of: ${ALL_SCHEDULERS.join(' ')}
+  --kernel K         kernel from vm/kernels.yaml (repeatable; default: the file's default)
+  --cases N          number of cases per kernel (default 100), or
+  --time-budget D    run cases until D has passed per kernel (e.g. 30m, 1h)
+  --seed N           run seed (default: random, printed); case k uses a seed derived from (N, k)
+  --jobs J           guests run in parallel (default 2)
+  --shard i/n        run only cases k with k mod n = i (same --seed on every shard)
+  --report DIR       where summary.json, junit.xml and cases/ go (default reports)
+  --json             print the JSON summary on stdout
+  --patch FILE       apply this patch to the kernel's IPVS source (repeatable)
+  --module DIR       build and load this out-of-tree scheduler module (repeatable)
+  --backend B        qemu (default) or docker
+  --semantics S      judge with this model semantics instead of the kernel's (${SEMANTICS.join(', ')})
+  --infra-retries N  attempts per case when the infrastructure fails (default 3)
+  --shrink-budget D  longest time spent shrinking one divergence (default 5m)
+  --max-ops N        most operations per generated case after the set-up (default 56)
+  -h, --help         this text
+
+Exit codes: 0 all agree, 1 divergence, 2 usage or input error, 3 infrastructure failure,
+4 kernel oops or warning. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
+
+const OPTIONS = {
+  scheduler: { type: 'string', multiple: true },
+  kernel: { type: 'string', multiple: true },
+  cases: { type: 'string' },
+  'time-budget': { type: 'string' },
+  seed: { type: 'string' },
+  jobs: { type: 'string' },
+  shard: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+  patch: { type: 'string', multiple: true },
+  module: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  semantics: { type: 'string' },
+  'infra-retries': { type: 'string' },
+  'shrink-budget': { type: 'string' },
+  'max-ops': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, OPTIONS, 'run');
+  if (v.help) {
+    process.stdout.write(RUN_HELP + '\n');
+    return 0;
+  }
+  if (v.cases !== undefined && v['time-budget'] !== undefined) {
+    throw new UsageError('IPVS_CONFORM_USAGE', 'Expected one of `--cases` and `--time-budget`, got both. Fix: keep one');
+  }
+  const timeBudget = durationArg('--time-budget', v['time-budget']);
+  const cases = timeBudget === undefined ? positiveInt('--cases', v.cases, 100) : undefined;
+  const shard = shardArg(v.shard);
+  const explicitSeed = seedArg(v.seed);
+  if (shard && explicitSeed === undefined) {
+    throw new UsageError('IPVS_CONFORM_USAGE', 'Expected `--seed` with `--shard`: every shard must draw from the same seed. Fix: add --seed N (the same on every shard)');
+  }
+  const seed = explicitSeed ?? Math.floor(Math.random() * 2 ** 31);
+  const jobs = positiveInt('--jobs', v.jobs, 2);
+  const infraAttempts = positiveInt('--infra-retries', v['infra-retries'], 3);
+  const shrinkBudgetMs = durationArg('--shrink-budget', v['shrink-budget']) ?? 300_000;
+  const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
+  const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
+  const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
+  const kernels = (v.kernel?.length ? v.kernel : [pinnedKernels().default]).map((k) => kernelByName(k));
+  const wanted = v.scheduler ?? [];
+  for (const s of wanted) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
+  for (const s of wanted) {
+    if (!kernels.some((k) => (KERNEL_SCHEDULERS[k.name] ?? []).includes(s))) {
+      throw new UsageError('IPVS_CONFORM_USAGE', `Scheduler \`${s}\` is in none of the kernels asked for (${kernels.map((k) => `${k.name}: ${(KERNEL_SCHEDULERS[k.name] ?? []).join(' ')}`).join('; ')}). Fix: add --kernel 6.12 or drop --scheduler ${s}`);
+    }
+  }
+  const reportDir = path.resolve(v.report ?? 'reports');
+  const casesDir = path.join(reportDir, 'cases');
+  await mkdir(casesDir, { recursive: true });
+
+  const progress = new Progress();
+  const log = (m: string) => progress.log(m);
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  let current: Backend | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return; // a second signal changes nothing: we are already closing
+    signalled = sig;
+    log(`${sig}: stopping; findings so far are saved, closing the backend`);
+    controller.abort();
+    void current?.close().catch(() => {});
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const startedAt = new Date().toISOString();
+  const kernelSummaries: KernelSummary[] = [];
+  const records: CaseRecord[] = [];
+  const findings: SavedFinding[] = [];
+  const command = ['ipvs-conform', 'run', ...argv].join(' ');
+  log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
+
+  const writeReports = async (): Promise<Summary> => {
+    const totals = totalsOf(kernelSummaries);
+    const code = exitCodeOf(totals);
+    const summary: Summary = {
+      format: SUMMARY_FORMAT,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      command,
+      seed,
+      ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+      interrupted: !!signalled,
+      exitCode: signalled && code === 0 ? 128 + (signalled === 'SIGINT' ? 2 : 15) : code,
+      totals,
+      kernels: kernelSummaries,
+      findings,
+      cases: records,
+    };
+    await writeSummary(path.join(reportDir, 'summary.json'), summary);
+    await writeFileAtomic(path.join(reportDir, 'junit.xml'), junitXml(summary));
+    return summary;
+  };
+
+  try {
+    for (const k of kernels) {
+      if (controller.signal.aborted) break;
+      const opts: BackendOptions = {
+        kernel: k.name,
+        jobs,
+        logDir: path.join(reportDir, 'logs'),
+        ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
+        ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+      };
+      const backend = await createBackend(backendKind, opts);
+      current = backend;
+      const ks: KernelSummary = { kernel: k.name, semantics: semanticsOverride ?? k.semantics, backend: backend.name, elapsedMs: 0, schedulers: {} };
+      kernelSummaries.push(ks);
+      try {
+        log(`[${k.name}] starting ${backend.name} backend (${jobs} guest(s))`);
+        const t0 = Date.now();
+        const caps = await backend.start();
+        ks.bootMs = Date.now() - t0;
+        ks.release = caps.release;
+        ks.semantics = semanticsOverride ?? (backendKind === 'docker' ? semanticsForRelease(caps.release) : k.semantics);
+        const schedulers = schedulersFor(k.name, caps, wanted);
+        const missing = (wanted.length ? wanted : KERNEL_SCHEDULERS[k.name] ?? []).filter((s) => !schedulers.includes(s));
+        if (missing.length) log(`[${k.name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);
+        if (!schedulers.length) {
+          ks.stoppedBy = 'no scheduler to test on this kernel';
+          continue;
+        }
+        log(`[${k.name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
+        const total = cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
+        progress.startKernel(k.name, total);
+        const result = await runKernelCases({
+          kernel: k.name,
+          release: caps.release,
+          semantics: ks.semantics as Semantics,
+          backendName: backend.name,
+          backend,
+          schedulers,
+          seed,
+          ...(cases !== undefined ? { cases } : { deadline: Date.now() + timeBudget! }),
+          ...(shard ? { shard } : {}),
+          ...(maxOps ? { maxOps } : {}),
+          jobs,
+          casesDir,
+          infraAttempts,
+          shrinkBudgetMs,
+          signal: controller.signal,
+          onCase: (r) => progress.onCase(r),
+          onFinding: (f) => findings.push(f),
+          log,
+        });
+        progress.stop();
+        records.push(...result.records);
+        ks.elapsedMs = result.elapsedMs;
+        ks.schedulers = countsBySchedulers(result.records);
+        if (result.stoppedBy) ks.stoppedBy = result.stoppedBy;
+      } finally {
+        progress.stop();
+        await backend.close();
+        current = undefined;
+      }
+    }
+  } catch (e) {
+    // Whatever stopped the run, what was found is reported before the error is.
+    if (kernelSummaries.length) {
+      const last = kernelSummaries[kernelSummaries.length - 1]!;
+      last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
+      await writeReports().catch(() => {});
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const summary = await writeReports();
+  const table = summaryTable(summary, !!process.stderr.isTTY && !v.json);
+  if (v.json) {
+    process.stderr.write(table + '\n');
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  } else {
+    process.stdout.write(table + '\n');
+  }
+  process.stderr.write(`reports: ${path.relative(process.cwd(), path.join(reportDir, 'summary.json'))}, ${path.relative(process.cwd(), path.join(reportDir, 'junit.xml'))}\n`);
+  return summary.exitCode;
+}

@@ -1,0 +1,93 @@
+// The run's summary: counts per kernel and scheduler, the saved findings, and the per-case records
+// (so shards can be merged into one report). Written as JSON, atomically.
+import writeFileAtomic from 'write-file-atomic';
+import { EXIT, type ExitCode } from '../errors.js';
+import type { CaseRecord, Outcome, SavedFinding } from '../run/engine.js';
+
+export const SUMMARY_FORMAT = 1;
+
+export interface Counts {
+  cases: number;
+  agree: number;
+  divergences: number;
+  unknowns: number;
+  flaky: number;
+  infra: number;
+  kernel: number;
+  modelErrors: number;
+}
+
+export interface KernelSummary {
+  kernel: string;
+  release?: string;
+  semantics: string;
+  backend: string;
+  /** Time spent running cases (boot excluded). */
+  elapsedMs: number;
+  bootMs?: number;
+  stoppedBy?: string;
+  schedulers: Record<string, Counts>;
+}
+
+export interface Summary {
+  format: typeof SUMMARY_FORMAT;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  seed: number;
+  shard?: string;
+  interrupted: boolean;
+  exitCode: ExitCode | number;
+  totals: Counts & { casesPerMinute: number };
+  kernels: KernelSummary[];
+  findings: SavedFinding[];
+  cases: CaseRecord[];
+}
+
+export const zeroCounts = (): Counts => ({ cases: 0, agree: 0, divergences: 0, unknowns: 0, flaky: 0, infra: 0, kernel: 0, modelErrors: 0 });
+
+const FIELD: Record<Outcome, keyof Counts> = {
+  agree: 'agree',
+  diverge: 'divergences',
+  unknown: 'unknowns',
+  flaky: 'flaky',
+  infra: 'infra',
+  kernel: 'kernel',
+  'model-error': 'modelErrors',
+};
+
+export function addRecord(c: Counts, r: CaseRecord): void {
+  c.cases++;
+  c[FIELD[r.outcome]]++;
+}
+
+export function addCounts(into: Counts, c: Counts): Counts {
+  for (const k of Object.keys(into) as (keyof Counts)[]) into[k] += c[k];
+  return into;
+}
+
+export function countsBySchedulers(records: CaseRecord[]): Record<string, Counts> {
+  const out: Record<string, Counts> = {};
+  for (const r of records) addRecord((out[r.scheduler] ??= zeroCounts()), r);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function totalsOf(kernels: KernelSummary[]): Counts & { casesPerMinute: number } {
+  const t = zeroCounts();
+  for (const k of kernels) for (const c of Object.values(k.schedulers)) addCounts(t, c);
+  const ms = kernels.reduce((a, k) => a + k.elapsedMs, 0);
+  const judged = t.cases - t.infra - t.modelErrors;
+  return { ...t, casesPerMinute: ms > 0 ? Math.round((judged / (ms / 60_000)) * 10) / 10 : 0 };
+}
+
+/** 4 kernel finding > 1 divergence > 3 infrastructure (or model) failure > 0 all agree. */
+export function exitCodeOf(t: Counts): ExitCode {
+  if (t.kernel > 0) return EXIT.kernel;
+  if (t.divergences > 0) return EXIT.divergence;
+  if (t.infra > 0 || t.modelErrors > 0) return EXIT.infra;
+  return EXIT.ok;
+}
+
+export async function writeSummary(file: string, s: Summary): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(s, null, 2) + '\n');
+}

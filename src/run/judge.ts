@@ -1,0 +1,30 @@
+// The oracle: one scenario through the real kernel (a fresh namespace, via the backend) and through
+// the model following the kernel's observation, judged by the comparison.
+import type { Backend } from '../backend.js';
+import { compareObservations } from '../compare/compare.js';
+import { InfraError } from '../errors.js';
+import { runModel } from '../model/index.js';
+import type { Semantics } from '../model/types.js';
+import type { Scenario } from '../scenario.js';
+import type { Judged, Oracle } from '../shrink/shrink.js';
+
+/** The model threw: a bug in the harness, never a kernel finding, and not worth a retry. */
+export class ModelError extends InfraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('IPVS_CONFORM_MODEL', message, options);
+  }
+}
+
+export function makeOracle(backend: Backend, semantics: Semantics): Oracle {
+  return async (scenario: Scenario): Promise<Judged> => {
+    const kernel = await backend.run(scenario);
+    let model;
+    try {
+      model = runModel(scenario, { semantics, follow: kernel });
+    } catch (e) {
+      throw new ModelError(`the model failed on this scenario: ${(e as Error).message}`, { cause: e });
+    }
+    return { verdict: compareObservations(scenario, kernel, model), kernel, model };
+  };
+}
+

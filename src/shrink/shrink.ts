@@ -1,0 +1,138 @@
+// Shrinks a divergence against the real kernel with fast-check's own shrinker: the case's
+// scenario is the first value fast-check draws from the case seed, so `fc.check` over the same
+// arbitrary with that seed starts from it, and every shrink candidate is judged by the oracle (a
+// fresh namespace on the real kernel plus the model). The oracle is a narrow interface, so tests
+// pass a five-line fake predicate.
+import fc from 'fast-check';
+import { InfraError, KernelFinding } from '../errors.js';
+import type { Divergence, Verdict } from '../compare/verdict.js';
+import type { Observation } from '../observation.js';
+import type { Scenario } from '../scenario.js';
+import { withInfraRetries } from './retry.js';
+
+export interface Judged {
+  verdict: Verdict;
+  kernel?: Observation;
+  model?: Observation;
+}
+
+/** Runs one scenario on the kernel and the model and judges it. Throws InfraError or KernelFinding. */
+export type Oracle = (scenario: Scenario) => Promise<Judged>;
+
+export interface ShrinkOptions {
+  /** The arbitrary the case was drawn from, and the case's own seed. */
+  arb: fc.Arbitrary<Scenario>;
+  seed: number;
+  original: Scenario;
+  /** The confirmed divergence of the original. */
+  originalJudged: Judged & { verdict: Divergence };
+  oracle: Oracle;
+  /** Attempts per candidate when the infrastructure fails (default 3). */
+  infraAttempts?: number;
+  /** Stop shrinking (keeping the smallest confirmed so far) after this long (default 10 min). */
+  budgetMs?: number;
+  /** Candidates must keep this property (e.g. the scheduler) to count; others are skipped unjudged. */
+  keep?: (s: Scenario) => boolean;
+  /** Stop early (SIGINT): the smallest so far is kept. */
+  signal?: AbortSignal;
+  /** Called after each adopted (smaller, still diverging) candidate. */
+  onProgress?: (p: { minimal: Scenario; judged: Judged; adopted: number; tried: number }) => void;
+}
+
+export interface ShrinkResult {
+  minimal: Scenario;
+  judged: Judged & { verdict: Divergence };
+  /** fast-check's counterexample path: with the seed, `fc.check(..., { seed, path })` replays it. */
+  path: string | undefined;
+  /** Candidates judged on the kernel, and how many of them were adopted. */
+  tried: number;
+  adopted: number;
+  elapsedMs: number;
+  /** False when shrinking stopped early; `stoppedBy` says why (infrastructure, budget, signal). */
+  complete: boolean;
+  stoppedBy?: string;
+  /** A kernel oops met while shrinking: a finding of its own. */
+  kernelFinding?: KernelFinding;
+}
+
+/** Same kind of difference: shrinking must not slide from one bug to another. */
+export function sameBug(a: Divergence, v: Verdict): v is Divergence {
+  return v.kind === 'diverge' && v.what === a.what;
+}
+
+const key = (s: Scenario) => JSON.stringify(s);
+
+export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> {
+  const started = Date.now();
+  const budget = o.budgetMs ?? 600_000;
+  let current = { minimal: o.original, judged: o.originalJudged };
+  let tried = 0;
+  let adopted = 0;
+  let stoppedBy: string | undefined;
+  let kernelFinding: KernelFinding | undefined;
+  let first = true;
+  let fatal: unknown;
+
+  const prop = fc.asyncProperty(o.arb, async (s) => {
+    if (first) {
+      first = false;
+      // The first draw must be the case itself; otherwise the seed does not lead to it.
+      if (key(s) !== key(o.original)) {
+        stoppedBy = 'the generator does not reproduce the case from its seed (generator options changed?)';
+        return true;
+      }
+      return false; // already confirmed: no need to run it again
+    }
+    // Once stopped, every further candidate is declined unjudged: that never says "the bug is
+    // gone", it only ends the search at the smallest confirmed case.
+    if (stoppedBy) return true;
+    if (o.signal?.aborted) {
+      stoppedBy = 'interrupted';
+      return true;
+    }
+    if (Date.now() - started > budget) {
+      stoppedBy = `time budget of ${Math.round(budget / 1000)} s spent`;
+      return true;
+    }
+    if (o.keep && !o.keep(s)) return true;
+    tried++;
+    let judged: Judged;
+    try {
+      judged = await withInfraRetries(o.infraAttempts ?? 3, () => o.oracle(s));
+    } catch (e) {
+      if (e instanceof KernelFinding) {
+        kernelFinding = e;
+        stoppedBy = `kernel finding: ${e.message}`;
+        return true;
+      }
+      if (e instanceof InfraError) {
+        stoppedBy = `infrastructure failure after ${o.infraAttempts ?? 3} attempts: ${e.message}`;
+        return true;
+      }
+      fatal = e; // a bug of ours (the model threw, say): end the search and raise it below
+      stoppedBy = `error: ${(e as Error).message}`;
+      return true;
+    }
+    if (!sameBug(o.originalJudged.verdict, judged.verdict)) return true;
+    adopted++;
+    current = { minimal: s, judged: judged as Judged & { verdict: Divergence } };
+    o.onProgress?.({ minimal: s, judged, adopted, tried });
+    return false;
+  });
+
+  const details = await fc.check(prop, { seed: o.seed, numRuns: 1 });
+  if (fatal) throw fatal;
+  // fast-check's counterexample is the last candidate that failed, which is ours.
+  const same = details.failed && details.counterexample !== null && key(details.counterexample[0]) === key(current.minimal);
+  const path = same ? (details.counterexamplePath ?? undefined) : undefined;
+  return {
+    ...current,
+    path,
+    tried,
+    adopted,
+    elapsedMs: Date.now() - started,
+    complete: !stoppedBy,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    ...(kernelFinding ? { kernelFinding } : {}),
+  };
+}
