@@ -1,0 +1,101 @@
+// The bootable guest for one pinned kernel: the kernel image from Debian's registry and an
+// initramfs (root file system + the kernel's IPVS modules + hprio built against its headers),
+// cached in the per-user cache under a key made of every input, so a second build is instant and
+// any changed input (pins, .deb hashes, module source, agent source, init script, host binaries,
+// this recipe's version) rebuilds.
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { fetchDebs, unpackKernel } from './debs.js';
+import { cacheKey, hashTree } from './hash.js';
+import { packInitramfs } from './initramfs.js';
+import { kernelSpec } from './kernels.js';
+import { log, ms, step } from './log.js';
+import { buildModuleDir, hprioSourceDir, installModules } from './modules.js';
+import { cacheDir } from './paths.js';
+import { assembleRootfs, buildAgent, rootfsKey } from './rootfs.js';
+import { ensureTools, TOOLS } from './tools.js';
+
+export interface ImageOptions {
+  kernel: string;
+  patches?: string[];
+  moduleDirs?: string[];
+}
+
+export interface Image {
+  kernelPath: string;
+  initrdPath: string;
+  key: string;
+  release: string;
+  /** Kernel name from vm/kernels.yaml. */
+  kernel: string;
+  /** Content hash of the hprio module source the image was built with. */
+  hprio: string;
+}
+
+/** Bump when the image recipe changes in a way the other inputs do not show. */
+export const IMAGE_RECIPE = 'image-1 gzip9-initramfs';
+
+export async function buildImage(opts: ImageOptions): Promise<Image> {
+  const started = performance.now();
+  const spec = kernelSpec(opts.kernel);
+  if (opts.patches?.length || opts.moduleDirs?.length)
+    throw new UsageError(
+      'IPVS_CONFORM_UNSUPPORTED',
+      'kernel patches and extra module directories are not wired into the image build yet (src/patch/build.ts)',
+    );
+  await ensureTools([TOOLS.busybox, TOOLS.ipvsadm, TOOLS.depmod, TOOLS.cpio, TOOLS.gcc, TOOLS.make, TOOLS.dpkg]);
+  const debs = await fetchDebs(spec);
+  const agent = await buildAgent();
+  const hprio = await hashTree(hprioSourceDir);
+  const inputs: Record<string, string> = {
+    recipe: IMAGE_RECIPE,
+    spec: JSON.stringify(spec),
+    hprio,
+    ...(await rootfsKey(agent)),
+  };
+  for (const d of debs) inputs[`deb:${d.pkg}`] = d.sha256;
+  const key = cacheKey(inputs);
+  const dir = cacheDir('images', `${spec.name}-${key}`);
+  const image: Image = {
+    kernelPath: path.join(dir, 'vmlinuz'),
+    initrdPath: path.join(dir, 'initrd.img'),
+    key,
+    release: spec.release,
+    kernel: spec.name,
+    hprio: hprio.slice(0, 16),
+  };
+  if (existsSync(path.join(dir, 'image.json'))) {
+    log(`image for kernel ${spec.name} is cached (${key}), ${ms(performance.now() - started)}`);
+    return image;
+  }
+
+  const debsKey = cacheKey(Object.fromEntries(debs.map((d) => [d.pkg, d.sha256])));
+  const unpacked = await unpackKernel(spec, debs, debsKey);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    const kos = await buildModuleDir(hprioSourceDir, unpacked.headersDir, path.join(tmp, 'build-hprio'));
+    const root = path.join(tmp, 'root');
+    await step('assembling the guest root file system', () => assembleRootfs(root, { agent }));
+    const mods = await step('adding kernel modules (depmod)', () =>
+      installModules({ rootfs: root, release: spec.release, srcModulesDir: unpacked.modulesDir, extra: kos }),
+    );
+    log(`${mods.count} modules in the initramfs`);
+    await step('packing the initramfs', () => packInitramfs(root, path.join(tmp, 'initrd.img')));
+    await fs.copyFile(unpacked.vmlinuz, path.join(tmp, 'vmlinuz'));
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(path.join(tmp, 'build-hprio'), { recursive: true, force: true });
+    await fs.writeFile(path.join(tmp, 'image.json'), JSON.stringify({ ...image, inputs }, null, 2) + '\n');
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(tmp, dir);
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const size = (await fs.stat(image.initrdPath)).size;
+  log(`image for kernel ${spec.name} built (${key}, initramfs ${(size / 1e6).toFixed(1)} MB) in ${ms(performance.now() - started)}`);
+  return image;
+}

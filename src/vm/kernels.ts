@@ -1,0 +1,79 @@
+// vm/kernels.yaml: the pinned kernels. Loaded and checked here; a bad field says what was expected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { InputError, UsageError } from '../errors.js';
+import { vmDir } from './paths.js';
+
+export interface KernelSpec {
+  name: string;
+  /** `uname -r`, also the modules directory name. */
+  release: string;
+  /** Debian package version shared by the image and header packages. */
+  version: string;
+  image: string;
+  headers: string[];
+  source: string;
+  semantics: string;
+}
+
+export interface KernelTable {
+  default: string;
+  kernels: Record<string, KernelSpec>;
+}
+
+export const kernelsFile = path.join(vmDir, 'kernels.yaml');
+
+export function parseKernels(text: string, file = 'kernels.yaml'): KernelTable {
+  const doc = parse(text) as unknown;
+  if (!isObject(doc)) throw new InputError(file, '(top level)', 'a mapping with default and kernels', doc);
+  const kernels: Record<string, KernelSpec> = {};
+  if (!isObject(doc.kernels)) throw new InputError(file, 'kernels', 'a mapping of kernel names', doc.kernels);
+  for (const [name, raw] of Object.entries(doc.kernels)) {
+    if (!isObject(raw)) throw new InputError(file, `kernels.${name}`, 'a mapping', raw);
+    const str = (field: string): string => {
+      const v = raw[field];
+      if (typeof v !== 'string' || v === '') throw new InputError(file, `kernels.${name}.${field}`, 'a non-empty string', v);
+      return v;
+    };
+    const headers = raw.headers;
+    if (!Array.isArray(headers) || headers.length === 0 || !headers.every((h) => typeof h === 'string'))
+      throw new InputError(file, `kernels.${name}.headers`, 'a non-empty list of package names', headers);
+    kernels[name] = {
+      name,
+      release: str('release'),
+      version: str('version'),
+      image: str('image'),
+      headers: headers as string[],
+      source: str('source'),
+      semantics: str('semantics'),
+    };
+  }
+  const def = doc.default;
+  if (typeof def !== 'string' || !(def in kernels))
+    throw new InputError(file, 'default', `one of ${Object.keys(kernels).join(', ')}`, def);
+  return { default: def, kernels };
+}
+
+let cached: KernelTable | undefined;
+
+export function loadKernels(): KernelTable {
+  cached ??= parseKernels(fs.readFileSync(kernelsFile, 'utf8'), kernelsFile);
+  return cached;
+}
+
+/** The pinned kernel by name (default when undefined); an unknown name is a usage error. */
+export function kernelSpec(name?: string): KernelSpec {
+  const table = loadKernels();
+  const spec = table.kernels[name ?? table.default];
+  if (!spec)
+    throw new UsageError(
+      'IPVS_CONFORM_UNKNOWN_KERNEL',
+      `unknown kernel ${JSON.stringify(name)}: expected one of ${Object.keys(table.kernels).join(', ')} (vm/kernels.yaml)`,
+    );
+  return spec;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
