@@ -1,0 +1,118 @@
+// What the Docker host's kernel offers, found before any case runs: its release, whether IPVS is
+// there at all, which schedulers it can run, and which pinned kernel's semantics the model follows.
+import { InfraError } from '../../errors.js';
+import type { Scenario } from '../../scenario.js';
+import type { StepResult } from '../../observation.js';
+import type { KernelTable } from '../../vm/kernels.js';
+
+export interface HostProbe {
+  release: string;
+  /** First line of /proc/net/ip_vs ("IP Virtual Server version 1.2.1 (size=4096)"), or null: no IPVS. */
+  ipvs: string | null;
+  /** ip_vs* modules loaded on the host (empty where IPVS is built in). */
+  modules: string[];
+}
+
+/** Reads the `key value` lines of vm/docker/probe.sh. */
+export function parseProbe(text: string): HostProbe {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+) ?(.*)$/.exec(line.trim());
+    if (m) fields.set(m[1]!, m[2]!.trim());
+  }
+  const release = fields.get('release');
+  const ipvs = fields.get('ipvs');
+  if (!release || ipvs === undefined)
+    throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the probe container printed no "release" and "ipvs" lines; it printed: ${JSON.stringify(text.slice(0, 500))}`);
+  return { release, ipvs: ipvs === 'none' ? null : ipvs, modules: (fields.get('modules') ?? '').split(/\s+/).filter(Boolean) };
+}
+
+/** The clear error for a Docker host whose kernel has no IPVS. */
+export function noIpvsError(probe: HostProbe, where: string): InfraError {
+  return new InfraError(
+    'IPVS_CONFORM_NO_IPVS',
+    `the Docker host's kernel (${probe.release}, daemon at ${where}) has no IPVS: /proc/net/ip_vs is missing ` +
+      `in a container, so ip_vs is neither built in nor loaded. Fix: run \`modprobe ip_vs\` on the Docker host ` +
+      `(on Docker Desktop: \`docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -- modprobe ip_vs\`), ` +
+      'use a Docker host whose kernel has ip_vs, or use the QEMU backend (--backend qemu), which boots a pinned kernel with IPVS.',
+  );
+}
+
+export interface KernelMapping {
+  /** Pinned kernel name (vm/kernels.yaml) whose `semantics` the model follows. */
+  name: string;
+  semantics: string;
+  /** The rule applied, in words, for the run summary. */
+  rule: string;
+}
+
+type Version = [number, number, number];
+
+export function parseVersion(s: string): Version | undefined {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+function cmp(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/**
+ * Maps a host's `uname -r` to a pinned kernel: the pinned kernel with the greatest upstream version
+ * (from its Debian `version`, e.g. 6.12.107) not above the host's. IPVS semantics only change going
+ * forward, so a kernel behaves like the last pinned one released before it. A host older than every
+ * pinned kernel gets the oldest, and the rule says so. A change made between two pinned versions is
+ * not seen (a 6.12.104 host maps to 6.1 semantics): pin more kernels to narrow that gap.
+ */
+export function mapRelease(release: string, table: KernelTable): KernelMapping {
+  const host = parseVersion(release);
+  const pinned = Object.values(table.kernels)
+    .map((k) => ({ k, v: parseVersion(k.version) }))
+    .filter((p): p is { k: (typeof p)['k']; v: Version } => p.v !== undefined)
+    .sort((a, b) => cmp(a.v, b.v));
+  if (pinned.length === 0) throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', 'vm/kernels.yaml pins no kernel with a parsable version');
+  if (!host) {
+    const d = table.kernels[table.default]!;
+    return { name: d.name, semantics: d.semantics, rule: `release ${JSON.stringify(release)} has no version number: default kernel ${d.name}` };
+  }
+  const below = pinned.filter((p) => cmp(p.v, host) <= 0);
+  const pick = below.at(-1) ?? pinned[0]!;
+  const rule = below.length
+    ? `host ${host.join('.')} >= pinned ${pick.k.name} (${pick.v.join('.')}), the newest pinned kernel not above it`
+    : `host ${host.join('.')} is older than every pinned kernel: the oldest, ${pick.k.name} (${pick.v.join('.')})`;
+  return { name: pick.k.name, semantics: pick.k.semantics, rule };
+}
+
+/** Probe ports: one throwaway service per scheduler, 10.0.0.1:(PROBE_PORT + i). */
+const PROBE_PORT = 10000;
+
+/**
+ * A case that adds one service per scheduler in the agent's fresh, throwaway network namespace. The
+ * kernel answers ENOENT for a scheduler it does not have (ip_vs_add_service: "Scheduler module
+ * ip_vs_%s not found"). A missing module is asked for with request_module() as for any `ipvsadm -A`,
+ * so a scheduler module that the host has installed but not loaded is loaded by its own kernel, as
+ * the first case that used it would; the harness itself loads nothing and unloads nothing.
+ */
+export function schedulerProbeScenario(names: readonly string[]): Scenario {
+  return {
+    version: 1,
+    events: names.map((scheduler, i) => ({ op: 'svc-add' as const, svc: `10.0.0.1:${PROBE_PORT + i}`, scheduler })),
+  };
+}
+
+export function readSchedulerProbe(names: readonly string[], steps: StepResult[]): { schedulers: string[]; unavailable: string[] } {
+  const schedulers: string[] = [];
+  const unavailable: string[] = [];
+  names.forEach((name, i) => {
+    const step = steps.find((s) => s.index === i);
+    if (!step) throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the scheduler probe returned no result for ${name}`);
+    if (!step.error) schedulers.push(name);
+    else if (step.error.name === 'ENOENT') unavailable.push(name);
+    else
+      throw new InfraError(
+        'IPVS_CONFORM_DOCKER_PROBE',
+        `adding a throwaway ${name} service failed with ${step.error.name} (${step.error.message}); expected success or ENOENT (no such scheduler)`,
+      );
+  });
+  return { schedulers, unavailable };
+}

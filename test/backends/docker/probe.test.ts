@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { mapRelease, noIpvsError, parseProbe, parseVersion, readSchedulerProbe, schedulerProbeScenario } from '../../../src/backends/docker/probe.js';
+import { InfraError } from '../../../src/errors.js';
+import { loadKernels, parseKernels } from '../../../src/vm/kernels.js';
+
+describe('parseProbe', () => {
+  it('reads a host with IPVS loaded as modules', () => {
+    const p = parseProbe('release 6.8.0-1017-azure\nipvs IP Virtual Server version 1.2.1 (size=4096)\nmodules ip_vs_rr ip_vs \n');
+    expect(p).toEqual({ release: '6.8.0-1017-azure', ipvs: 'IP Virtual Server version 1.2.1 (size=4096)', modules: ['ip_vs_rr', 'ip_vs'] });
+  });
+  it('reads a host without IPVS', () => {
+    expect(parseProbe('release 6.18.44-fc-v669\nipvs none\nmodules \n')).toEqual({ release: '6.18.44-fc-v669', ipvs: null, modules: [] });
+  });
+  it('rejects output that is not the probe', () => {
+    expect(() => parseProbe('sh: /probe.sh: not found\n')).toThrow(/printed no "release" and "ipvs" lines/);
+  });
+});
+
+describe('noIpvsError', () => {
+  it('names what is missing and both fixes', () => {
+    const e = noIpvsError({ release: '6.18.44', ipvs: null, modules: [] }, 'unix:///x.sock');
+    expect(e).toBeInstanceOf(InfraError);
+    expect(e.code).toBe('IPVS_CONFORM_NO_IPVS');
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/6\.18\.44.*has no IPVS.*\/proc\/net\/ip_vs/);
+    expect(e.message).toMatch(/modprobe ip_vs/);
+    expect(e.message).toMatch(/--backend qemu/);
+  });
+});
+
+describe('mapRelease (host release to the pinned semantics the model follows)', () => {
+  const table = loadKernels();
+  it('maps a release to the newest pinned kernel not above it', () => {
+    expect(parseVersion('6.8.0-1017-azure')).toEqual([6, 8, 0]);
+    expect(mapRelease('6.8.0-1017-azure', table)).toMatchObject({ name: '6.1', semantics: '6.1' });
+    expect(mapRelease('6.12.107+deb12-amd64', table)).toMatchObject({ name: '6.12', semantics: '6.12' });
+    expect(mapRelease('6.18.44-fc-v669', table)).toMatchObject({ name: '6.12' });
+    expect(mapRelease('6.10.14-linuxkit', table).rule).toMatch(/newest pinned kernel not above it/);
+  });
+  it('a 6.12 before the pinned 6.12.107 keeps 6.1 semantics (the rule is by version, not by branch)', () => {
+    expect(mapRelease('6.12.50-generic', table)).toMatchObject({ name: '6.1' });
+  });
+  it('a kernel older than every pinned one gets the oldest, and says so', () => {
+    const m = mapRelease('5.15.0-1070-azure', table);
+    expect(m.name).toBe('6.1');
+    expect(m.rule).toMatch(/older than every pinned kernel/);
+  });
+  it('an unparsable release gets the default kernel', () => {
+    expect(mapRelease('weird', table)).toMatchObject({ name: table.default });
+  });
+  it('works from the table, not from names', () => {
+    const t = parseKernels(
+      'default: a\nkernels:\n  a: {release: r, version: 5.10.1-1, image: i, headers: [h], source: s, semantics: "6.1"}\n  b: {release: r, version: 6.6.30-1, image: i, headers: [h], source: s, semantics: "6.12"}\n',
+    );
+    expect(mapRelease('6.6.30', t).name).toBe('b');
+    expect(mapRelease('6.6.29', t).name).toBe('a');
+  });
+});
+
+describe('scheduler probe', () => {
+  const names = ['rr', 'wlc', 'hprio'];
+  it('adds one throwaway service per scheduler on distinct ports', () => {
+    const s = schedulerProbeScenario(names);
+    expect(s.events.map((e) => (e.op === 'svc-add' ? `${e.svc} ${e.scheduler}` : e.op))).toEqual([
+      '10.0.0.1:10000 rr',
+      '10.0.0.1:10001 wlc',
+      '10.0.0.1:10002 hprio',
+    ]);
+  });
+  it('ENOENT means unavailable, success means present', () => {
+    const r = readSchedulerProbe(names, [
+      { index: 0 },
+      { index: 1 },
+      { index: 2, error: { errno: 2, name: 'ENOENT', message: 'No such file or directory' } },
+    ]);
+    expect(r).toEqual({ schedulers: ['rr', 'wlc'], unavailable: ['hprio'] });
+  });
+  it('any other error is infrastructure trouble, not an unavailable scheduler', () => {
+    expect(() =>
+      readSchedulerProbe(['rr'], [{ index: 0, error: { errno: 1, name: 'EPERM', message: 'Operation not permitted' } }]),
+    ).toThrow(/EPERM.*expected success or ENOENT/);
+    expect(() => readSchedulerProbe(['rr'], [])).toThrow(/no result for rr/);
+  });
+});
