@@ -5,7 +5,6 @@ import os from 'node:os';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../../errors.js';
-import { AGENT_PATH } from './rootfs.js';
 
 export const RUN_LABEL = 'ipvs-conform.run';
 export const OWNER_LABEL = 'ipvs-conform.owner';
