@@ -164,7 +164,10 @@ export async function runCommand(argv: string[]): Promise<number> {
         const caps = await backend.start();
         ks.bootMs = Date.now() - t0;
         ks.release = caps.release;
-        ks.semantics = semanticsOverride ?? (backendKind === 'docker' ? semanticsForRelease(caps.release) : k.semantics);
+        // The model follows the pinned kernel's semantics: the backend may map its host kernel to
+        // a pinned name (caps.kernel, Docker); failing that, the release decides.
+        ks.semantics = semanticsOverride ?? (caps.kernel ? kernelByName(caps.kernel, 'the backend kernel').semantics : backendKind === 'docker' ? semanticsForRelease(caps.release) : k.semantics);
+        if (caps.unavailable?.length) ks.unavailable = caps.unavailable;
         const schedulers = schedulersFor(k.name, caps, wanted);
         const missing = (wanted.length ? wanted : KERNEL_SCHEDULERS[k.name] ?? []).filter((s) => !schedulers.includes(s));
         if (missing.length) log(`[${k.name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);

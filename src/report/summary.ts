@@ -26,6 +26,8 @@ export interface KernelSummary {
   elapsedMs: number;
   bootMs?: number;
   stoppedBy?: string;
+  /** Schedulers this kernel lacks (reported, never counted as failures). */
+  unavailable?: string[];
   schedulers: Record<string, Counts>;
 }
 

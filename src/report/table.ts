@@ -14,7 +14,10 @@ export function summaryTable(s: Summary, color = false): string {
   t.push(row('all', '', s.totals));
   const lines = [t.toString()];
   lines.push(`${s.totals.cases} cases, ${s.totals.casesPerMinute} cases/min` + (s.interrupted ? ' (interrupted)' : ''));
-  for (const k of s.kernels) if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
+  for (const k of s.kernels) {
+    if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
+    if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);
+  }
   for (const f of s.findings) {
     const size = f.kind === 'divergence' ? ` (${f.originalEvents} -> ${f.minimalEvents} events${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';
     lines.push(`${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler}: ${f.line}${size}\n    replay: npx ipvs-conform replay ${f.file}`);

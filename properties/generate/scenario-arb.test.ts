@@ -1,0 +1,139 @@
+// Properties of the scenario generator: every scenario it draws is valid input (the case-file
+// validator accepts it), internally consistent (closes only open connections, edits only present
+// destinations, each client port once), and the mix covers what the nightly run must exercise.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { validateScenario } from '../../src/casefile/validate-scenario.js';
+import { ALL_FLAGS, ALL_SCHEDULERS, KERNEL_SCHEDULERS, SCHEDULER_FLAGS } from '../../src/generate/schedulers.js';
+import { scenarioArb, scenarioScheduler, VIP } from '../../src/generate/scenario-arb.js';
+import type { Scenario } from '../../src/scenario.js';
+
+const arb = scenarioArb({ schedulers: ALL_SCHEDULERS });
+
+/** Replays a scenario's bookkeeping the way the kernel would accept it. */
+function consistency(s: Scenario): string | undefined {
+  const present = new Set<string>();
+  const open = new Set<string>();
+  const ports = new Set<number>();
+  let everPresent = 0;
+  for (const [i, e] of s.events.entries()) {
+    if (i === 0 && e.op !== 'svc-add') return 'first event is not svc-add';
+    if ('svc' in e && e.svc !== VIP) return `event ${i}: service ${e.svc}`;
+    switch (e.op) {
+      case 'dest-add':
+        if (e.lower <= e.upper && !present.has(e.dest)) {
+          present.add(e.dest);
+          everPresent++;
+        }
+        if (e.weight < 0 || e.weight > 65535) return `event ${i}: weight ${e.weight}`;
+        break;
+      case 'dest-edit':
+        if (!present.has(e.dest)) return `event ${i}: edits absent ${e.dest}`;
+        break;
+      case 'dest-del':
+        if (!present.delete(e.dest)) return `event ${i}: deletes absent ${e.dest}`;
+        break;
+      case 'connect':
+        if (ports.has(e.cport)) return `event ${i}: client port ${e.cport} reused`;
+        ports.add(e.cport);
+        open.add(e.conn);
+        break;
+      case 'fin':
+      case 'rst':
+        if (!open.delete(e.conn)) return `event ${i}: closes ${e.conn}, which is not open`;
+        break;
+      case 'wait':
+        if (e.ms < 1 || e.ms > 1500) return `event ${i}: wait ${e.ms}`;
+        break;
+      case 'svc-add': {
+        if (i !== 0) return `event ${i}: second svc-add`;
+        const own = SCHEDULER_FLAGS[e.scheduler];
+        if (own && !(e.flags ?? []).every((f) => own.includes(f))) return `flags ${e.flags} on ${e.scheduler}`;
+        if (!(e.flags ?? []).every((f) => ALL_FLAGS.includes(f))) return `flags ${e.flags}`;
+        break;
+      }
+      default:
+        return `event ${i}: unexpected ${e.op}`;
+    }
+  }
+  return everPresent > 20 ? `${everPresent} destinations` : undefined;
+}
+
+describe('scenarioArb', () => {
+  it('draws valid, self-consistent scenarios', () => {
+    fc.assert(
+      fc.property(arb, (s) => {
+        validateScenario('generated', 'scenario', s);
+        expect(consistency(s)).toBeUndefined();
+        expect(s.events.filter((e) => e.op === 'dest-add').length).toBeGreaterThanOrEqual(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('shrinks to scenarios that are still valid', () => {
+    // Any predicate: shrinking explores many plans; every one must map to a consistent scenario.
+    const seen: string[] = [];
+    const r = fc.check(
+      fc.property(arb, (s) => {
+        const c = consistency(s);
+        if (c) seen.push(c);
+        return s.events.filter((e) => e.op === 'connect').length < 3;
+      }),
+      { seed: 1, numRuns: 100 },
+    );
+    expect(r.failed).toBe(true);
+    expect(seen).toEqual([]);
+    expect(r.counterexample![0].events.filter((e) => e.op === 'connect')).toHaveLength(3);
+  });
+
+  it('only draws the schedulers it is given', () => {
+    const only = scenarioArb({ schedulers: ['sh', 'mh'] });
+    fc.assert(fc.property(only, (s) => ['sh', 'mh'].includes(scenarioScheduler(s))), { numRuns: 100 });
+  });
+
+  it('covers the mix the nightly run needs', () => {
+    const xs = fc.sample(arb, { seed: 42, numRuns: 1500 });
+    const events = xs.flatMap((s) => s.events);
+    const scheds = new Set(xs.map(scenarioScheduler));
+    expect([...scheds].sort()).toEqual([...ALL_SCHEDULERS].sort());
+    const adds = events.filter((e) => e.op === 'dest-add');
+    const edits = events.filter((e) => e.op === 'dest-edit');
+    expect(adds.some((e) => e.op === 'dest-add' && e.lower > e.upper)).toBe(true); // rejected by the kernel
+    expect(adds.some((e) => e.op === 'dest-add' && e.weight === 0)).toBe(true);
+    expect(adds.some((e) => e.op === 'dest-add' && e.weight > 1000)).toBe(true);
+    expect(edits.some((e) => e.op === 'dest-edit' && e.weight === 0)).toBe(true); // quiescing
+    expect(edits.some((e) => e.op === 'dest-edit' && e.upper > 0)).toBe(true);
+    for (const op of ['fin', 'rst', 'dest-del', 'wait'] as const) expect(events.some((e) => e.op === op)).toBe(true);
+    // Re-adding a deleted destination (trash restore).
+    expect(xs.some((s) => s.events.some((e, i) => e.op === 'dest-add' && s.events.slice(0, i).some((d) => d.op === 'dest-del' && d.dest === e.dest)))).toBe(true);
+    // Persistence with masks; flags on sh/mh and occasionally elsewhere.
+    const svcs = xs.map((s) => s.events[0]!).filter((e) => e.op === 'svc-add');
+    expect(svcs.some((e) => e.op === 'svc-add' && e.persistent !== undefined && e.netmask === '255.255.255.0')).toBe(true);
+    expect(svcs.some((e) => e.op === 'svc-add' && e.scheduler === 'sh' && e.flags?.includes('sh-port'))).toBe(true);
+    expect(svcs.some((e) => e.op === 'svc-add' && e.scheduler === 'mh' && e.flags?.includes('mh-fallback'))).toBe(true);
+    expect(svcs.some((e) => e.op === 'svc-add' && !['sh', 'mh'].includes(e.scheduler) && (e.flags?.length ?? 0) > 0)).toBe(true);
+    // Ties: scenarios where several destinations share a weight.
+    expect(xs.filter((s) => { const w = s.events.flatMap((e) => (e.op === 'dest-add' ? [e.weight] : [])); return new Set(w).size < w.length; }).length).toBeGreaterThan(xs.length / 4);
+    // Few destinations usually, up to 16 sometimes.
+    const counts = xs.map((s) => s.events.filter((e, i) => e.op === 'dest-add' && s.events.slice(1, i).every((p) => p.op === 'dest-add')).length);
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(14);
+    expect(counts.filter((c) => c <= 5).length).toBeGreaterThan(xs.length / 2);
+    // Waits are rare and short: the guest is slow.
+    const waits = events.filter((e) => e.op === 'wait');
+    expect(waits.length / events.length).toBeLessThan(0.03);
+    // Standard mix: about 30 events per case.
+    const mean = events.length / xs.length;
+    expect(mean).toBeGreaterThan(20);
+    expect(mean).toBeLessThan(40);
+    // Many client addresses in 10.1.0.0/16.
+    const clients = new Set(events.flatMap((e) => (e.op === 'connect' ? [e.client] : [])));
+    expect(clients.size).toBeGreaterThan(200);
+  });
+
+  it('knows which kernel has which scheduler', () => {
+    expect(KERNEL_SCHEDULERS['6.1']).not.toContain('twos');
+    expect(KERNEL_SCHEDULERS['6.12']).toContain('twos');
+    for (const k of ['6.1', '6.12']) expect(KERNEL_SCHEDULERS[k]).toContain('hprio');
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadCase, parseCase, saveCase, stringifyCase, type CaseFile } from '../../src/casefile/casefile.js';
+import { InputError } from '../../src/errors.js';
+
+const svc = '10.0.0.1:80';
+const good: CaseFile = {
+  format: 1,
+  replay: 'npx ipvs-conform replay reports/cases/x.yaml',
+  savedAt: '2026-11-21T00:00:00.000Z',
+  finding: 'divergence',
+  kernel: { name: '6.1', release: '6.1.0-50-cloud-amd64' },
+  semantics: '6.1',
+  backend: 'qemu',
+  build: { modules: 'abc', patches: [] },
+  scheduler: 'rr',
+  generator: { runSeed: 1, caseIndex: 2, caseSeed: 3, path: '0:1', schedulers: ['rr'] },
+  verdict: { stepIndex: 3, event: 'conn[c1 10.1.0.1:40000]', what: 'dest', expected: '10.2.0.1:80', got: '10.2.0.2:80' },
+  diff: 'line one\nline two\n',
+  scenario: {
+    version: 1,
+    events: [
+      { op: 'svc-add', svc, scheduler: 'rr' },
+      { op: 'dest-add', svc, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
+      { op: 'fin', conn: 'c1' },
+    ],
+  },
+};
+
+/** The case with one field replaced, as YAML text (a hand edit). */
+function edited(mut: (c: any) => void): string {
+  const c = structuredClone(good) as any;
+  mut(c);
+  return stringifyCase(c);
+}
+
+describe('case files', () => {
+  it('round-trips, atomically written, with the diff as a literal block', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-case-'));
+    const file = path.join(dir, 'c.yaml');
+    await saveCase(file, good);
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('diff: |\n  line one\n  line two\n');
+    expect(await loadCase(file)).toEqual(good);
+  });
+
+  const bad: [string, (c: any) => void, RegExp][] = [
+    ['format', (c) => (c.format = 2), /format: expected 1 \(this version.*got 2/],
+    ['kernel', (c) => delete c.kernel, /kernel.name: expected a kernel name/],
+    ['weight', (c) => (c.scenario.events[1].weight = 'heavy'), /scenario\.events\[1\]\.weight: expected an integer weight 0\.\.2147483647, got "heavy"/],
+    ['dest', (c) => (c.scenario.events[1].dest = '10.9.0.1:80'), /scenario\.events\[1\]\.dest: expected a real server 10\.2\.X\.Y:PORT, got "10\.9\.0\.1:80"/],
+    ['op', (c) => (c.scenario.events[2].op = 'conect'), /scenario\.events\[2\]\.op: expected one of svc-add.*got "conect"/],
+    ['fin', (c) => (c.scenario.events[3].conn = 'c9'), /scenario\.events\[3\]\.conn: expected a connection opened by an earlier connect \(c1\), got "c9"/],
+    ['cport', (c) => (c.scenario.events[2].cport = 70000), /events\[2\]\.cport: expected a client port 1\.\.65535, got 70000/],
+    ['path', (c) => (c.generator.path = 'x'), /generator\.path: expected a fast-check path/],
+    ['what', (c) => (c.verdict.what = 'color'), /verdict\.what: expected one of error, dest/],
+    ['netmask', (c) => (c.scenario.events[0].persistent = 300, c.scenario.events[0].netmask = '255.255.0'), /events\[0\]\.netmask: expected a dotted-quad netmask/],
+  ];
+  for (const [name, mut, re] of bad) {
+    it(`names the file, field, expectation and value for a bad ${name}`, () => {
+      const err = (() => { try { parseCase('x.yaml', edited(mut)); } catch (e) { return e; } })();
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(/^x\.yaml: /);
+      expect((err as Error).message).toMatch(re);
+    });
+  }
+
+  it('rejects text that is not YAML or not a mapping, and a missing file, as input errors', async () => {
+    expect(() => parseCase('x.yaml', 'a: [')).toThrow(/x\.yaml: \(document\): expected a YAML case file/);
+    expect(() => parseCase('x.yaml', '- 1\n- 2\n')).toThrow(/expected a mapping/);
+    expect(() => parseCase('x.yaml', '')).toThrow(InputError);
+    await expect(loadCase('/nonexistent/case.yaml')).rejects.toThrow(/case\.yaml: \(file\): expected a readable case file.*ENOENT/);
+  });
+
+  it('rejects a client port reused within a case (TIME_WAIT)', () => {
+    const text = edited((c) => c.scenario.events.push({ op: 'connect', conn: 'c2', svc, client: '10.1.0.1', cport: 40000 }));
+    expect(() => parseCase('x.yaml', text)).toThrow(/events\[4\]\.cport: expected a client address and port not used earlier/);
+  });
+
+  it('writes plain YAML a person can edit', () => {
+    const doc = YAML.parse(stringifyCase(good));
+    expect(doc.scenario.events[2]).toEqual({ op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 });
+  });
+});
+

@@ -1,0 +1,45 @@
+// The CLI as users meet it: through bin/ipvs-conform.mjs, with exit codes and messages that say
+// what was expected and how to fix it. None of these boot a guest.
+import { execa } from 'execa';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/ipvs-conform.mjs');
+const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
+
+describe('ipvs-conform CLI', () => {
+  it('prints help for each subcommand', async () => {
+    for (const sub of ['run', 'replay', 'report']) {
+      const r = await cli(sub, '--help');
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: ipvs-conform ${sub}`));
+    }
+  }, 60_000);
+
+  it.each([
+    [['run', '--jobs', '0'], /Expected `--jobs` to be a positive integer, got `0`/],
+    [['run', '--scheduler', 'foo'], /Expected `--scheduler` to be one of rr, wrr, .*twos, got `foo`/],
+    [['run', '--kernel', '5.4'], /Expected `--kernel` to be one of 6\.1, 6\.12/],
+    [['run', '--shard', '3/3', '--seed', '1'], /Expected `--shard` to be i\/n with 0 <= i < n/],
+    [['run', '--shard', '0/3'], /Expected `--seed` with `--shard`/],
+    [['run', '--backend', 'lxc'], /Expected `--backend` to be one of qemu, docker, got `lxc`/],
+    [['run', '--nope'], /Unknown option '--nope'/],
+    [['frobnicate'], /Expected a command \(run, replay, report, vm, golden\), got `frobnicate`/],
+    [['report', 'merge'], /Expected at least one report directory/],
+  ])('%j is a usage error (exit 2)', async (args, message) => {
+    const r = await cli(...args);
+    expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(2);
+  }, 30_000);
+
+  it('replay reports a hand-broken case file precisely and does not crash', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-cli-'));
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, 'format: 1\nfinding: divergence\nkernel: {name: "6.1"}\nsemantics: "6.1"\nbackend: qemu\nscheduler: rr\ngenerator: {runSeed: 1, caseIndex: 0, caseSeed: 1, schedulers: [rr]}\nscenario:\n  version: 1\n  events:\n    - {op: svc-add, svc: "10.0.0.1:80", scheduler: rr}\n    - {op: dest-add, svc: "10.0.0.1:80", dest: "10.2.0.1:80", weight: -3, upper: 0, lower: 0}\n');
+    const r = await cli('replay', file);
+    expect(r.stderr).toContain(`${file}: scenario.events[1].weight: expected an integer weight 0..2147483647, got -3`);
+    expect(r.exitCode).toBe(2);
+  }, 30_000);
+});

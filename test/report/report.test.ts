@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { CaseRecord } from '../../src/run/engine.js';
+import { junitXml } from '../../src/report/junit.js';
+import { mergeSummaries } from '../../src/report/merge.js';
+import { countsBySchedulers, exitCodeOf, totalsOf, zeroCounts, type Summary } from '../../src/report/summary.js';
+import { summaryTable } from '../../src/report/table.js';
+
+const rec = (index: number, scheduler: string, outcome: CaseRecord['outcome'], kernel = '6.1'): CaseRecord => ({ kernel, index, seed: index * 7, scheduler, events: 30, outcome, ms: 400, ...(outcome === 'diverge' ? { detail: 'dest <x>', file: 'reports/cases/a.yaml' } : {}) });
+
+function summary(records: CaseRecord[], shard?: string): Summary {
+  const kernels = [{ kernel: '6.1', release: '6.1.0-50', semantics: '6.1', backend: 'qemu', elapsedMs: 60_000, schedulers: countsBySchedulers(records) }];
+  const totals = totalsOf(kernels);
+  return { format: 1, startedAt: 'a', finishedAt: 'b', command: 'run', seed: 5, ...(shard ? { shard } : {}), interrupted: false, exitCode: exitCodeOf(totals), totals, kernels, findings: [], cases: records };
+}
+
+describe('summary', () => {
+  it('counts per scheduler, rates judged cases per minute, and picks the exit code', () => {
+    const s = summary([rec(0, 'rr', 'agree'), rec(1, 'rr', 'diverge'), rec(2, 'wlc', 'infra'), rec(3, 'wlc', 'unknown')]);
+    expect(s.kernels[0]!.schedulers.rr).toMatchObject({ cases: 2, agree: 1, divergences: 1 });
+    expect(s.totals).toMatchObject({ cases: 4, divergences: 1, infra: 1, unknowns: 1, casesPerMinute: 3 });
+    expect(s.exitCode).toBe(1);
+    expect(exitCodeOf({ ...zeroCounts(), infra: 1 })).toBe(3);
+    expect(exitCodeOf({ ...zeroCounts(), kernel: 1, divergences: 2 })).toBe(4);
+    expect(exitCodeOf({ ...zeroCounts(), unknowns: 3, agree: 2 })).toBe(0);
+  });
+
+  it('renders a table and JUnit XML with failures, errors and skips', () => {
+    const s = summary([rec(0, 'rr', 'agree'), rec(1, 'rr', 'diverge'), rec(2, 'wlc', 'infra'), rec(3, 'wlc', 'unknown')]);
+    expect(summaryTable(s)).toMatch(/6\.1 .*rr .*2 .*1 .*1/);
+    const xml = junitXml(s);
+    expect(xml).toContain('<testsuite name="kernel 6.1 (6.1.0-50)" tests="4" failures="1" errors="1" skipped="1"');
+    expect(xml).toContain('<failure type="divergence" message="dest &lt;x&gt;">');
+    expect(xml).toContain('replay: npx ipvs-conform replay reports/cases/a.yaml');
+  });
+
+  it('merges shards into the unsharded counts', () => {
+    const all = [rec(0, 'rr', 'agree'), rec(1, 'rr', 'diverge'), rec(2, 'wlc', 'agree'), rec(3, 'sh', 'infra')];
+    const a = summary(all.filter((r) => r.index % 2 === 0), '0/2');
+    const b = summary(all.filter((r) => r.index % 2 === 1), '1/2');
+    const m = mergeSummaries([a, b], 'report merge');
+    expect(m.kernels[0]!.schedulers).toEqual(summary(all).kernels[0]!.schedulers);
+    expect(m.cases.map((c) => c.index)).toEqual([0, 1, 2, 3]);
+    expect(m.exitCode).toBe(1);
+    expect(m.seed).toBe(5);
+  });
+});

@@ -1,0 +1,92 @@
+// The run loop with a five-line fake oracle standing in for kernel + model (it tests the loop:
+// sharding, confirmation, shrinking, saving, infrastructure accounting, interruption).
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backend.js';
+import { loadCase } from '../../src/casefile/casefile.js';
+import type { Divergence } from '../../src/compare/verdict.js';
+import { InfraError } from '../../src/errors.js';
+import { runKernelCases, type KernelRunOptions } from '../../src/run/engine.js';
+import type { Scenario } from '../../src/scenario.js';
+import type { Oracle } from '../../src/shrink/shrink.js';
+
+const dv: Divergence = { kind: 'diverge', stepIndex: 1, event: 'fin[c1]', what: 'dest', expected: 'a', got: 'b', diff: 'the diff\n' };
+const buggy = (s: Scenario) => s.events.filter((e) => e.op === 'fin').length >= 2 && s.events.some((e) => e.op === 'dest-add' && e.weight === 0);
+const fake: Oracle = async (s) => ({ verdict: buggy(s) ? dv : { kind: 'agree' } });
+const noBackend = {} as Backend;
+
+async function opts(over: Partial<KernelRunOptions>): Promise<KernelRunOptions> {
+  return {
+    kernel: '6.1', release: '6.1.0-test', semantics: '6.1', backendName: 'fake', backend: noBackend,
+    schedulers: ['rr', 'wlc'], seed: 99, cases: 12, jobs: 2, infraAttempts: 2, shrinkBudgetMs: 60_000,
+    casesDir: await mkdtemp(path.join(tmpdir(), 'ipvsc-run-')), signal: new AbortController().signal,
+    oracle: async () => ({ verdict: { kind: 'agree' } }),
+    ...over,
+  };
+}
+
+describe('runKernelCases', () => {
+  it('shards together give the unsharded run, case for case', async () => {
+    const seen = new Map<number, string>();
+    const recordAll: Oracle = async () => ({ verdict: { kind: 'agree' } });
+    const all = await runKernelCases(await opts({ oracle: recordAll }));
+    for (const r of all.records) seen.set(r.index, `${r.seed}/${r.scheduler}/${r.events}`);
+    const shards = [];
+    for (let i = 0; i < 3; i++) shards.push(...(await runKernelCases(await opts({ oracle: recordAll, shard: { index: i, count: 3 } }))).records);
+    expect(shards.map((r) => r.index).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+    for (const r of shards) {
+      expect(shards.filter((x) => x.index === r.index)).toHaveLength(1);
+      expect(`${r.seed}/${r.scheduler}/${r.events}`).toBe(seen.get(r.index));
+    }
+  });
+
+  it('confirms, shrinks and saves a divergence, once per signature', async () => {
+    const o = await opts({ oracle: fake, cases: 40 });
+    const res = await runKernelCases(o);
+    const diverged = res.records.filter((r) => r.outcome === 'diverge');
+    expect(diverged.length).toBeGreaterThan(1);
+    const shrunk = res.findings.filter((f) => !f.duplicateOf);
+    expect(shrunk).toHaveLength(new Set(diverged.map((r) => r.scheduler)).size);
+    const c = await loadCase(shrunk[0]!.file);
+    expect(c.finding).toBe('divergence');
+    expect(buggy(c.scenario)).toBe(true);
+    expect(c.shrink!.minimalEvents).toBeLessThan(c.shrink!.originalEvents);
+    expect(c.scenario.events.length).toBe(c.shrink!.minimalEvents);
+    expect(c.generator.path).toMatch(/^\d/);
+    expect(c.replay).toMatch(/^npx ipvs-conform replay .*\.yaml$/);
+    expect(c.diff).toBe('the diff\n');
+    expect((await readdir(o.casesDir)).length).toBe(diverged.length);
+  });
+
+  it('a divergence that does not repeat is flaky, not a finding', async () => {
+    const runs = new Map<string, number>();
+    const once: Oracle = async (s) => {
+      const k = JSON.stringify(s);
+      runs.set(k, (runs.get(k) ?? 0) + 1);
+      return { verdict: runs.get(k) === 1 && buggy(s) ? dv : { kind: 'agree' } };
+    };
+    const res = await runKernelCases(await opts({ oracle: once, cases: 30 }));
+    expect(res.records.some((r) => r.outcome === 'flaky')).toBe(true);
+    expect(res.findings).toEqual([]);
+  });
+
+  it('counts infrastructure failures after retries and stops when they persist', async () => {
+    let calls = 0;
+    const down: Oracle = async () => { calls++; throw new InfraError('IPVS_CONFORM_TEST', 'guest gone'); };
+    const res = await runKernelCases(await opts({ oracle: down, cases: 50, jobs: 1, maxInfraStreak: 4 }));
+    expect(res.records.map((r) => r.outcome)).toEqual(['infra', 'infra', 'infra', 'infra']);
+    expect(calls).toBe(8); // 2 attempts each
+    expect(res.stoppedBy).toMatch(/4 infrastructure failures in a row/);
+  });
+
+  it('stops at once when interrupted, keeping what it recorded', async () => {
+    const ac = new AbortController();
+    let n = 0;
+    const slow: Oracle = async () => { if (++n === 5) ac.abort(); return { verdict: { kind: 'agree' } }; };
+    const res = await runKernelCases(await opts({ oracle: slow, cases: 100, jobs: 1, signal: ac.signal }));
+    expect(res.records.length).toBe(5);
+    expect(res.stoppedBy).toBe('interrupted');
+  });
+});

@@ -1,0 +1,99 @@
+// The shrinker against a five-line fake predicate (not a mock kernel: it tests the shrinker).
+import { describe, expect, it } from 'vitest';
+import type { Divergence } from '../../src/compare/verdict.js';
+import { InfraError, KernelFinding } from '../../src/errors.js';
+import { caseSeed, generateCase } from '../../src/generate/case-seed.js';
+import { scenarioArb, scenarioScheduler } from '../../src/generate/scenario-arb.js';
+import { shrinkDivergence, type Oracle } from '../../src/shrink/shrink.js';
+import { withInfraRetries } from '../../src/shrink/retry.js';
+import type { Scenario } from '../../src/scenario.js';
+
+const arb = scenarioArb({ schedulers: ['rr', 'wlc', 'sh'] });
+const dv: Divergence = { kind: 'diverge', stepIndex: 0, event: 'x', what: 'dest', expected: 'a', got: 'b', diff: '' };
+/** The fake bug: two FINs and a weight-0 destination. */
+const buggy = (s: Scenario) => s.events.filter((e) => e.op === 'fin').length >= 2 && s.events.some((e) => e.op === 'dest-add' && e.weight === 0);
+const fake: Oracle = async (s) => ({ verdict: buggy(s) ? dv : { kind: 'agree' } });
+
+function failingCase(seed: number): { s: Scenario; index: number } {
+  for (let index = 0; ; index++) {
+    const s = generateCase(arb, seed, index);
+    if (buggy(s) && s.events.length > 20) return { s, index };
+  }
+}
+
+describe('shrinkDivergence', () => {
+  it('shrinks to a small case that still fails, with a replayable path', async () => {
+    const { s, index } = failingCase(7);
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv }, oracle: fake });
+    expect(r.complete).toBe(true);
+    expect(buggy(r.minimal)).toBe(true);
+    expect(r.minimal.events.length).toBeLessThanOrEqual(8);
+    expect(r.minimal.events.length).toBeLessThan(s.events.length);
+    expect(r.path).toMatch(/^\d+(:\d+)*$/);
+    expect(r.adopted).toBeGreaterThan(0);
+  });
+
+  it('keeps candidates to the same scheduler when asked', async () => {
+    const { s, index } = failingCase(11);
+    const sched = scenarioScheduler(s);
+    const r = await shrinkDivergence({ arb, seed: caseSeed(11, index), original: s, originalJudged: { verdict: dv }, oracle: fake, keep: (c) => scenarioScheduler(c) === sched });
+    expect(scenarioScheduler(r.minimal)).toBe(sched);
+  });
+
+  it('never takes an infrastructure failure as "the bug is gone": it stops at the smallest confirmed case', async () => {
+    const { s, index } = failingCase(7);
+    let calls = 0;
+    const flaky: Oracle = async (c) => {
+      if (++calls > 3) throw new InfraError('IPVS_CONFORM_TEST', 'guest hung');
+      return fake(c);
+    };
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv }, oracle: flaky, infraAttempts: 2 });
+    expect(r.complete).toBe(false);
+    expect(r.stoppedBy).toMatch(/infrastructure failure after 2 attempts: guest hung/);
+    expect(buggy(r.minimal)).toBe(true);
+  });
+
+  it('reports a kernel oops met while shrinking', async () => {
+    const { s, index } = failingCase(7);
+    const r = await shrinkDivergence({
+      arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv },
+      oracle: async () => { throw new KernelFinding('BUG: soft lockup', 'console'); },
+    });
+    expect(r.kernelFinding?.message).toBe('BUG: soft lockup');
+    expect(r.minimal).toBe(s);
+  });
+
+  it('does not adopt a different kind of difference', async () => {
+    const { s, index } = failingCase(7);
+    const other: Oracle = async (c) => ({ verdict: buggy(c) ? { ...dv, what: 'table' } : { kind: 'agree' } });
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv }, oracle: other });
+    expect(r.minimal).toBe(s);
+    expect(r.adopted).toBe(0);
+  });
+
+  it('raises a bug of ours (the predicate throwing something else) instead of shrinking on it', async () => {
+    const { s, index } = failingCase(7);
+    await expect(shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv }, oracle: async () => { throw new TypeError('oops'); } })).rejects.toThrow('oops');
+  });
+
+  it('says so when the seed does not lead to the case', async () => {
+    const { s, index } = failingCase(7);
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index + 1), original: s, originalJudged: { verdict: dv }, oracle: fake });
+    expect(r.complete).toBe(false);
+    expect(r.stoppedBy).toMatch(/does not reproduce the case/);
+    expect(r.minimal).toBe(s);
+  });
+});
+
+describe('withInfraRetries', () => {
+  it('retries infrastructure errors a fixed number of times, and nothing else', async () => {
+    let n = 0;
+    await expect(withInfraRetries(3, async () => { n++; throw new InfraError('X', 'down'); })).rejects.toThrow('down');
+    expect(n).toBe(3);
+    n = 0;
+    await expect(withInfraRetries(3, async () => { n++; throw new Error('bug'); })).rejects.toThrow('bug');
+    expect(n).toBe(1);
+    n = 0;
+    expect(await withInfraRetries(3, async () => { if (++n < 3) throw new InfraError('X', 'blip'); return 'ok'; })).toBe('ok');
+  });
+});
