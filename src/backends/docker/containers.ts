@@ -118,7 +118,20 @@ export async function startWorker(docker: Docker, s: Omit<SpecInput, 'role'>): P
 
 /** Runs the probe container to its end and returns its stdout. */
 export async function runProbe(docker: Docker, s: Omit<SpecInput, 'role'>, timeoutMs = 30_000): Promise<string> {
-  const container = await docker.createContainer(containerSpec({ ...s, role: 'probe' }));
+  const r = await runToEnd(docker, containerSpec({ ...s, role: 'probe' }), timeoutMs).catch((cause: unknown) => {
+    throw dockerError('probing the Docker host', cause);
+  });
+  if (r.code !== 0) throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the probe container exited with ${r.code}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** Creates a container, runs it to its end and returns its exit code and output; it is removed whatever happens. */
+export async function runToEnd(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions,
+  timeoutMs = 30_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const container = await docker.createContainer({ ...spec, AttachStdin: false, OpenStdin: false, StdinOnce: false });
   try {
     const raw = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Duplex;
     const out = tail(65536);
@@ -127,25 +140,39 @@ export async function runProbe(docker: Docker, s: Omit<SpecInput, 'role'>, timeo
     const ended = new Promise<void>((resolve) => raw.on('end', resolve).on('close', resolve));
     const exited = waitExit(container);
     await container.start();
-    const code = await withTimeout(exited, timeoutMs, 'the probe container did not finish');
-    await withTimeout(ended, 5_000, 'the probe output did not end');
-    if (code !== 0) throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the probe container exited with ${code}: ${err.text() || out.text()}`);
-    return out.text();
-  } catch (cause) {
-    throw dockerError('probing the Docker host', cause);
+    const code = await withTimeout(exited, timeoutMs, `container ${container.id.slice(0, 12)} did not finish`);
+    await withTimeout(ended, 5_000, `the output of container ${container.id.slice(0, 12)} did not end`);
+    return { code, stdout: out.text(), stderr: err.text() };
   } finally {
     await removeContainer(docker, container.id);
   }
 }
 
-/** Removes a container whatever its state; gone already (AutoRemove) is fine. */
-export async function removeContainer(docker: Docker, id: string): Promise<void> {
+/**
+ * Removes a container whatever its state and returns once the daemon no longer lists it. Gone
+ * already, or being removed by AutoRemove (409), is fine: then it waits for that removal.
+ */
+export async function removeContainer(docker: Docker, id: string, timeoutMs = 20_000): Promise<void> {
+  const c = docker.getContainer(id);
   try {
-    await docker.getContainer(id).remove({ force: true });
+    await c.remove({ force: true });
+    return;
   } catch (err) {
     const code = (err as { statusCode?: number }).statusCode;
-    if (code === 404 || code === 409) return; // gone, or AutoRemove is already removing it
-    throw dockerError(`removing container ${id.slice(0, 12)}`, err);
+    if (code === 404) return;
+    if (code !== 409) throw dockerError(`removing container ${id.slice(0, 12)}`, err);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await c.inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      throw dockerError(`inspecting container ${id.slice(0, 12)}`, err);
+    }
+    if (Date.now() > deadline)
+      throw new InfraError('IPVS_CONFORM_DOCKER_API', `container ${id.slice(0, 12)} was still being removed after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -1,0 +1,74 @@
+// Measures, against a real dockerd, why a worker has exactly the capabilities it has
+// (WORKER_CAPS in src/backends/docker/containers.ts): each one less, and the agent's namespace
+// work fails; with them, it works, and /proc/sys stays read-only outside /proc/sys/net.
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../../../src/backends/docker/connect.js';
+import { containerSpec, listContainers, runToEnd, WORKER_CAPS } from '../../../src/backends/docker/containers.js';
+import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { ensureImage } from '../../../src/backends/docker/image.js';
+
+let dockerd: PrivateDockerd;
+let docker: Docker;
+let image: string;
+
+beforeAll(async () => {
+  dockerd = await startPrivateDockerd();
+  docker = await connectDocker(dockerd.host);
+  image = await ensureImage(docker);
+});
+
+afterAll(async () => {
+  await dockerd?.stop();
+});
+
+/** Runs a busybox shell script in a worker-like container with the given capabilities. */
+async function withCaps(caps: string[], script: string) {
+  const spec = containerSpec({ image, runId: 'caps-measure', role: 'worker', security: ['no-new-privileges:true'] });
+  spec.Entrypoint = ['/bin/sh', '-c', script];
+  spec.HostConfig = { ...spec.HostConfig, CapAdd: caps };
+  return runToEnd(docker, spec);
+}
+
+// What the agent does per case: a fresh network namespace, a listener on a low port in it.
+const NETNS = 'unshare -n sh -c "ip link set lo up && timeout 1 nc -l -p 80 127.0.0.1; echo rc=\\$?"';
+
+describe('worker capabilities (measured)', () => {
+  it('NET_ADMIN alone cannot create the per-case network namespace', async () => {
+    const r = await withCaps(['NET_ADMIN'], NETNS);
+    expect(r.stderr).toMatch(/unshare.*Operation not permitted/);
+  });
+
+  it('without NET_BIND_SERVICE a fresh namespace cannot listen on port 80', async () => {
+    const r = await withCaps(['NET_ADMIN', 'SYS_ADMIN'], NETNS);
+    expect(r.stderr).toMatch(/bind: Permission denied/);
+  });
+
+  it('with WORKER_CAPS both work (nc listens until timeout ends it)', async () => {
+    const r = await withCaps(WORKER_CAPS, NETNS);
+    expect(r.stderr).not.toMatch(/not permitted|denied/);
+    expect(r.stdout).toMatch(/rc=143/);
+  });
+
+  it("the entrypoint's mount makes only /proc/sys/net writable, per namespace", async () => {
+    const script = [
+      'unshare -m sh -c "mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net &&',
+      ' unshare -n sh -c \\"echo 1 > /proc/sys/net/ipv4/ip_forward && echo inner \\\\\\$(cat /proc/sys/net/ipv4/ip_forward);',
+      ' echo 1 > /proc/sys/kernel/panic_on_oops || echo kernel-ro\\""',
+    ].join('');
+    const r = await withCaps(WORKER_CAPS, `echo 0 > /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo outer-ro; ${script}`);
+    expect(r.stdout).toContain('outer-ro'); // Docker's read-only /proc/sys, outside the entrypoint's mount namespace
+    expect(r.stdout).toContain('inner 1');
+    expect(r.stdout).toContain('kernel-ro');
+  });
+
+  it('a worker sees no network but its own loopback', async () => {
+    const r = await withCaps(WORKER_CAPS, 'cat /proc/net/dev');
+    const ifaces = r.stdout.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean);
+    expect(ifaces).toEqual(['lo']);
+  });
+
+  it('leaves no container behind', async () => {
+    expect(await listContainers(docker)).toEqual([]);
+  });
+});
