@@ -34,6 +34,9 @@ void fmt_addrport(char *out, size_t n, uint32_t addr, uint16_t port);  /* networ
 struct chan {
 	int rfd, wfd;
 	int virtio;          /* EOF means the host went away for now, not the end */
+	int hup;             /* the host went away; re-announce `ready` when it is back */
+	const char *ready;   /* body of the `ready` announcement */
+	size_t ready_len;
 	char *buf;
 	size_t len, cap;
 };

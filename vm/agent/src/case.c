@@ -224,6 +224,9 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 		/* the director and client addresses exist already; skip nonsense addresses */
 		if (h == 0x0a0000fe || h == 0x0a000002 || h == 0 || (h >> 24) == 127 || (h >> 28) >= 14)
 			continue;
+		/* clients, real servers and the server link are routed, never local to the director */
+		if ((h >> 16) == 0x0a01 || (h >> 16) == 0x0a02 || (h >> 16) == 0x0a03)
+			continue;
 		int dup = 0;
 		for (int j = 0; j < nv && !dup; j++)
 			dup = vips[j] == a;
@@ -293,8 +296,6 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 	traffic_init(&tr, t, g_connect_timeout_ms);
 	if (topo_up(t, vips, nv, err, errn))
 		goto done;
-	if ((ipvs = ipvs_open(err, errn)) < 0)
-		goto done;
 	if (topo_enter(t, t->ns_cli)) {
 		snprintf(err, errn, "enter client netns: %s", strerror(errno));
 		goto done;
@@ -305,6 +306,15 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		struct cmd *c = &cmds[i];
 		int e = 0;
 		struct sbuf extra = { 0 };
+		/* IPVS is opened on first use, so topology and traffic also run where it is absent */
+		if (ipvs < 0 && c->op != CONNECT && c->op != FIN && c->op != RST && c->op != WAIT &&
+		    c->op != LISTINGS) {
+			topo_enter(t, t->ns_dir);
+			ipvs = ipvs_open(err, errn);
+			topo_enter(t, t->ns_cli);
+			if (ipvs < 0)
+				goto done;
+		}
 		switch (c->op) {
 		case SVC_ADD:
 		case SVC_EDIT: {

@@ -164,13 +164,25 @@ static int fill(struct chan *c)
 			return -1;
 		if (!c->virtio)
 			return r == 0 ? 0 : -1;
-		/* virtio: no host connected right now. Drop any half frame and wait for one. */
+		/* virtio: no host connected right now. Drop any half frame and wait for one; when a
+		 * host connects again, announce ourselves again so it need not ask. */
 		c->len = 0;
-		struct pollfd pfd = { c->rfd, POLLIN, 0 };
-		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
-			return -1;
-		if (pfd.revents & POLLHUP)
-			sleep_ms(20);
+		c->hup = 1;
+		for (;;) {
+			struct pollfd pfd = { c->rfd, POLLIN, 0 };
+			int pr = poll(&pfd, 1, 20);
+			if (pr < 0 && errno != EINTR)
+				return -1;
+			if (pr > 0 && (pfd.revents & POLLHUP)) {
+				sleep_ms(20);
+				continue;
+			}
+			break;  /* data, or a quiet connected port */
+		}
+		if (c->hup && c->ready) {
+			c->hup = 0;
+			chan_send(c, 0, "ready", c->ready, c->ready_len);
+		}
 	}
 }
 

@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 	hello_body(&hello, u.release);
 	if (g_verbose)
 		logmsg("ready after %.1f ms (modules %.1f ms)", now_ms() - t0, g_modload_ms);
+	ch.ready = hello.p;
+	ch.ready_len = hello.len;
 	if (chan_send(&ch, 0, "ready", hello.p, hello.len))
 		logmsg("cannot send ready: %s", strerror(errno));
 

@@ -85,15 +85,14 @@ static int make_veth(int nl, const char *name, int idx, int peer_ns)
 	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
+	/* Not IFF_UP here: veth_newlink() configures the peer before linking the pair, and
+	 * veth_open() of an unlinked device fails with ENOTCONN. Links go up afterwards. */
 	nl_put_str(&r, IFLA_IFNAME, name);
 	size_t li = nl_nest_begin(&r, IFLA_LINKINFO);
 	nl_put_str(&r, IFLA_INFO_KIND, "veth");
 	size_t data = nl_nest_begin(&r, IFLA_INFO_DATA);
 	size_t peer = nl_nest_begin(&r, VETH_INFO_PEER);
-	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC, .ifi_index = IDX_A, .ifi_flags = IFF_UP,
-				  .ifi_change = IFF_UP };
+	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC, .ifi_index = IDX_A };
 	/* the peer's ifinfomsg sits right after the nest header, then its attributes */
 	memcpy(r.buf + r.len, &pifi, sizeof(pifi));
 	r.len += NLMSG_ALIGN(sizeof(pifi));
@@ -183,6 +182,8 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	STEP("director lo up", link_up(d, IDX_LO));
 	STEP("veth cl0", make_veth(d, "cl0", IDX_A, t->ns_cli));
 	STEP("veth sv0", make_veth(d, "sv0", IDX_B, t->ns_srv));
+	STEP("cl0 up", link_up(d, IDX_A));
+	STEP("sv0 up", link_up(d, IDX_B));
 	STEP("addr cl0", add_addr(d, IDX_A, "10.0.0.254", 24));
 	for (int i = 0; i < nvips; i++)
 		STEP("VIP address", add_addr_n(d, IDX_A, vips[i], 32));
@@ -201,6 +202,7 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	STEP("enter client netns", topo_enter(t, t->ns_cli));
 	nl = nl_open(NETLINK_ROUTE);
 	STEP("client rtnetlink", nl < 0 ? -errno : 0);
+	STEP("client eth0 up", link_up(nl, IDX_A));
 	STEP("client addr", add_addr(nl, IDX_A, "10.0.0.2", 24));
 	STEP("client AnyIP", add_route(nl, "10.1.0.0", 16, NULL, IDX_LO, 1));
 	STEP("client default", add_route(nl, NULL, 0, "10.0.0.254", IDX_A, 0));
@@ -210,6 +212,7 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	STEP("enter server netns", topo_enter(t, t->ns_srv));
 	nl = nl_open(NETLINK_ROUTE);
 	STEP("server rtnetlink", nl < 0 ? -errno : 0);
+	STEP("server eth0 up", link_up(nl, IDX_A));
 	STEP("server addr", add_addr(nl, IDX_A, "10.3.0.1", 24));
 	STEP("server AnyIP", add_route(nl, "10.2.0.0", 16, NULL, IDX_LO, 1));
 	STEP("server default", add_route(nl, NULL, 0, "10.3.0.254", IDX_A, 0));

@@ -1,0 +1,237 @@
+// Scenario → agent script, and the agent's result lines → StepResult[] + Listings
+// (vm/agent/PROTOCOL.md). runCase sends every event followed by a `table`, and `listings` last,
+// so result line 2i is event i, 2i+1 its table, and the final one the listings.
+import { InputError } from '../errors.js';
+import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
+import type { Event, Scenario } from '../scenario.js';
+
+export interface CaseResult {
+  steps: StepResult[];
+  listings: Listings;
+}
+
+/** The agent's reply does not follow the protocol (a bug on one side, never a kernel result). */
+export class ResultParseError extends Error {
+  override readonly name = 'ResultParseError';
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function addrPort(v: unknown, field: string): string {
+  if (typeof v === 'string') {
+    const i = v.lastIndexOf(':');
+    const port = Number(v.slice(i + 1));
+    if (i > 0 && IPV4.test(v.slice(0, i)) && /^\d{1,5}$/.test(v.slice(i + 1)) && port <= 65535) return v;
+  }
+  throw new InputError(undefined, field, 'an IPv4 address and port like "10.0.0.1:80"', v);
+}
+
+function ipv4(v: unknown, field: string): string {
+  if (typeof v === 'string' && IPV4.test(v)) return v;
+  throw new InputError(undefined, field, 'a dotted-quad IPv4 address like "10.1.0.1"', v);
+}
+
+function uint(v: unknown, field: string, max = 0xffffffff): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max) return v;
+  throw new InputError(undefined, field, `an integer in 0..${max}`, v);
+}
+
+function int32(v: unknown, field: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) return v;
+  throw new InputError(undefined, field, 'a 32-bit integer', v);
+}
+
+/** A token the line format can carry: no spaces, no newlines, nothing empty. */
+function word(v: unknown, field: string, max: number, re = /^[\x21-\x7e]+$/): string {
+  if (typeof v === 'string' && v.length <= max && re.test(v)) return v;
+  throw new InputError(undefined, field, `a non-empty word of printable characters without spaces, at most ${max} long`, v);
+}
+
+const FLAGS = new Set(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3']);
+
+/** One script line for one event (the i-th, for error messages). */
+export function eventLine(e: Event, i = 0): string {
+  const f = (name: string) => `events[${i}].${name}`;
+  switch (e.op) {
+    case 'svc-add':
+    case 'svc-edit': {
+      const parts = [e.op, addrPort(e.svc, f('svc')), `sched=${word(e.scheduler, f('scheduler'), 31)}`];
+      if (e.flags?.length) {
+        for (const fl of e.flags)
+          if (!FLAGS.has(fl)) throw new InputError(undefined, f('flags'), `flags among ${[...FLAGS].join(', ')}`, fl);
+        parts.push(`flags=${e.flags.join(',')}`);
+      }
+      if (e.persistent !== undefined) parts.push(`p=${uint(e.persistent, f('persistent'))}`);
+      if (e.netmask !== undefined) parts.push(`M=${ipv4(e.netmask, f('netmask'))}`);
+      return parts.join(' ');
+    }
+    case 'svc-del':
+      return `svc-del ${addrPort(e.svc, f('svc'))}`;
+    case 'dest-add':
+    case 'dest-edit':
+      return [
+        e.op,
+        addrPort(e.svc, f('svc')),
+        addrPort(e.dest, f('dest')),
+        `w=${int32(e.weight, f('weight'))}`,
+        `x=${uint(e.upper, f('upper'))}`,
+        `y=${uint(e.lower, f('lower'))}`,
+      ].join(' ');
+    case 'dest-del':
+      return `dest-del ${addrPort(e.svc, f('svc'))} ${addrPort(e.dest, f('dest'))}`;
+    case 'connect':
+      return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${addrPort(e.svc, f('svc'))} ${ipv4(e.client, f('client'))}:${uint(e.cport, f('cport'), 65535)}`;
+    case 'fin':
+    case 'rst':
+      return `${e.op} ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)}`;
+    case 'timeouts':
+      return `timeouts ${uint(e.tcp, f('tcp'))} ${uint(e.tcpfin, f('tcpfin'))} ${uint(e.udp, f('udp'))}`;
+    case 'wait':
+      return `wait ${uint(e.ms, f('ms'), 3_600_000)}`;
+    default:
+      throw new InputError(undefined, `events[${i}].op`, 'one of svc-add svc-edit svc-del dest-add dest-edit dest-del connect fin rst timeouts wait', (e as { op: unknown }).op);
+  }
+}
+
+/** The whole script runCase sends: each event then `table`, and `listings` at the end. */
+export function scenarioScript(s: Scenario): string {
+  const lines: string[] = [];
+  s.events.forEach((e, i) => lines.push(eventLine(e, i), 'table'));
+  lines.push('listings');
+  return lines.join('\n') + '\n';
+}
+
+/** One result line, its head parsed. */
+export interface ResultHead {
+  ok: boolean;
+  t: number;
+  error?: OpError;
+  /** `dest=` of a connect: an address, or null for `none`. */
+  dest?: string | null;
+  /** Lines that follow (table= or listings=). */
+  table?: number;
+  listings?: number;
+}
+
+export function parseResultHead(line: string): ResultHead {
+  const m = /^(ok|err) t=(\d+(?:\.\d+)?)(.*)$/.exec(line);
+  if (!m) throw new ResultParseError(`expected a result line 'ok|err t=<ms> ...', got ${JSON.stringify(line)}`);
+  const head: ResultHead = { ok: m[1] === 'ok', t: Number(m[2]) };
+  const rest = m[3]!;
+  if (!head.ok) {
+    const e = /^ errno=(\d+) name=(\S+) msg=(.*)$/.exec(rest);
+    if (!e) throw new ResultParseError(`expected 'errno=N name=E msg=...' after err, got ${JSON.stringify(line)}`);
+    head.error = { errno: Number(e[1]), name: e[2]!, message: e[3]! };
+    return head;
+  }
+  for (const tok of rest.split(' ').filter(Boolean)) {
+    const eq = tok.indexOf('=');
+    const key = tok.slice(0, eq);
+    const val = tok.slice(eq + 1);
+    if (key === 'dest') head.dest = val === 'none' ? null : val;
+    else if (key === 'table' && /^\d+$/.test(val)) head.table = Number(val);
+    else if (key === 'listings' && /^\d+$/.test(val)) head.listings = Number(val);
+    else throw new ResultParseError(`unexpected ${JSON.stringify(tok)} in result line ${JSON.stringify(line)}`);
+  }
+  return head;
+}
+
+/** `S VIP:PORT sched=NAME flags=F1,F2|- p=SECONDS|- M=NETMASK|-` and `D VIP:PORT RIP:RPORT fwd=.. w= x= y= active= inact= persist=` rows. */
+export function parseTable(lines: string[]): ServiceRow[] {
+  const out: ServiceRow[] = [];
+  for (const line of lines) {
+    const s = /^S (\S+) sched=(\S+) flags=(\S+) p=(\S+) M=(\S+)$/.exec(line);
+    if (s) {
+      const row: ServiceRow = { svc: s[1]!, scheduler: s[2]!, flags: s[3] === '-' ? [] : s[3]!.split(',').sort(), dests: [] };
+      if (s[4] !== '-') row.persistent = Number(s[4]);
+      if (s[5] !== '-') row.netmask = s[5]!;
+      out.push(row);
+      continue;
+    }
+    const d = /^D (\S+) (\S+) fwd=(\S+) w=(-?\d+) x=(\d+) y=(\d+) active=(\d+) inact=(\d+) persist=(\d+)$/.exec(line);
+    if (d) {
+      const svc = out.length && out[out.length - 1]!.svc === d[1] ? out[out.length - 1] : undefined;
+      if (!svc) throw new ResultParseError(`table row for ${d[1]} does not follow its service's S row: ${JSON.stringify(line)}`);
+      const row: DestRow = {
+        dest: d[2]!,
+        fwd: d[3]!,
+        weight: Number(d[4]),
+        upper: Number(d[5]),
+        lower: Number(d[6]),
+        active: Number(d[7]),
+        inactive: Number(d[8]),
+        persistent: Number(d[9]),
+      };
+      svc.dests.push(row);
+      continue;
+    }
+    throw new ResultParseError(`expected an S or D table row, got ${JSON.stringify(line)}`);
+  }
+  return out;
+}
+
+const BLOCKS = ['list', 'thresholds', 'persistent', 'conns'] as const;
+
+/** The `listings=` block: four raw ipvsadm outputs, each introduced by `# list` etc. */
+export function parseListings(lines: string[]): Listings {
+  const got: Partial<Record<(typeof BLOCKS)[number], string[]>> = {};
+  let cur: string[] | undefined;
+  for (const line of lines) {
+    const tag = /^# (list|thresholds|persistent|conns)$/.exec(line)?.[1] as (typeof BLOCKS)[number] | undefined;
+    if (tag && !got[tag]) {
+      cur = got[tag] = [];
+      continue;
+    }
+    if (!cur) throw new ResultParseError(`listings must start with '# list', got ${JSON.stringify(line)}`);
+    cur.push(line);
+  }
+  const text = (k: (typeof BLOCKS)[number]) => {
+    const b = got[k];
+    if (!b) throw new ResultParseError(`listings block '# ${k}' is missing`);
+    return b.map((l) => `${l}\n`).join('');
+  };
+  return { list: text('list'), thresholds: text('thresholds'), persistent: text('persistent'), conns: text('conns') };
+}
+
+/** Result lines in order, each with the lines its head says follow. */
+export function splitResults(body: string): { head: ResultHead; lines: string[] }[] {
+  const all = body.split('\n');
+  if (all.at(-1) === '') all.pop();
+  const out: { head: ResultHead; lines: string[] }[] = [];
+  for (let i = 0; i < all.length; ) {
+    const head = parseResultHead(all[i]!);
+    const n = head.table ?? head.listings ?? 0;
+    if (i + 1 + n > all.length)
+      throw new ResultParseError(`result line ${out.length + 1} announces ${n} lines but only ${all.length - i - 1} follow`);
+    out.push({ head, lines: all.slice(i + 1, i + 1 + n) });
+    i += 1 + n;
+  }
+  return out;
+}
+
+/** Turns a `case` reply to scenarioScript(s) into steps and listings. */
+export function parseCaseResult(s: Scenario, body: string): CaseResult {
+  const results = splitResults(body);
+  const want = s.events.length * 2 + 1;
+  if (results.length !== want)
+    throw new ResultParseError(`expected ${want} result lines (${s.events.length} events, their tables, listings), got ${results.length}`);
+  const steps: StepResult[] = s.events.map((e, index) => {
+    const { head } = results[2 * index]!;
+    const tableResult = results[2 * index + 1]!;
+    const step: StepResult = { index, t: head.t };
+    if (head.error) step.error = head.error;
+    if (e.op === 'connect' && head.ok) {
+      if (head.dest === undefined) throw new ResultParseError(`connect of event ${index} answered ok without dest=`);
+      step.dest = head.dest;
+    }
+    if (tableResult.head.table === undefined) {
+      const why = tableResult.head.error ? `${tableResult.head.error.name}: ${tableResult.head.error.message}` : 'no table=';
+      throw new ResultParseError(`table after event ${index} failed (${why})`);
+    }
+    step.table = parseTable(tableResult.lines);
+    return step;
+  });
+  const last = results[want - 1]!;
+  if (last.head.listings === undefined) throw new ResultParseError(`expected the listings result last, got ${JSON.stringify(last.head)}`);
+  return { steps, listings: parseListings(last.lines) };
+}
