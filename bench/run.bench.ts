@@ -1,0 +1,90 @@
+// Bench of the nightly run against the real kernel (npm run bench):
+// 1. cases per minute for a fixed seed and the standard mix (every scheduler the guest has, about
+//    5 destinations and 30 events per case), 2 guests (target >= 300/min on 2 cores under TCG);
+// 2. the time to shrink a real divergence of a few events (target < 2 min): the 6.1 model judged
+//    against the 6.12 kernel, whose cost and overload rules differ.
+// Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadCase } from '../src/casefile/casefile.js';
+import { schedulersFor } from '../src/generate/schedulers.js';
+import { createBackend } from '../src/run/backends.js';
+import { runKernelCases } from '../src/run/engine.js';
+import { kernelByName } from '../src/run/kernels.js';
+import { countsBySchedulers, totalsOf } from '../src/report/summary.js';
+
+const { values: v } = parseArgs({
+  options: { cases: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } },
+});
+const cases = Number(v.cases ?? 150);
+const jobs = Number(v.jobs ?? 2);
+const seed = Number(v.seed ?? 20261121);
+const controller = new AbortController();
+process.on('SIGINT', () => controller.abort());
+
+async function throughput(): Promise<void> {
+  const k = kernelByName('6.1');
+  const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-bench-'));
+  const backend = await createBackend('qemu', { kernel: k.name, jobs, logDir: path.join(dir, 'logs') });
+  try {
+    const t0 = Date.now();
+    const caps = await backend.start();
+    const bootMs = Date.now() - t0;
+    const schedulers = schedulersFor(k.name, caps);
+    const r = await runKernelCases({
+      kernel: k.name, release: caps.release, semantics: k.semantics, backendName: backend.name, backend, schedulers,
+      seed, cases, jobs, casesDir: path.join(dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 1, signal: controller.signal,
+    });
+    const totals = totalsOf([{ kernel: k.name, semantics: k.semantics, backend: backend.name, elapsedMs: r.elapsedMs, schedulers: countsBySchedulers(r.records) }]);
+    const events = r.records.reduce((a, x) => a + x.events, 0) / Math.max(1, r.records.length);
+    console.log(`throughput: kernel ${k.name} (${caps.release}), ${jobs} guests, seed ${seed}, schedulers ${schedulers.join(' ')}`);
+    console.log(`  boot ${(bootMs / 1000).toFixed(1)} s; ${r.records.length} cases (${events.toFixed(1)} events each) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+    console.log(`  => ${totals.casesPerMinute} cases/min (target >= 300); agree ${totals.agree}, diverge ${totals.divergences}, unknown ${totals.unknowns}, flaky ${totals.flaky}, infra ${totals.infra}, model errors ${totals.modelErrors}`);
+    console.log('  (divergences here are not shrunk: shrink budget 1 ms, so the rate counts case runs)');
+  } finally {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function shrink(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-bench-'));
+  const backend = await createBackend('qemu', { kernel: '6.12', jobs, logDir: path.join(dir, 'logs') });
+  try {
+    const caps = await backend.start();
+    const schedulers = schedulersFor('6.12', caps);
+    let firstFound = 0;
+    const t0 = Date.now();
+    const inner = new AbortController();
+    controller.signal.addEventListener('abort', () => inner.abort());
+    const r = await runKernelCases({
+      kernel: '6.12', release: caps.release, semantics: '6.1', backendName: backend.name, backend, schedulers,
+      seed, cases: 400, jobs, casesDir: path.join(dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 600_000, signal: inner.signal,
+      onFinding: (f) => {
+        if (!f.duplicateOf && !firstFound) {
+          firstFound = Date.now();
+          inner.abort(); // one shrunk divergence is what we measure
+        }
+      },
+      log: (m) => console.log('  ' + m),
+    });
+    const f = r.findings.find((x) => !x.duplicateOf);
+    if (!f) {
+      console.log(`shrink: no divergence of the 6.1 model against the 6.12 kernel in ${r.records.length} cases (seed ${seed})`);
+      return;
+    }
+    const c = await loadCase(f.file);
+    console.log(`shrink: 6.1 model vs 6.12 kernel (${caps.release}), seed ${seed}, case ${f.caseIndex} (${f.scheduler}), found after ${((firstFound - t0) / 1000).toFixed(1)} s`);
+    console.log(`  ${f.originalEvents} -> ${f.minimalEvents} events in ${((c.shrink?.elapsedMs ?? 0) / 1000).toFixed(1)} s, ${c.shrink?.tried} kernel runs (target < 120 s)${c.shrink?.complete ? '' : ` (stopped: ${c.shrink?.stoppedBy})`}`);
+    console.log(`  ${f.line}`);
+    console.log(c.diff);
+  } finally {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (v.only !== 'shrink') await throughput();
+if (v.only !== 'throughput') await shrink();
