@@ -37,6 +37,7 @@ export interface GuestOptions<L extends AgentLink> {
 }
 
 let guestCounter = 0;
+let pidCounter = 0;
 
 export class Guest<L extends AgentLink = AgentLink> {
   readonly console = new ConsoleLog();
@@ -77,7 +78,7 @@ export class Guest<L extends AgentLink = AgentLink> {
       server.listen(sock, () => resolve());
     });
     const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-    const pidFile = pidFileFor(guestCounter + 1);
+    const pidFile = pidFileFor(++pidCounter);
     await fs.mkdir(path.dirname(pidFile), { recursive: true });
     const qemuArgs = buildQemuArgs({
       kernel: opts.image.kernelPath,
@@ -196,8 +197,15 @@ export class Guest<L extends AgentLink = AgentLink> {
     if (this.alive) this.proc.kill('SIGKILL');
   }
 
-  /** Asks the agent to power off, then kills QEMU if it has not exited within the timeout. */
-  async close(timeoutMs = 2000): Promise<void> {
+  /** Asks the agent to power off, then kills QEMU if it has not exited within the timeout. Idempotent. */
+  close(timeoutMs = 2000): Promise<void> {
+    this.closing ??= this.doClose(timeoutMs);
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async doClose(timeoutMs: number): Promise<void> {
     if (this.alive && this.session) {
       const off = this.session.request('shutdown', '', timeoutMs).catch(() => undefined);
       await Promise.race([Promise.all([off, this.exited]), new Promise((r) => setTimeout(r, timeoutMs))]);
