@@ -3,6 +3,7 @@
 import { InfraError } from '../../errors.js';
 import type { Scenario } from '../../scenario.js';
 import type { StepResult } from '../../observation.js';
+import { semanticsForRelease } from '../../run/kernels.js';
 import type { KernelTable } from '../../vm/kernels.js';
 
 export interface HostProbe {
@@ -58,29 +59,28 @@ function cmp(a: Version, b: Version): number {
 }
 
 /**
- * Maps a host's `uname -r` to a pinned kernel: the pinned kernel with the greatest upstream version
- * (from its Debian `version`, e.g. 6.12.107) not above the host's. IPVS semantics only change going
- * forward, so a kernel behaves like the last pinned one released before it. A host older than every
- * pinned kernel gets the oldest, and the rule says so. A change made between two pinned versions is
- * not seen (a 6.12.104 host maps to 6.1 semantics): pin more kernels to narrow that gap.
+ * Maps a host's `uname -r` to a pinned kernel whose `semantics` the model follows. The rule is the
+ * project's one (src/run/kernels.ts semanticsForRelease): upstream 6.12.104 changed the cost to
+ * (activeconns << 8) + totalconns and the overload flag to __ip_vs_dest_update_overload(), so a
+ * release at or after it follows "6.12", one before it "6.1". Of the pinned kernels with that
+ * semantics, the newest (by its Debian `version`) names it.
  */
 export function mapRelease(release: string, table: KernelTable): KernelMapping {
-  const host = parseVersion(release);
-  const pinned = Object.values(table.kernels)
-    .map((k) => ({ k, v: parseVersion(k.version) }))
-    .filter((p): p is { k: (typeof p)['k']; v: Version } => p.v !== undefined)
-    .sort((a, b) => cmp(a.v, b.v));
-  if (pinned.length === 0) throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', 'vm/kernels.yaml pins no kernel with a parsable version');
-  if (!host) {
+  const semantics = semanticsForRelease(release);
+  const pick = Object.values(table.kernels)
+    .filter((k) => k.semantics === semantics)
+    .sort((a, b) => cmp(parseVersion(b.version) ?? [0, 0, 0], parseVersion(a.version) ?? [0, 0, 0]))[0];
+  if (!pick) {
     const d = table.kernels[table.default]!;
-    return { name: d.name, semantics: d.semantics, rule: `release ${JSON.stringify(release)} has no version number: default kernel ${d.name}` };
+    return { name: d.name, semantics: d.semantics, rule: `no pinned kernel has ${semantics} semantics: the default, ${d.name}` };
   }
-  const below = pinned.filter((p) => cmp(p.v, host) <= 0);
-  const pick = below.at(-1) ?? pinned[0]!;
-  const rule = below.length
-    ? `host ${host.join('.')} >= pinned ${pick.k.name} (${pick.v.join('.')}), the newest pinned kernel not above it`
-    : `host ${host.join('.')} is older than every pinned kernel: the oldest, ${pick.k.name} (${pick.v.join('.')})`;
-  return { name: pick.k.name, semantics: pick.k.semantics, rule };
+  const v = parseVersion(release);
+  const where = !v
+    ? `release ${JSON.stringify(release)} has no version number, taken as before 6.12.104`
+    : semantics === '6.12'
+      ? `${v.join('.')} is at or after upstream 6.12.104 (cost (active<<8)+total, __ip_vs_dest_update_overload)`
+      : `${v.join('.')} is before upstream 6.12.104 (cost (active<<8)+inactive)`;
+  return { name: pick.name, semantics: pick.semantics, rule: `${where}: semantics of pinned kernel ${pick.name}` };
 }
 
 /** Probe ports: one throwaway service per scheduler, 10.0.0.1:(PROBE_PORT + i). */

@@ -30,30 +30,27 @@ describe('noIpvsError', () => {
 
 describe('mapRelease (host release to the pinned semantics the model follows)', () => {
   const table = loadKernels();
-  it('maps a release to the newest pinned kernel not above it', () => {
+  it('before upstream 6.12.104: the 6.1 semantics; at or after it: 6.12', () => {
     expect(parseVersion('6.8.0-1017-azure')).toEqual([6, 8, 0]);
     expect(mapRelease('6.8.0-1017-azure', table)).toMatchObject({ name: '6.1', semantics: '6.1' });
-    expect(mapRelease('6.12.107+deb12-amd64', table)).toMatchObject({ name: '6.12', semantics: '6.12' });
-    expect(mapRelease('6.18.44-fc-v669', table)).toMatchObject({ name: '6.12' });
-    expect(mapRelease('6.10.14-linuxkit', table).rule).toMatch(/newest pinned kernel not above it/);
-  });
-  it('a 6.12 before the pinned 6.12.107 keeps 6.1 semantics (the rule is by version, not by branch)', () => {
     expect(mapRelease('6.12.50-generic', table)).toMatchObject({ name: '6.1' });
+    expect(mapRelease('6.12.104', table)).toMatchObject({ name: '6.12', semantics: '6.12' });
+    expect(mapRelease('6.12.107+deb12-amd64', table)).toMatchObject({ name: '6.12' });
+    expect(mapRelease('6.18.44-fc-v669', table)).toMatchObject({ name: '6.12' });
+    expect(mapRelease('5.15.0-1070-azure', table)).toMatchObject({ name: '6.1' });
   });
-  it('a kernel older than every pinned one gets the oldest, and says so', () => {
-    const m = mapRelease('5.15.0-1070-azure', table);
-    expect(m.name).toBe('6.1');
-    expect(m.rule).toMatch(/older than every pinned kernel/);
+  it('says which rule it applied', () => {
+    expect(mapRelease('6.10.14-linuxkit', table).rule).toMatch(/6\.10\.14 is before upstream 6\.12\.104.*pinned kernel 6\.1/);
+    expect(mapRelease('weird', table).rule).toMatch(/no version number/);
   });
-  it('an unparsable release gets the default kernel', () => {
-    expect(mapRelease('weird', table)).toMatchObject({ name: table.default });
-  });
-  it('works from the table, not from names', () => {
+  it('names the newest pinned kernel of that semantics, from the table', () => {
     const t = parseKernels(
-      'default: a\nkernels:\n  a: {release: r, version: 5.10.1-1, image: i, headers: [h], source: s, semantics: "6.1"}\n  b: {release: r, version: 6.6.30-1, image: i, headers: [h], source: s, semantics: "6.12"}\n',
+      'default: a\nkernels:\n  a: {release: r, version: 6.1.1-1, image: i, headers: [h], source: s, semantics: "6.1"}\n' +
+        '  b: {release: r, version: 6.6.30-1, image: i, headers: [h], source: s, semantics: "6.1"}\n' +
+        '  c: {release: r, version: 6.12.110-1, image: i, headers: [h], source: s, semantics: "6.12"}\n',
     );
-    expect(mapRelease('6.6.30', t).name).toBe('b');
-    expect(mapRelease('6.6.29', t).name).toBe('a');
+    expect(mapRelease('6.8.0', t).name).toBe('b');
+    expect(mapRelease('6.14.0', t).name).toBe('c');
   });
 });
 
