@@ -24,6 +24,14 @@ export function decide<T>(
   apply: (alts: T[]) => void,
   canon: (alt: T) => string,
 ): Decision {
+  // The usual case: one state, one way: no bookkeeping.
+  if (alts.length === 1) {
+    const only = step(alts[0]!);
+    if (only.length === 1) {
+      apply([only[0]!.next]);
+      return { kind: 'one', dest: only[0]!.dest };
+    }
+  }
   const branches = alts.flatMap(step);
   const keep = (bs: Branch<T>[]): void => {
     const seen = new Map<string, T>();

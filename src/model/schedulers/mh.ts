@@ -130,26 +130,26 @@ export function buildTable(snap: Snapshot): Table {
     perm[i] = mhHashkey(d.addrNum, d.port, MH_HASH1, 0) % M;
     skip[i] = (mhHashkey(d.addrNum, d.port, MH_HASH2, 0) % (M - 1)) + 1;
   }
-  const filled = new Uint8Array(M);
+  const turns = Int32Array.from(snap.turns);
   let count = 0;
+  // A slot is taken when lookup[c] >= 0 (the bitmap of ip_vs_mh_populate, folded into lookup).
   for (;;) {
     for (let i = 0; i < n; i++) {
-      const t = snap.turns[i]!;
+      const t = turns[i]!;
       // "Ignore added server with zero weight"
       if (t < 1) continue;
       const sk = skip[i]!;
+      let c = perm[i]!;
+      owns[i] = 1;
       for (let k = 0; k < t; k++) {
-        let c = perm[i]!;
-        while (filled[c]) {
+        while (lookup[c]! >= 0) {
           c += sk;
           if (c >= M) c -= M;
         }
-        perm[i] = c;
-        filled[c] = 1;
         lookup[c] = i;
-        owns[i] = 1;
         if (++count === M) return { lookup, owns };
       }
+      perm[i] = c;
     }
   }
 }
