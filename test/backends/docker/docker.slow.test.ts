@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../../src/agent/session.js';
-import { createDockerBackend } from '../../../src/backends/docker/index.js';
+import { createDockerBackend, startSlot } from '../../../src/backends/docker/index.js';
+import { WorkerPool } from '../../../src/backends/docker/pool.js';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { containerSpec, listContainers, OWNER_LABEL, runProbe, startWorker, sweep } from '../../../src/backends/docker/containers.js';
 import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
@@ -182,5 +183,33 @@ describe('worker lifecycle', () => {
     expect((await listContainers(docker, 'sweep-test')).map((c) => c.Id)).toEqual([live]);
     await sweep(docker, { runId: 'sweep-test' });
     expect(await listContainers(docker)).toEqual([]);
+  });
+});
+
+describe('worker pool', () => {
+  const failingCase = { version: 1 as const, events: [{ op: 'svc-add' as const, svc: '10.0.0.1:80', scheduler: 'rr' }] };
+
+  it('replaces a worker that failed a case, never hangs a waiting case, and leaves nothing on close', async () => {
+    const pool = new WorkerPool(() => startSlot(docker, { image, runId: 'pool-test', security: ['no-new-privileges:true'] }));
+    await pool.fill(2);
+    const before = pool.ids();
+    expect(before).toHaveLength(2);
+    expect(await pool.use((s) => s.session.ping())).toBeLessThan(5_000);
+
+    // No IPVS on this host: the agent answers `fail`, a real infrastructure failure of that worker.
+    await expect(pool.use((s) => s.session.runCase(failingCase, { timeoutMs: 20_000 }))).rejects.toMatchObject({ code: 'IPVS_CONFORM_AGENT_FAIL' });
+    await waitUntil('the pool is back to two workers', async () => pool.size === 2);
+    const after = pool.ids();
+    expect(after.filter((id) => before.includes(id))).toHaveLength(1);
+    expect((await listContainers(docker, 'pool-test')).map((c) => c.Id).sort()).toEqual([...after].sort());
+
+    // Three failing cases on two workers: each one fails, none waits forever.
+    const three = await Promise.allSettled([1, 2, 3].map(() => pool.use((s) => s.session.runCase(failingCase, { timeoutMs: 20_000 }))));
+    expect(three.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await waitUntil('the pool is back to two workers', async () => pool.size === 2);
+
+    await pool.close();
+    expect(await listContainers(docker, 'pool-test')).toEqual([]);
+    await expect(pool.use((s) => s.session.ping())).rejects.toMatchObject({ code: 'IPVS_CONFORM_DOCKER_CLOSED' });
   });
 });
