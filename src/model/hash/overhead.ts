@@ -1,19 +1,11 @@
-// ip_vs_dest_conn_overhead() (include/net/ip_vs.h), kernel-version aware, and the (__s64)
-// cross-multiplied load comparison the weighted schedulers use.
-//
-// Local to the HASH schedulers until the model core exports a shared one. The versions, read from
-// Debian's changelogs ("ipvs: add totalconns for dest" arrived in 6.1.187 and 6.12.104):
-// - '6.1' (pinned 6.1.176): (activeconns << 8) + inactconns;
-// - '6.12' (pinned 6.12.107): (activeconns << 8) + totalconns, where totalconns counts the
-//   non-template connections, active and inactive (ip_vs_bind_dest), i.e. active + inactive.
+// ip_vs_dest_conn_overhead() for the HASH schedulers, from the model core's per-kernel rules
+// (src/model/semantics.ts: 6.1.176 `(active << 8) + inact`, 6.12.107 `(active << 8) + total`),
+// and the (__s64) cross-multiplied load comparison the weighted schedulers use.
+import { connOverhead as coreOverhead, rulesFor } from '../semantics.js';
 import type { DestState, Semantics } from '../types.js';
 
 export function connOverhead(dest: DestState, semantics: Semantics): number {
-  const active = dest.activeConns;
-  const inact = dest.inactConns;
-  // `<< 8` on a C int: wraps like the kernel's would (counts never get near 2^23 in practice).
-  const hi = (active << 8) | 0;
-  return semantics === '6.1' ? (hi + inact) | 0 : (hi + active + inact) | 0;
+  return coreOverhead(dest.activeConns, dest.inactConns, rulesFor(semantics).accounting);
 }
 
 /**
