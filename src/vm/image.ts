@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { fetchDebs, unpackKernel } from './debs.js';
-import { cacheKey, hashTree } from './hash.js';
+import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
 import { kernelSpec } from './kernels.js';
 import { log, ms, step } from './log.js';
@@ -35,7 +36,15 @@ export interface Image {
 }
 
 /** Bump when the image recipe changes in a way the other inputs do not show. */
-export const IMAGE_RECIPE = 'image-1 gzip9-initramfs';
+export const IMAGE_RECIPE = 'image-1';
+
+/** The code that shapes an image: its hash is part of the key, so a recipe change rebuilds. */
+const RECIPE_FILES = ['image.ts', 'debs.ts', 'modules.ts', 'rootfs.ts', 'initramfs.ts'];
+
+async function recipeHash(): Promise<string> {
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  return cacheKey(Object.fromEntries(await Promise.all(RECIPE_FILES.map(async (f) => [f, await hashFile(path.join(dir, f))]))));
+}
 
 export async function buildImage(opts: ImageOptions): Promise<Image> {
   const started = performance.now();
@@ -50,7 +59,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   const agent = await buildAgent();
   const hprio = await hashTree(hprioSourceDir);
   const inputs: Record<string, string> = {
-    recipe: IMAGE_RECIPE,
+    recipe: `${IMAGE_RECIPE}/${await recipeHash()}`,
     spec: JSON.stringify(spec),
     hprio,
     ...(await rootfsKey(agent)),

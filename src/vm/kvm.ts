@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
-import { cacheKey } from './hash.js';
+import { cacheKey, hashFile } from './hash.js';
 import { log, ms } from './log.js';
 import { cacheDir } from './paths.js';
 import type { Accel } from './qemu-args.js';
@@ -40,7 +40,7 @@ async function decide(qemu: string, kernel: string, timeoutMs: number): Promise<
     log('KVM: /dev/kvm not usable, using TCG');
     return 'tcg';
   }
-  const key = cacheKey({ host: os.release(), qemu, qemuMtime: String(statSync(qemu).mtimeMs), kernel });
+  const key = cacheKey({ host: os.release(), qemu, qemuMtime: String(statSync(qemu).mtimeMs), kernel: await hashFile(kernel) });
   const file = cacheDir('accel', `${key}.json`);
   try {
     const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { accel: Accel };

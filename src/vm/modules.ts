@@ -19,7 +19,12 @@ export async function buildModuleDir(srcDir: string, headersDir: string, workDir
   await fs.rm(workDir, { recursive: true, force: true });
   await fs.cp(srcDir, workDir, { recursive: true });
   const r = await step(`building module ${path.basename(srcDir)} against ${path.basename(headersDir)}`, () =>
-    execa(tools.make!, ['-C', headersDir, `M=${workDir}`, 'modules'], { reject: false, all: true }),
+    // No module BTF: 6.12's headers ship vmlinux, so kbuild would run pahole (package dwarves)
+    // for BTF that only BPF tracing uses. IPVS does not need it.
+    execa(tools.make!, ['-C', headersDir, `M=${workDir}`, 'CONFIG_DEBUG_INFO_BTF_MODULES=', 'modules'], {
+      reject: false,
+      all: true,
+    }),
   );
   if (r.exitCode !== 0)
     throw new InfraError('IPVS_CONFORM_MODULE_BUILD', `building ${srcDir} failed (make exit ${r.exitCode}):\n${String(r.all).slice(-3000)}`);
@@ -50,16 +55,26 @@ export function isSchedulerModule(rel: string): boolean {
 }
 
 /**
- * The stock modules the guest gets: BOOT_MODULES, every IPVS scheduler the kernel ships, and
- * everything they depend on (modules.dep is transitive already; closed again to be safe).
+ * The stock modules the guest gets: BOOT_MODULES that are not built in (6.12 builds virtio in),
+ * every IPVS scheduler the kernel ships, and everything they depend on (modules.dep is
+ * transitive already; closed again to be safe). `boot` names the boot modules to modprobe.
  */
-export function selectModules(deps: Map<string, string[]>): string[] {
+export function selectModules(
+  deps: Map<string, string[]>,
+  builtin: Set<string>,
+  soft: SoftDeps = { pre: new Map(), aliases: new Map() },
+): { files: string[]; boot: string[] } {
   const byName = new Map([...deps.keys()].map((rel) => [moduleName(rel), rel]));
   const roots: string[] = [];
+  const boot: string[] = [];
   for (const name of BOOT_MODULES) {
     const rel = byName.get(name);
-    if (!rel) throw new InfraError('IPVS_CONFORM_MODULES', `module ${name} not found in the kernel's modules.dep`);
-    roots.push(rel);
+    if (rel) {
+      roots.push(rel);
+      boot.push(name);
+    } else if (!builtin.has(name)) {
+      throw new InfraError('IPVS_CONFORM_MODULES', `module ${name} is neither in the kernel's modules.dep nor built in (modules.builtin)`);
+    }
   }
   roots.push(...[...deps.keys()].filter((rel) => rel.includes('/ipvs/') && isSchedulerModule(rel)));
   const chosen = new Set<string>();
@@ -69,7 +84,80 @@ export function selectModules(deps: Map<string, string[]>): string[] {
     for (const d of deps.get(rel) ?? []) visit(d);
   };
   roots.forEach(visit);
-  return [...chosen].sort();
+  // Soft dependencies (modules.softdep "pre:"), which neither busybox modprobe nor the agent's
+  // loader follow: 6.12's libcrc32c needs crc32c (a module there, built in on 6.1). They are
+  // added to the files and loaded first at boot.
+  const pre: string[] = [];
+  for (const rel of [...chosen]) {
+    for (const want of soft.pre.get(moduleName(rel)) ?? []) {
+      if (builtin.has(want)) continue;
+      const target = byName.get(want) ?? pickAlias(soft.aliases.get(want) ?? [], byName, builtin);
+      if (!target) continue; // built in under another name, or not needed on this kernel
+      visit(target);
+      if (!pre.includes(moduleName(target))) pre.push(moduleName(target));
+    }
+  }
+  return { files: [...chosen].sort(), boot: [...pre, ...boot] };
+}
+
+export interface SoftDeps {
+  /** Module name -> names (or aliases) to load before it. */
+  pre: Map<string, string[]>;
+  /** Alias -> module names. */
+  aliases: Map<string, string[]>;
+}
+
+/** For an alias served by several modules, the portable one (crc32c_generic, not crc32c_intel which needs SSE4.2). */
+function pickAlias(names: string[], byName: Map<string, string>, builtin: Set<string>): string | undefined {
+  if (names.some((n) => builtin.has(n))) return undefined;
+  const n = names.find((x) => x.endsWith('_generic')) ?? names[0];
+  return n === undefined ? undefined : byName.get(n);
+}
+
+export function parseSoftDeps(softdep: string, alias: string): SoftDeps {
+  const pre = new Map<string, string[]>();
+  for (const line of softdep.split('\n')) {
+    const m = line.match(/^softdep\s+(\S+)\s+(.*)$/);
+    if (!m) continue;
+    const words = m[2]!.split(/\s+/);
+    const list: string[] = [];
+    let inPre = false;
+    for (const w of words) {
+      if (w === 'pre:') inPre = true;
+      else if (w === 'post:') inPre = false;
+      else if (inPre && w) list.push(w.replaceAll('-', '_'));
+    }
+    if (list.length) pre.set(m[1]!.replaceAll('-', '_'), list);
+  }
+  const aliases = new Map<string, string[]>();
+  for (const line of alias.split('\n')) {
+    const m = line.match(/^alias\s+(\S+)\s+(\S+)$/);
+    if (!m) continue;
+    const list = aliases.get(m[1]!) ?? [];
+    list.push(m[2]!.replaceAll('-', '_'));
+    aliases.set(m[1]!, list);
+  }
+  return { pre, aliases };
+}
+
+/** Names in modules.builtin ("kernel/drivers/virtio/virtio_pci.ko" per line). */
+export function parseBuiltin(text: string): Set<string> {
+  return new Set(text.split('\n').filter(Boolean).map(moduleName));
+}
+
+/** The .ko path a possibly compressed module is stored under in the guest (stored uncompressed). */
+export function uncompressedPath(rel: string): string {
+  return rel.replace(/\.(xz|zst|gz)$/, '');
+}
+
+/** Copies a module, decompressing .ko.xz/.ko.zst/.ko.gz: loading a plain .ko needs no in-kernel decompressor. */
+async function copyModule(src: string, dst: string): Promise<void> {
+  const ext = path.extname(src);
+  if (ext === '.ko') return fs.copyFile(src, dst);
+  const tool = ext === '.xz' ? TOOLS.xz : ext === '.zst' ? TOOLS.zstd : ext === '.gz' ? TOOLS.gzip : undefined;
+  if (!tool) throw new InfraError('IPVS_CONFORM_MODULES', `unexpected module file ${src}: want .ko, .ko.xz, .ko.zst or .ko.gz`);
+  const tools = await ensureTools([tool]);
+  await execa(tools[tool.cmd]!, ['-dc', src], { stdout: { file: dst }, encoding: 'buffer' });
 }
 
 /**
@@ -85,16 +173,22 @@ export async function installModules(opts: {
 }): Promise<{ count: number }> {
   const tools = await ensureTools([TOOLS.depmod]);
   const deps = parseModulesDep(await fs.readFile(path.join(opts.srcModulesDir, 'modules.dep'), 'utf8'));
+  const builtin = parseBuiltin(await fs.readFile(path.join(opts.srcModulesDir, 'modules.builtin'), 'utf8'));
   const dst = path.join(opts.rootfs, 'lib', 'modules', opts.release);
-  const chosen = selectModules(deps);
+  const read = (f: string) => fs.readFile(path.join(opts.srcModulesDir, f), 'utf8').catch(() => '');
+  const soft = parseSoftDeps(await read('modules.softdep'), await read('modules.alias'));
+  const { files: chosen, boot } = selectModules(deps, builtin, soft);
   for (const rel of chosen) {
     await fs.mkdir(path.join(dst, path.dirname(rel)), { recursive: true });
-    await fs.copyFile(path.join(opts.srcModulesDir, rel), path.join(dst, rel));
+    await copyModule(path.join(opts.srcModulesDir, rel), path.join(dst, uncompressedPath(rel)));
   }
+  // /init modprobes these (the ones this kernel has as modules; built-in ones need nothing).
+  await fs.mkdir(path.join(opts.rootfs, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(opts.rootfs, 'etc', 'ipvsc-boot-modules'), boot.join(' ') + '\n');
   const extraDir = path.join(dst, 'kernel', 'net', 'netfilter', 'ipvs');
   await fs.mkdir(extraDir, { recursive: true });
   for (const ko of opts.extra) await fs.copyFile(ko, path.join(extraDir, path.basename(ko)));
-  for (const f of ['modules.order', 'modules.builtin', 'modules.builtin.modinfo'])
+  for (const f of ['modules.builtin', 'modules.builtin.modinfo'])
     await fs.copyFile(path.join(opts.srcModulesDir, f), path.join(dst, f)).catch(() => undefined);
   await execa(tools.depmod!, ['-b', opts.rootfs, opts.release]);
   return { count: chosen.length + opts.extra.length };

@@ -22,6 +22,9 @@ export const TOOLS = {
   make: { cmd: 'make', pkg: 'make' },
   dpkg: { cmd: 'dpkg-deb', pkg: 'dpkg' },
   apt: { cmd: 'apt-get', pkg: 'apt' },
+  xz: { cmd: 'xz', pkg: 'xz-utils' },
+  zstd: { cmd: 'zstd', pkg: 'zstd' },
+  gzip: { cmd: 'gzip', pkg: 'gzip' },
 } as const satisfies Record<string, Tool>;
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
