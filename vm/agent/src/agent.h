@@ -88,6 +88,9 @@ struct topo {
 	int ns_init;         /* the agent's own netns, kept for the whole run */
 	int ns_dir, ns_cli, ns_srv;
 	int nl_dir;          /* rtnetlink in the director */
+	int nl_cli, nl_srv;  /* rtnetlink in the clients and servers namespaces (kept across cases) */
+	int gen;             /* case counter: names and indexes the side devices */
+	int links;           /* the veth pairs of this case exist */
 	int conn_fd;         /* /proc/net/ip_vs_conn of the director */
 	int cur;             /* which netns fd this thread is in now */
 };
@@ -96,6 +99,7 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 void topo_down(struct topo *t);
 int topo_enter(struct topo *t, int nsfd);
 int write_sysctl(const char *path, const char *val);
+extern struct sbuf g_setup_trace;
 
 /* ---- ipvs.c: IPVS over generic netlink ---- */
 struct svc_spec {

@@ -34,6 +34,7 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 	int ofd[4], efd[4], status[4];
 	pid_t pid[4];
 	int spawned = 0, rc = -1;
+	double t0 = now_ms();
 	int prev = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (prev < 0 || setns(ns_dir, CLONE_NEWNET) < 0) {
 		snprintf(err, errn, "listings: enter director netns: %s", strerror(errno));
@@ -63,6 +64,8 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 		}
 		spawned++;
 	}
+	if (g_verbose)
+		logmsg("listings spawned after %.1f ms (%s)", now_ms() - t0, g_ipvsadm);
 	/* Collect stdout and stderr of all four as they come. */
 	int open_fds = 8;
 	while (open_fds) {
@@ -93,6 +96,8 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 				continue;
 			}
 			close(p[k].fd);
+			if (g_verbose && !(k % 2))
+				logmsg("listing %s done after %.1f ms", LISTINGS[k / 2].tag, now_ms() - t0);
 			if (k % 2)
 				efd[k / 2] = -1;
 			else

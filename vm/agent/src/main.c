@@ -62,7 +62,7 @@ static void poweroff(void)
 
 int main(int argc, char **argv)
 {
-	int stdio = 0, no_modules = 0, preload = 0;
+	int stdio = 0, no_modules = 0, preload = 0, ipvsadm_given = 0;
 	const char *port = "org.ipvsconform.agent", *moddir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		else if (i + 1 < argc && !strcmp(a, "--port"))
 			port = argv[++i];
 		else if (i + 1 < argc && !strcmp(a, "--ipvsadm"))
-			g_ipvsadm = argv[++i];
+			g_ipvsadm = argv[++i], ipvsadm_given = 1;
 		else if (i + 1 < argc && !strcmp(a, "--modules"))
 			moddir = argv[++i];
 		else if (i + 1 < argc && !strcmp(a, "--connect-timeout"))
@@ -88,6 +88,8 @@ int main(int argc, char **argv)
 	if (g_connect_timeout_ms <= 0)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
+	if (!ipvsadm_given && access(g_ipvsadm, X_OK) && !access("/usr/sbin/ipvsadm", X_OK))
+		g_ipvsadm = "/usr/sbin/ipvsadm";
 	double t0 = now_ms();
 	if (!stdio)
 		mount_basics();
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 				  s->script_done ? s->script_done - s->setup_done : 0,
 				  s->script_done ? s->end - s->script_done : 0, s->listings_ms, s->lines,
 				  g_modload_ms);
+			sb_printf(&b, "setup_steps%s\n", g_setup_trace.p ? g_setup_trace.p : "");
 			chan_send(&ch, m.id, "ok", b.p, b.len);
 			sb_free(&b);
 		} else if (!strcmp(m.kind, "shutdown")) {

@@ -1,6 +1,6 @@
 /*
  * The three network namespaces of a case, built in-process over rtnetlink (no `ip` exec):
- *   clients (eth0 10.0.0.2/24) <-veth-> cl0 10.0.0.254/24 + VIPs/32 | director | sv0 10.3.0.254/24 <-veth-> servers (eth0 10.3.0.1/24)
+ *   clients (eN 10.0.0.2/24) <-veth-> cl0 10.0.0.254/24 + VIPs/32 | director | sv0 10.3.0.254/24 <-veth-> servers (eN 10.3.0.1/24)
  * Clients and servers own 10.1.0.0/16 and 10.2.0.0/16 through AnyIP local routes on lo, so
  * any address there can be bound without adding it. Namespaces are held by open fds only:
  * closing them (and every socket in them) makes the kernel tear everything down.
@@ -28,7 +28,7 @@
 int topo_init(struct topo *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->ns_dir = t->ns_cli = t->ns_srv = t->nl_dir = t->conn_fd = -1;
+	t->ns_dir = t->ns_cli = t->ns_srv = t->nl_dir = t->nl_cli = t->nl_srv = t->conn_fd = -1;
 	t->ns_init = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	t->cur = t->ns_init;
 	return t->ns_init < 0 ? -1 : 0;
@@ -78,8 +78,8 @@ static int link_up(int nl, int idx)
 	return nl_talk(nl, &r);
 }
 
-/* veth NAME (index IDX_x here, up) with peer eth0 (index IDX_A, up) moved into peer_ns. */
-static int make_veth(int nl, const char *name, int idx, int peer_ns)
+/* veth NAME (index idx here) with its peer eN (index peer_idx) moved into peer_ns. */
+static int make_veth(int nl, const char *name, int idx, int peer_ns, int peer_idx)
 {
 	struct nlreq r;
 	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
@@ -92,11 +92,13 @@ static int make_veth(int nl, const char *name, int idx, int peer_ns)
 	nl_put_str(&r, IFLA_INFO_KIND, "veth");
 	size_t data = nl_nest_begin(&r, IFLA_INFO_DATA);
 	size_t peer = nl_nest_begin(&r, VETH_INFO_PEER);
-	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC, .ifi_index = IDX_A };
+	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC, .ifi_index = peer_idx };
+	char peer_name[16];
+	snprintf(peer_name, sizeof(peer_name), "e%d", peer_idx);
 	/* the peer's ifinfomsg sits right after the nest header, then its attributes */
 	memcpy(r.buf + r.len, &pifi, sizeof(pifi));
 	r.len += NLMSG_ALIGN(sizeof(pifi));
-	nl_put_str(&r, IFLA_IFNAME, "eth0");
+	nl_put_str(&r, IFLA_IFNAME, peer_name);
 	nl_put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_ns);
 	nl_nest_end(&r, peer);
 	nl_nest_end(&r, data);
@@ -149,47 +151,85 @@ static int add_route(int nl, const char *dst, int plen, const char *gw, int idx,
 	return nl_talk(nl, &r);
 }
 
+struct sbuf g_setup_trace;  /* "what=ms " per step of the last setup (the `stats` request) */
+
 #define STEP(what, expr)                                                              \
 	do {                                                                           \
+		double _t0 = now_ms();                                                 \
 		int _e = (expr);                                                       \
+		sb_printf(&g_setup_trace, " %s=%.2f", what, now_ms() - _t0);          \
 		if (_e < 0) {                                                          \
 			snprintf(err, errn, "%s: %s", what, strerror(-_e));            \
 			goto fail;                                                     \
 		}                                                                      \
 	} while (0)
 
+/* Client and server namespaces outlive cases (only the director holds IPVS state, and it is
+ * fresh every case): creating and dismantling a netns costs tens of ms under emulation. What
+ * a case leaves in them is removed at its end: its sockets (closed with RST), its eth device
+ * (deleted with the veth pair), and no TIME_WAIT (tcp_max_tw_buckets=0 there). */
+static int side_ns(struct topo *t, int *ns, int *nl, const char *anyip, char *err, size_t errn)
+{
+	if (*ns >= 0)
+		return 0;
+	STEP("side_netns", (*ns = new_ns(t)) < 0 ? -errno : 0);
+	*nl = nl_open(NETLINK_ROUTE);
+	STEP("side_rtnetlink", *nl < 0 ? -errno : 0);
+	STEP("side_lo_up", link_up(*nl, IDX_LO));
+	STEP("side_AnyIP", add_route(*nl, anyip, 16, NULL, IDX_LO, 1));
+	/* A closed client port is free again at once, and no TCP metrics carry over between cases. */
+	STEP("tcp_max_tw_buckets", write_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", "0"));
+	STEP("tcp_no_metrics_save", write_sysctl("/proc/sys/net/ipv4/tcp_no_metrics_save", "1"));
+	return 0;
+fail:
+	topo_enter(t, t->ns_init);
+	if (*nl >= 0)
+		close(*nl);
+	if (*ns >= 0)
+		close(*ns);
+	*nl = *ns = -1;
+	return -1;
+}
+
+/* This case's eth device on a side: eth up, ADDR/24, default via GW. */
+static int side_link(struct topo *t, int ns, int nl, int idx, const char *addr, const char *gw, char *err,
+		     size_t errn)
+{
+	STEP("enter_side", topo_enter(t, ns));
+	STEP("side_eth_up", link_up(nl, idx));
+	STEP("side_addr", add_addr(nl, idx, addr, 24));
+	STEP("side_default", add_route(nl, NULL, 0, gw, idx, 0));
+	return 0;
+fail:
+	return -1;
+}
+
 int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn)
 {
-	int nl = -1;
-	STEP("client netns", (t->ns_cli = new_ns(t)) < 0 ? -errno : 0);
-	nl = nl_open(NETLINK_ROUTE);
-	STEP("client rtnetlink", nl < 0 ? -errno : 0);
-	STEP("client lo up", link_up(nl, IDX_LO));
-	close(nl);
-	nl = -1;
+	g_setup_trace.len = 0;
+	if (side_ns(t, &t->ns_cli, &t->nl_cli, "10.1.0.0", err, errn) ||
+	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", err, errn))
+		goto fail;
+	/* A fresh index (and name) for this case's side devices, never one a dying device holds. */
+	t->gen = t->gen % 50000 + 1;
+	int side_idx = 100 + t->gen;
 
-	STEP("server netns", (t->ns_srv = new_ns(t)) < 0 ? -errno : 0);
-	nl = nl_open(NETLINK_ROUTE);
-	STEP("server rtnetlink", nl < 0 ? -errno : 0);
-	STEP("server lo up", link_up(nl, IDX_LO));
-	close(nl);
-	nl = -1;
-
-	STEP("director netns", (t->ns_dir = new_ns(t)) < 0 ? -errno : 0);
+	STEP("director_netns", (t->ns_dir = new_ns(t)) < 0 ? -errno : 0);
 	t->nl_dir = nl_open(NETLINK_ROUTE);
-	STEP("director rtnetlink", t->nl_dir < 0 ? -errno : 0);
+	STEP("director_rtnetlink", t->nl_dir < 0 ? -errno : 0);
 	int d = t->nl_dir;
-	STEP("director lo up", link_up(d, IDX_LO));
-	STEP("veth cl0", make_veth(d, "cl0", IDX_A, t->ns_cli));
-	STEP("veth sv0", make_veth(d, "sv0", IDX_B, t->ns_srv));
-	STEP("cl0 up", link_up(d, IDX_A));
-	STEP("sv0 up", link_up(d, IDX_B));
-	STEP("addr cl0", add_addr(d, IDX_A, "10.0.0.254", 24));
+	STEP("director_lo_up", link_up(d, IDX_LO));
+	STEP("veth_cl0", make_veth(d, "cl0", IDX_A, t->ns_cli, side_idx));
+	STEP("veth_sv0", make_veth(d, "sv0", IDX_B, t->ns_srv, side_idx));
+	t->links = 1;
+	STEP("cl0_up", link_up(d, IDX_A));
+	STEP("sv0_up", link_up(d, IDX_B));
+	STEP("addr_cl0", add_addr(d, IDX_A, "10.0.0.254", 24));
 	for (int i = 0; i < nvips; i++)
-		STEP("VIP address", add_addr_n(d, IDX_A, vips[i], 32));
-	STEP("addr sv0", add_addr(d, IDX_B, "10.3.0.254", 24));
-	STEP("route 10.1/16", add_route(d, "10.1.0.0", 16, "10.0.0.2", IDX_A, 0));
-	STEP("route 10.2/16", add_route(d, "10.2.0.0", 16, "10.3.0.1", IDX_B, 0));
+		STEP("VIP_address", add_addr_n(d, IDX_A, vips[i], 32));
+	STEP("addr_sv0", add_addr(d, IDX_B, "10.3.0.254", 24));
+	STEP("route_10.1/16", add_route(d, "10.1.0.0", 16, "10.0.0.2", IDX_A, 0));
+	STEP("route_10.2/16", add_route(d, "10.2.0.0", 16, "10.3.0.1", IDX_B, 0));
 	STEP("ip_forward", write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"));
 	/* Every "no destination" ICMP (ip_vs_leave) must reach the client at once. */
 	STEP("icmp_ratelimit", write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0"));
@@ -199,28 +239,11 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_burst", "1000000");
 	t->conn_fd = open("/proc/net/ip_vs_conn", O_RDONLY | O_CLOEXEC);  /* -1 until IPVS is loaded */
 
-	STEP("enter client netns", topo_enter(t, t->ns_cli));
-	nl = nl_open(NETLINK_ROUTE);
-	STEP("client rtnetlink", nl < 0 ? -errno : 0);
-	STEP("client eth0 up", link_up(nl, IDX_A));
-	STEP("client addr", add_addr(nl, IDX_A, "10.0.0.2", 24));
-	STEP("client AnyIP", add_route(nl, "10.1.0.0", 16, NULL, IDX_LO, 1));
-	STEP("client default", add_route(nl, NULL, 0, "10.0.0.254", IDX_A, 0));
-	close(nl);
-	nl = -1;
-
-	STEP("enter server netns", topo_enter(t, t->ns_srv));
-	nl = nl_open(NETLINK_ROUTE);
-	STEP("server rtnetlink", nl < 0 ? -errno : 0);
-	STEP("server eth0 up", link_up(nl, IDX_A));
-	STEP("server addr", add_addr(nl, IDX_A, "10.3.0.1", 24));
-	STEP("server AnyIP", add_route(nl, "10.2.0.0", 16, NULL, IDX_LO, 1));
-	STEP("server default", add_route(nl, NULL, 0, "10.3.0.254", IDX_A, 0));
-	close(nl);
+	if (side_link(t, t->ns_cli, t->nl_cli, side_idx, "10.0.0.2", "10.0.0.254", err, errn) ||
+	    side_link(t, t->ns_srv, t->nl_srv, side_idx, "10.3.0.1", "10.3.0.254", err, errn))
+		goto fail;
 	return 0;
 fail:
-	if (nl >= 0)
-		close(nl);
 	return -1;
 }
 
@@ -231,12 +254,36 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+static int del_link(int nl, int idx)
+{
+	struct nlreq r;
+	struct ifinfomsg *ifi = nl_begin(&r, RTM_DELLINK, 0, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	return nl_talk(nl, &r);
+}
+
 void topo_down(struct topo *t)
 {
 	topo_enter(t, t->ns_init);
+	/* Delete the pairs now, synchronously, so the sides hold no device of this case when the
+	 * next one starts (the director's own dismantling is asynchronous). */
+	int dirty = 0;
+	if (t->links && t->nl_dir >= 0) {
+		if (del_link(t->nl_dir, IDX_A) || del_link(t->nl_dir, IDX_B))
+			dirty = 1;
+	} else if (t->ns_dir >= 0 || t->links)
+		dirty = 1;
+	t->links = 0;
 	close_fd(&t->conn_fd);
 	close_fd(&t->nl_dir);
 	close_fd(&t->ns_dir);
-	close_fd(&t->ns_cli);
-	close_fd(&t->ns_srv);
+	if (dirty) {
+		/* Something went wrong midway: start the sides afresh next case. */
+		logmsg("case teardown incomplete: client and server namespaces are rebuilt");
+		close_fd(&t->nl_cli);
+		close_fd(&t->nl_srv);
+		close_fd(&t->ns_cli);
+		close_fd(&t->ns_srv);
+	}
 }
