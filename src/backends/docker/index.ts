@@ -19,7 +19,16 @@ import { runProbe, securityOpts, startWorker, sweep } from './containers.js';
 import { ensureImage } from './image.js';
 import { log } from './log.js';
 import { WorkerPool, type Slot } from './pool.js';
-import { mapRelease, noIpvsError, parseProbe, readSchedulerProbe, schedulerProbeScenario, type KernelMapping } from './probe.js';
+import {
+  mapRelease,
+  noIpvsError,
+  noSchedulersError,
+  parseProbe,
+  readSchedulerProbe,
+  schedulerProbeScenario,
+  schedulersToTry,
+  type KernelMapping,
+} from './probe.js';
 import { track, untrack } from './signals.js';
 
 export interface DockerBackendOptions extends BackendOptions {
@@ -106,9 +115,14 @@ class DockerBackend implements Backend {
     if (this.closing) throw new InfraError('IPVS_CONFORM_DOCKER_CLOSED', 'the Docker backend was closed while starting');
     this.pool = new WorkerPool(() => startSlot(docker, spec));
     await this.pool.fill(this.opts.jobs);
-    const result = await this.pool.use((s) => s.session.runCase(schedulerProbeScenario(ALL_SCHEDULERS), { timeoutMs: 60_000 }));
-    const { schedulers, unavailable } = readSchedulerProbe(ALL_SCHEDULERS, result.steps);
-    if (unavailable.length) log(`schedulers this host's kernel lacks (reported as unavailable): ${unavailable.join(' ')}`);
+    const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);
+    if (tryThese.length === 0) throw noSchedulersError(probe);
+    const result = await this.pool.use((s) => s.session.runCase(schedulerProbeScenario(tryThese), { timeoutMs: 60_000 }));
+    const found = readSchedulerProbe(tryThese, result.steps);
+    const schedulers = found.schedulers;
+    const unavailable = ALL_SCHEDULERS.filter((n) => notLoaded.includes(n) || found.unavailable.includes(n));
+    if (schedulers.length === 0) throw noSchedulersError(probe);
+    if (unavailable.length) log(`schedulers this host's kernel lacks or has not loaded (reported as unavailable): ${unavailable.join(' ')}`);
     this.mapping = mapping;
     return { release: probe.release, schedulers, unavailable, kernel: mapping.name };
   }

@@ -83,15 +83,39 @@ export function mapRelease(release: string, table: KernelTable): KernelMapping {
   return { name: pick.name, semantics: pick.semantics, rule: `${where}: semantics of pinned kernel ${pick.name}` };
 }
 
+/**
+ * Which schedulers to try, without making the host's kernel load anything. Where ip_vs itself is a
+ * loaded module (/proc/modules lists it), every scheduler is a module too (Kconfig: a scheduler
+ * cannot be built in when IP_VS is a module), so the schedulers are exactly the loaded
+ * ip_vs_<name> modules; the others are unavailable and never asked for, because asking makes the
+ * kernel request_module() them from the host's /lib/modules. Where IPVS is built in, /proc/modules
+ * cannot tell a built-in scheduler from a missing one, so every known one is tried; then a missing
+ * scheduler that the host has as a module may be loaded by the host's kernel, as any `ipvsadm -A`
+ * in any container would (README: load them beforehand).
+ */
+export function schedulersToTry(probe: HostProbe, known: readonly string[]): { tryThese: string[]; notLoaded: string[] } {
+  if (!probe.modules.includes('ip_vs')) return { tryThese: [...known], notLoaded: [] };
+  const loaded = (n: string) => probe.modules.includes(`ip_vs_${n}`);
+  return { tryThese: known.filter(loaded), notLoaded: known.filter((n) => !loaded(n)) };
+}
+
+/** No scheduler at all: nothing could run. */
+export function noSchedulersError(probe: HostProbe): InfraError {
+  return new InfraError(
+    'IPVS_CONFORM_NO_SCHEDULERS',
+    `the Docker host's kernel (${probe.release}) has IPVS but no scheduler module loaded (ip_vs_rr, ip_vs_wlc, ...), and ` +
+      'the harness does not make the host load modules. Fix: on the Docker host run ' +
+      '`for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s; done`',
+  );
+}
+
 /** Probe ports: one throwaway service per scheduler, 10.0.0.1:(PROBE_PORT + i). */
 const PROBE_PORT = 10000;
 
 /**
  * A case that adds one service per scheduler in the agent's fresh, throwaway network namespace. The
  * kernel answers ENOENT for a scheduler it does not have (ip_vs_add_service: "Scheduler module
- * ip_vs_%s not found"). A missing module is asked for with request_module() as for any `ipvsadm -A`,
- * so a scheduler module that the host has installed but not loaded is loaded by its own kernel, as
- * the first case that used it would; the harness itself loads nothing and unloads nothing.
+ * ip_vs_%s not found").
  */
 export function schedulerProbeScenario(names: readonly string[]): Scenario {
   return {

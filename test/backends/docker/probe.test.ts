@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapRelease, noIpvsError, parseProbe, parseVersion, readSchedulerProbe, schedulerProbeScenario } from '../../../src/backends/docker/probe.js';
+import { mapRelease, noIpvsError, noSchedulersError, parseProbe, parseVersion, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
 import { InfraError } from '../../../src/errors.js';
 import { loadKernels, parseKernels } from '../../../src/vm/kernels.js';
 
@@ -77,5 +77,25 @@ describe('scheduler probe', () => {
       readSchedulerProbe(['rr'], [{ index: 0, error: { errno: 1, name: 'EPERM', message: 'Operation not permitted' } }]),
     ).toThrow(/EPERM.*expected success or ENOENT/);
     expect(() => readSchedulerProbe(['rr'], [])).toThrow(/no result for rr/);
+  });
+});
+
+describe('schedulersToTry (never make the host load a module)', () => {
+  const known = ['rr', 'wlc', 'twos', 'hprio'];
+  it('with ip_vs as a loaded module, only the loaded scheduler modules are tried', () => {
+    const probe = { release: '6.8.0', ipvs: 'IP Virtual Server version 1.2.1 (size=4096)', modules: ['ip_vs_wlc', 'ip_vs_rr', 'ip_vs'] };
+    expect(schedulersToTry(probe, known)).toEqual({ tryThese: ['rr', 'wlc'], notLoaded: ['twos', 'hprio'] });
+  });
+  it('hprio counts where its module is loaded', () => {
+    const probe = { release: '6.1.0', ipvs: 'x', modules: ['ip_vs_hprio', 'ip_vs'] };
+    expect(schedulersToTry(probe, known).tryThese).toEqual(['hprio']);
+  });
+  it('with IPVS built in, every known scheduler is tried', () => {
+    expect(schedulersToTry({ release: '6.10.14-linuxkit', ipvs: 'x', modules: [] }, known)).toEqual({ tryThese: known, notLoaded: [] });
+  });
+  it('no scheduler at all is a clear error with the modprobe line', () => {
+    const e = noSchedulersError({ release: '6.8.0', ipvs: 'x', modules: ['ip_vs'] });
+    expect(e.code).toBe('IPVS_CONFORM_NO_SCHEDULERS');
+    expect(e.message).toMatch(/modprobe ip_vs_\$s/);
   });
 });
