@@ -26,6 +26,10 @@ export interface AgentStats {
   listingsMs: number;
   lines: number;
   modulesMs: number;
+  /** Open fds of the agent after the case: constant across cases unless something leaks. */
+  fds: number;
+  /** Setup step durations, e.g. { director_netns: 3.7, veth_cl0: 2.1, ... } (a name repeats: summed). */
+  setupSteps: Record<string, number>;
 }
 
 interface Pending {
@@ -117,8 +121,14 @@ export class AgentSession {
   async stats(timeoutMs = 5000): Promise<AgentStats> {
     const r = await this.request('stats', '', timeoutMs);
     this.expectOk('stats', r);
-    const kv = new Map(r.body.split('\n').map((l) => l.split(' ') as [string, string]));
+    const kv = new Map(r.body.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)] as const));
     const v = (k: string) => Number(kv.get(k) ?? NaN);
+    const setupSteps: Record<string, number> = {};
+    const stepsLine = r.body.split('\n').find((l) => l.startsWith('setup_steps')) ?? '';
+    for (const tok of stepsLine.split(' ').slice(1)) {
+      const [name, val] = tok.split('=');
+      if (name && val) setupSteps[name] = (setupSteps[name] ?? 0) + Number(val);
+    }
     return {
       setupMs: v('setup_ms'),
       scriptMs: v('script_ms'),
@@ -126,6 +136,8 @@ export class AgentSession {
       listingsMs: v('listings_ms'),
       lines: v('lines'),
       modulesMs: v('modules_ms'),
+      fds: v('fds'),
+      setupSteps,
     };
   }
 
