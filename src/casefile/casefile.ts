@@ -28,7 +28,8 @@ export interface CaseFile {
   scheduler: string;
   /** How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. */
   generator: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number };
-  shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; stoppedBy?: string };
+  /** truncatedAt: events after the first difference were cut; `generator.path` leads to the case of that length. */
+  shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; truncatedAt?: number; stoppedBy?: string };
   /** The first difference (absent for a kernel finding). */
   verdict?: { stepIndex: number; event: string; what: DiffKind; expected: string; got: string };
   diff?: string;

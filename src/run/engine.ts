@@ -179,7 +179,10 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       return;
     }
     const v = again.verdict as Divergence;
-    const sig = `${scheduler}/${v.what}/${v.event.replace(/\[.*$/, '')}`;
+    // An error difference (ENOTCONN on a close, say) rarely depends on the scheduler; a
+    // destination or table difference does.
+    const op = v.event.replace(/\[.*$/, '');
+    const sig = v.what === 'error' ? `error/${op}/${v.expected}/${v.got}` : `${scheduler}/${v.what}/${op}`;
     const file = path.join(o.casesDir, `${slug(o.kernel)}-${scheduler}-${v.what}-seed${o.seed}-case${k}.yaml`);
     const dupOf = signatures.get(sig);
     const base: SavedFinding = {
@@ -249,6 +252,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       adopted: shrunk.adopted,
       elapsedMs: shrunk.elapsedMs,
       complete: shrunk.complete,
+      ...(shrunk.truncatedAt !== undefined && minimal === shrunk.minimal ? { truncatedAt: shrunk.truncatedAt } : {}),
       ...(note ? { stoppedBy: note } : {}),
     };
     const c = divergenceCase(k, minimal, judged, { shrink: shrinkInfo });

@@ -44,6 +44,8 @@ export interface ShrinkResult {
   judged: Judged & { verdict: Divergence };
   /** fast-check's counterexample path: with the seed, `fc.check(..., { seed, path })` replays it. */
   path: string | undefined;
+  /** Set when the events after the first difference were cut off after fast-check's shrinking: the length before the cut (what `path` leads to). */
+  truncatedAt?: number;
   /** Candidates judged on the kernel, and how many of them were adopted. */
   tried: number;
   adopted: number;
@@ -72,6 +74,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   let kernelFinding: KernelFinding | undefined;
   let first = true;
   let fatal: unknown;
+  const verdicts = new Map<string, boolean>([[key(o.original), false]]);
 
   const prop = fc.asyncProperty(o.arb, async (s) => {
     if (first) {
@@ -95,6 +98,11 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
       return true;
     }
     if (o.keep && !o.keep(s)) return true;
+    // Many plan-level shrinks map to a scenario already judged (an operation that was skipped
+    // anyway, a pick that lands on the same destination): judge each scenario once.
+    const k = key(s);
+    const seen = verdicts.get(k);
+    if (seen !== undefined) return seen;
     tried++;
     let judged: Judged;
     try {
@@ -113,7 +121,11 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
       stoppedBy = `error: ${(e as Error).message}`;
       return true;
     }
-    if (!sameBug(o.originalJudged.verdict, judged.verdict)) return true;
+    if (!sameBug(o.originalJudged.verdict, judged.verdict)) {
+      verdicts.set(k, true);
+      return true;
+    }
+    verdicts.set(k, false);
     adopted++;
     current = { minimal: s, judged: judged as Judged & { verdict: Divergence } };
     o.onProgress?.({ minimal: s, judged, adopted, tried });
@@ -125,9 +137,30 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   // fast-check's counterexample is the last candidate that failed, which is ours.
   const same = details.failed && details.counterexample !== null && key(details.counterexample[0]) === key(current.minimal);
   const path = same ? (details.counterexamplePath ?? undefined) : undefined;
+
+  // Events after the first difference cannot change it: drop them (one more kernel run). The
+  // path then leads to the case before this cut, which `truncatedAt` records.
+  let truncatedAt: number | undefined;
+  const step = current.judged.verdict.stepIndex;
+  if (!stoppedBy && !o.signal?.aborted && step < current.minimal.events.length - 1) {
+    const cut: Scenario = { ...current.minimal, events: current.minimal.events.slice(0, step + 1) };
+    tried++;
+    try {
+      const judged = await withInfraRetries(o.infraAttempts ?? 3, () => o.oracle(cut));
+      if (sameBug(o.originalJudged.verdict, judged.verdict)) {
+        truncatedAt = current.minimal.events.length;
+        adopted++;
+        current = { minimal: cut, judged: judged as Judged & { verdict: Divergence } };
+      }
+    } catch (e) {
+      if (!(e instanceof InfraError) && !(e instanceof KernelFinding)) throw e;
+      // Keep the uncut case: it is confirmed, the cut one is not.
+    }
+  }
   return {
     ...current,
     path,
+    ...(truncatedAt !== undefined ? { truncatedAt } : {}),
     tried,
     adopted,
     elapsedMs: Date.now() - started,

@@ -33,6 +33,24 @@ describe('shrinkDivergence', () => {
     expect(r.adopted).toBeGreaterThan(0);
   });
 
+  it('judges each distinct scenario once, and cuts the events after the first difference', async () => {
+    const { s, index } = failingCase(7);
+    const seen = new Set<string>();
+    let dup = 0;
+    const at: Oracle = async (c) => {
+      const k = JSON.stringify(c);
+      if (seen.has(k)) dup++;
+      seen.add(k);
+      const fins = c.events.flatMap((e, i) => (e.op === 'fin' ? [i] : []));
+      return { verdict: buggy(c) ? { ...dv, stepIndex: fins[1]! } : { kind: 'agree' } };
+    };
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv }, oracle: at });
+    expect(dup).toBe(0);
+    expect(r.minimal.events.at(-1)!.op).toBe('fin');
+    expect(r.judged.verdict.stepIndex).toBe(r.minimal.events.length - 1);
+    if (r.truncatedAt !== undefined) expect(r.truncatedAt).toBeGreaterThan(r.minimal.events.length);
+  });
+
   it('keeps candidates to the same scheduler when asked', async () => {
     const { s, index } = failingCase(11);
     const sched = scenarioScheduler(s);
