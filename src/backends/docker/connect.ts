@@ -1,6 +1,8 @@
 // Connecting to the Docker daemon. Without `dockerHost`, dockerode reads DOCKER_HOST (and
 // DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself, as the docker CLI does; with it, the address is
 // parsed here the same way. An unreachable daemon is an InfraError that names the address.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { InfraError, UsageError } from '../../errors.js';
 
@@ -22,7 +24,21 @@ export function dockerOptions(host: string): Docker.DockerOptions {
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw badHost(host);
   const port = url.port || (url.protocol === 'https:' ? '2376' : '2375');
   const tls = url.protocol === 'https:' || process.env.DOCKER_TLS_VERIFY === '1' || port === '2376';
-  return { protocol: tls ? 'https' : 'http', host: url.hostname, port };
+  return { protocol: tls ? 'https' : 'http', host: url.hostname, port, ...(tls ? tlsFiles() : {}) };
+}
+
+/** DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem, as the docker CLI reads them. */
+function tlsFiles(): Pick<Docker.DockerOptions, 'ca' | 'cert' | 'key'> {
+  const dir = process.env.DOCKER_CERT_PATH;
+  if (!dir) return {};
+  const read = (f: string) => {
+    try {
+      return readFileSync(path.join(dir, f));
+    } catch (cause) {
+      throw new UsageError('IPVS_CONFORM_BAD_DOCKER_HOST', `DOCKER_CERT_PATH=${dir}: cannot read ${f}: ${(cause as Error).message}`, { cause });
+    }
+  };
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
 }
 
 function badHost(host: string): UsageError {

@@ -89,8 +89,6 @@ export interface Worker {
   channel: Duplex;
   /** The last few KiB the agent (or the entrypoint) wrote on stderr. */
   stderr(): string;
-  /** Resolves with the exit code when the container stops. */
-  exited: Promise<number>;
   remove(): Promise<void>;
 }
 
@@ -106,10 +104,9 @@ export async function startWorker(docker: Docker, s: Omit<SpecInput, 'role'>): P
     docker.modem.demuxStream(raw, stdout, err.sink);
     raw.on('end', () => stdout.end());
     raw.on('error', (e) => stdout.destroy(e));
-    const exited = waitExit(container);
     await container.start();
     const channel = Duplex.from({ readable: stdout, writable: raw });
-    return { id: container.id, channel, stderr: err.text, exited, remove };
+    return { id: container.id, channel, stderr: err.text, remove };
   } catch (cause) {
     await remove();
     throw dockerError(`starting a worker container from ${s.image}`, cause);

@@ -21,6 +21,7 @@ export async function ensureImage(docker: Docker): Promise<string> {
     const name = imageName(tar.hash);
     if (await imageExists(docker, name)) return name;
     await importTar(docker, tar.file, name);
+    await removeOldImages(docker, name);
     return name;
   } finally {
     await fs.rm(tar.file, { force: true });
@@ -57,4 +58,20 @@ export async function importTar(docker: Docker, file: string, name: string): Pro
   if (!(await imageExists(docker, name)))
     throw new InfraError('IPVS_CONFORM_DOCKER_IMPORT', `docker import reported success but ${name} is not on the daemon`);
   log(`imported ${name} in ${Math.round(performance.now() - start)} ms`);
+}
+
+/** Older worker images (an earlier agent or rootfs) are removed; one a container still uses stays. */
+export async function removeOldImages(docker: Docker, keep: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const img of await docker.listImages({ filters: { reference: [IMAGE_REPO] } })) {
+    const tags = img.RepoTags ?? [];
+    if (tags.includes(keep)) continue;
+    try {
+      await docker.getImage(img.Id).remove();
+      removed.push(...tags);
+    } catch {
+      // in use by a container (another run), or already gone: leave it
+    }
+  }
+  return removed;
 }

@@ -2,10 +2,12 @@
 // image import, container lifecycle, cleanup after a crash or Ctrl-C, and the capability probe,
 // which on these machines must report the missing IPVS clearly (the host kernel has none).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../../src/agent/session.js';
 import { createDockerBackend, startSlot } from '../../../src/backends/docker/index.js';
@@ -13,7 +15,7 @@ import { WorkerPool } from '../../../src/backends/docker/pool.js';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { containerSpec, listContainers, OWNER_LABEL, runProbe, startWorker, sweep } from '../../../src/backends/docker/containers.js';
 import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
-import { ensureImage, IMAGE_REPO } from '../../../src/backends/docker/image.js';
+import { ensureImage, IMAGE_REPO, importTar, removeOldImages } from '../../../src/backends/docker/image.js';
 import { parseProbe } from '../../../src/backends/docker/probe.js';
 import { InfraError } from '../../../src/errors.js';
 
@@ -71,6 +73,20 @@ describe('image', () => {
     expect((await docker.getImage(image).inspect()).Id).toBe(first.Id);
     const ours = await docker.listImages({ filters: { reference: [IMAGE_REPO] } });
     expect(ours).toHaveLength(1);
+  });
+
+  it('an older worker image is removed, the current one kept', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ipvsc-old-'));
+    try {
+      await fs.writeFile(path.join(dir, 'marker'), 'an older rootfs\n');
+      await execa('tar', ['-C', dir, '-cf', path.join(dir, 'old.tar'), 'marker']);
+      await importTar(docker, path.join(dir, 'old.tar'), `${IMAGE_REPO}:old`);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    expect(await removeOldImages(docker, image)).toEqual([`${IMAGE_REPO}:old`]);
+    const left = await docker.listImages({ filters: { reference: [IMAGE_REPO] } });
+    expect(left.flatMap((i) => i.RepoTags ?? [])).toEqual([image]);
   });
 });
 
