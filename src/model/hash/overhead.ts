@@ -4,8 +4,19 @@
 import { connOverhead as coreOverhead, rulesFor } from '../semantics.js';
 import type { DestState, Semantics } from '../types.js';
 
+type Accounting = ReturnType<typeof rulesFor>['accounting'];
+
+// Looked up once: this runs for every dest on every weighted pick.
+const overheadOf = coreOverhead;
+const ACCOUNTING = new Map<Semantics, Accounting>();
+
 export function connOverhead(dest: DestState, semantics: Semantics): number {
-  return coreOverhead(dest.activeConns, dest.inactConns, rulesFor(semantics).accounting);
+  let acc = ACCOUNTING.get(semantics);
+  if (acc === undefined) {
+    acc = rulesFor(semantics).accounting;
+    ACCOUNTING.set(semantics, acc);
+  }
+  return overheadOf(dest.activeConns, dest.inactConns, acc);
 }
 
 /**

@@ -25,9 +25,9 @@ export const LBLC_ENTRY_TIMEOUT_MS = 6 * 60 * 1000;
 export const LBLC_MAX_SIZE = 1024 * 16;
 
 interface Entry {
-  /** The dest as "addr:port": the kernel's entry holds the dest struct itself, which stays in
-   *  the trash while referenced, so a re-added dest of that address is the same dest again. */
-  dest: string;
+  /** The dest's address and port (keyOf): the kernel's entry holds the dest struct itself, which
+   *  stays in the trash while referenced, so a re-added dest of that address is the same dest. */
+  dest: number;
   lastuse: number;
 }
 
@@ -43,7 +43,14 @@ interface LblcState {
   alts: Table[];
 }
 
-const keyOf = (d: DestState): string => `${d.addr}:${d.port}`;
+/** A dest's identity, address and port (as a number: no string per lookup). */
+const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
+
+/** The linked dest of that identity, if any. */
+function linkedOf(svc: ServiceState, key: number): DestState | undefined {
+  for (const d of svc.destinations) if (d.addrNum * 65536 + d.port === key) return d;
+  return undefined;
+}
 
 function state(svc: ServiceState): LblcState {
   const s = svc.schedData as LblcState | undefined;
@@ -98,32 +105,33 @@ function mayHaveExpired(t: Table, en: Entry, now: number): boolean {
   return idle >= LBLC_EXPIRATION_MS || (t.count > LBLC_MAX_SIZE && idle >= LBLC_ENTRY_TIMEOUT_MS);
 }
 
-function withEntry(t: Table, daddr: number, en: Entry, added: boolean): Table {
-  const entries = new Map(t.entries);
-  entries.set(daddr, en);
-  return { entries, count: t.count + (added ? 1 : 0) };
+/** A copy of a table state, for a branch. */
+function clone(t: Table): Table {
+  return { entries: new Map([...t.entries].map(([k, e]) => [k, { ...e }])), count: t.count };
 }
 
-/** ip_vs_lblc_schedule() on one state of the table. */
+/** ip_vs_lblc_schedule() on one state of the table, which it updates in place. */
 function run(svc: ServiceState, daddr: number, t: Table, c: SchedContext): Branch<Table> {
   const en = t.entries.get(daddr);
   if (en) {
     // en->lastuse = jiffies, then use the cached dest if it is AVAILABLE (linked), has weight > 0
     // and is not overloaded by is_overloaded().
-    const cached = svc.destinations.find((d) => keyOf(d) === en.dest);
+    en.lastuse = c.now;
+    const cached = linkedOf(svc, en.dest);
     if (cached && cached.available && cached.weight > 0 && !lblcIsOverloaded(cached, svc)) {
-      return { dest: cached, next: withEntry(t, daddr, { dest: en.dest, lastuse: c.now }, false) };
+      return { dest: cached, next: t };
     }
   }
+  // "no destination available": an entry stays, its lastuse refreshed.
   const dest = lblcLeastLoaded(svc, c);
-  if (!dest) {
-    // "no destination available": the entry stays, with its lastuse refreshed.
-    return { dest: null, next: en ? withEntry(t, daddr, { dest: en.dest, lastuse: c.now }, false) : t };
-  }
+  if (!dest) return { dest: null, next: t };
   // ip_vs_lblc_new(): keep the entry if it already names this dest, else replace it (a new entry
   // counts in tbl->entries; the replaced one is not subtracted in the pinned kernels).
-  const same = en?.dest === keyOf(dest);
-  return { dest, next: withEntry(t, daddr, { dest: keyOf(dest), lastuse: c.now }, !same) };
+  if (en?.dest !== keyOf(dest)) {
+    t.entries.set(daddr, { dest: keyOf(dest), lastuse: c.now });
+    t.count++;
+  }
+  return { dest, next: t };
 }
 
 function canon(t: Table): string {
@@ -140,15 +148,21 @@ export const lblc: SchedulerModel = {
   },
   schedule(svc, pkt, c) {
     const s = state(svc);
+    const daddr = pkt.daddr;
+    const only = s.alts.length === 1 ? s.alts[0]! : null;
+    const en = only?.entries.get(daddr);
+    // The usual case: one known state, no timer in doubt: update it in place.
+    if (only && (!en || !mayHaveExpired(only, en, c.now))) return { kind: 'one', dest: run(svc, daddr, only, c).dest };
     return decide(
       s.alts,
       (t) => {
-        const en = t.entries.get(pkt.daddr);
-        if (!en || !mayHaveExpired(t, en, c.now)) return [run(svc, pkt.daddr, t, c)];
+        const e = t.entries.get(daddr);
+        if (!e || !mayHaveExpired(t, e, c.now)) return [run(svc, daddr, clone(t), c)];
         // The timer may or may not have dropped the entry already.
-        const entries = new Map(t.entries);
-        entries.delete(pkt.daddr);
-        return [run(svc, pkt.daddr, { entries, count: t.count - 1 }, c), run(svc, pkt.daddr, t, c)];
+        const gone = clone(t);
+        gone.entries.delete(daddr);
+        gone.count--;
+        return [run(svc, daddr, gone, c), run(svc, daddr, clone(t), c)];
       },
       (alts) => {
         s.alts = alts;

@@ -26,7 +26,8 @@ export const LBLCR_ENTRY_TIMEOUT_MS = 6 * 60 * 1000;
 export const LBLCR_MAX_SIZE = 1024 * 16;
 
 interface Elem {
-  key: string;
+  /** keyOf(dest) */
+  key: number;
   /** The dest object last seen under that key (read while the dest sits in the trash). */
   dest: DestState;
 }
@@ -50,7 +51,14 @@ interface LblcrState {
   alts: Table[];
 }
 
-const keyOf = (d: DestState): string => `${d.addr}:${d.port}`;
+/** A dest's identity, address and port (as a number: no string per lookup). */
+const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
+
+/** The linked dest of that identity, if any. */
+function linkedOf(svc: ServiceState, key: number): DestState | undefined {
+  for (const d of svc.destinations) if (d.addrNum * 65536 + d.port === key) return d;
+  return undefined;
+}
 
 function emptyTable(): Table {
   return { entries: new Map(), count: 0 };
@@ -66,7 +74,7 @@ function state(svc: ServiceState): LblcrState {
 
 /** A member as the kernel sees it now: the linked dest of that key (AVAILABLE), else the trashed one. */
 function member(svc: ServiceState, e: Elem): { dest: DestState; available: boolean } {
-  const linked = svc.destinations.find((d) => keyOf(d) === e.key);
+  const linked = linkedOf(svc, e.key);
   return linked ? { dest: linked, available: linked.available } : { dest: e.dest, available: false };
 }
 
@@ -97,10 +105,10 @@ export function lblcrSetMin(svc: ServiceState, set: readonly Elem[], c: SchedCon
 }
 
 /** ip_vs_dest_set_max(): weighted most-loaded member with weight > 0 (AVAILABLE not checked). */
-export function lblcrSetMax(svc: ServiceState, set: readonly Elem[], c: SchedContext): string | null {
+export function lblcrSetMax(svc: ServiceState, set: readonly Elem[], c: SchedContext): number | null {
   let i = 0;
   let most: DestState | null = null;
-  let mostKey: string | null = null;
+  let mostKey: number | null = null;
   for (; i < set.length; i++) {
     const m = member(svc, set[i]!);
     if (m.dest.weight > 0) {
@@ -129,22 +137,22 @@ function mayHaveExpired(t: Table, en: Entry, now: number): boolean {
   return idle >= LBLCR_EXPIRATION_MS || (t.count > LBLCR_MAX_SIZE && idle >= LBLCR_ENTRY_TIMEOUT_MS);
 }
 
-function withEntry(t: Table, daddr: number, en: Entry, added: boolean): Table {
-  const entries = new Map(t.entries);
-  entries.set(daddr, en);
-  return { entries, count: t.count + (added ? 1 : 0) };
+/** A copy of a table state, for a branch. */
+function clone(t: Table): Table {
+  return { entries: new Map([...t.entries].map(([k, e]) => [k, { ...e, set: e.set.slice() }])), count: t.count };
 }
 
-/** ip_vs_lblcr_schedule() on one state of the table. */
+/** ip_vs_lblcr_schedule() on one state of the table, which it updates in place. */
 function run(svc: ServiceState, daddr: number, t: Table, c: SchedContext): Branch<Table> {
-  const old = t.entries.get(daddr);
-  if (old) {
+  const en = t.entries.get(daddr);
+  if (en) {
+    en.lastuse = c.now;
     // Members follow the linked dest of their key (the same kernel struct, see the header).
-    const set = old.set.map((e) => {
-      const linked = svc.destinations.find((d) => keyOf(d) === e.key);
-      return linked && linked !== e.dest ? { key: e.key, dest: linked } : e;
-    });
-    const en: Entry = { set, lastmod: old.lastmod, lastuse: c.now };
+    for (let i = 0; i < en.set.length; i++) {
+      const e = en.set[i]!;
+      const linked = linkedOf(svc, e.key);
+      if (linked && linked !== e.dest) en.set[i] = { key: e.key, dest: linked };
+    }
     const chosen = lblcrSetMin(svc, en.set, c);
     // More than one member and unchanged for the expiration: drop the most loaded one.
     if (en.set.length > 1 && c.now > en.lastmod + LBLCR_EXPIRATION_MS) {
@@ -155,23 +163,23 @@ function run(svc: ServiceState, daddr: number, t: Table, c: SchedContext): Branc
         en.lastmod = c.now;
       }
     }
-    if (chosen && !lblcIsOverloaded(chosen, svc)) return { dest: chosen, next: withEntry(t, daddr, en, false) };
+    if (chosen && !lblcIsOverloaded(chosen, svc)) return { dest: chosen, next: t };
     const dest = lblcLeastLoaded(svc, c);
-    if (!dest) return { dest: null, next: withEntry(t, daddr, en, false) };
+    if (!dest) return { dest: null, next: t };
     // ip_vs_dest_set_insert(check = true): a new member goes to the head and stamps lastmod.
-    if (!en.set.some((e) => e.key === keyOf(dest))) {
-      en.set = [{ key: keyOf(dest), dest }, ...en.set];
+    const key = keyOf(dest);
+    if (!en.set.some((e) => e.key === key)) {
+      en.set.unshift({ key, dest });
       en.lastmod = c.now;
     }
-    return { dest, next: withEntry(t, daddr, en, false) };
+    return { dest, next: t };
   }
   const dest = lblcLeastLoaded(svc, c);
   if (!dest) return { dest: null, next: t };
   // ip_vs_lblcr_new()
-  return {
-    dest,
-    next: withEntry(t, daddr, { set: [{ key: keyOf(dest), dest }], lastmod: c.now, lastuse: c.now }, true),
-  };
+  t.entries.set(daddr, { set: [{ key: keyOf(dest), dest }], lastmod: c.now, lastuse: c.now });
+  t.count++;
+  return { dest, next: t };
 }
 
 function canon(t: Table): string {
@@ -181,7 +189,7 @@ function canon(t: Table): string {
 
 /** For tests: the members of the (first possible) set cached for a destination address. */
 export function lblcrSet(svc: ServiceState, daddr: number): string[] | undefined {
-  return state(svc).alts[0]?.entries.get(daddr)?.set.map((e) => e.key);
+  return state(svc).alts[0]?.entries.get(daddr)?.set.map((e) => `${e.dest.addr}:${e.dest.port}`);
 }
 
 export const lblcr: SchedulerModel = {
@@ -194,14 +202,21 @@ export const lblcr: SchedulerModel = {
   },
   schedule(svc, pkt, c) {
     const s = state(svc);
+    const daddr = pkt.daddr;
+    const only = s.alts.length === 1 ? s.alts[0]! : null;
+    const en = only?.entries.get(daddr);
+    // The usual case: one known state, no timer in doubt: update it in place.
+    if (only && (!en || !mayHaveExpired(only, en, c.now))) return { kind: 'one', dest: run(svc, daddr, only, c).dest };
     return decide(
       s.alts,
       (t) => {
-        const en = t.entries.get(pkt.daddr);
-        if (!en || !mayHaveExpired(t, en, c.now)) return [run(svc, pkt.daddr, t, c)];
-        const entries = new Map(t.entries);
-        entries.delete(pkt.daddr);
-        return [run(svc, pkt.daddr, { entries, count: t.count - 1 }, c), run(svc, pkt.daddr, t, c)];
+        const e = t.entries.get(daddr);
+        if (!e || !mayHaveExpired(t, e, c.now)) return [run(svc, daddr, clone(t), c)];
+        // The timer may or may not have dropped the entry already.
+        const gone = clone(t);
+        gone.entries.delete(daddr);
+        gone.count--;
+        return [run(svc, daddr, gone, c), run(svc, daddr, clone(t), c)];
       },
       (alts) => {
         s.alts = alts;

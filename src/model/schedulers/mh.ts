@@ -143,8 +143,9 @@ export function buildTable(snap: Snapshot): Table {
       owns[i] = 1;
       for (let k = 0; k < t; k++) {
         while (lookup[c]! >= 0) {
+          // c = (c + skip) mod M, without a second unpredictable branch
           c += sk;
-          if (c >= M) c -= M;
+          c -= M & ((M - 1 - c) >> 31);
         }
         lookup[c] = i;
         if (++count === M) return { lookup, owns };
