@@ -96,7 +96,7 @@ struct topo {
 };
 int topo_init(struct topo *t);
 int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn);
-void topo_down(struct topo *t);
+void topo_down(struct topo *t, int ok);  /* ok: setup completed */
 int topo_enter(struct topo *t, int nsfd);
 int write_sysctl(const char *path, const char *val);
 extern struct sbuf g_setup_trace;

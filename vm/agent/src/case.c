@@ -291,11 +291,12 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 
 	static uint32_t vips[MAX_VIPS];
 	int nv = collect_vips(cmds, nc, vips);
-	int rc = -1, ipvs = -1;
+	int rc = -1, ipvs = -1, topo_ok = 0;
 	struct traffic tr;
 	traffic_init(&tr, t, g_connect_timeout_ms);
 	if (topo_up(t, vips, nv, err, errn))
 		goto done;
+	topo_ok = 1;
 	if (topo_enter(t, t->ns_cli)) {
 		snprintf(err, errn, "enter client netns: %s", strerror(errno));
 		goto done;
@@ -399,7 +400,7 @@ done:
 	traffic_cleanup(&tr);
 	if (ipvs >= 0)
 		close(ipvs);
-	topo_down(t);
+	topo_down(t, topo_ok);
 	free(cmds);
 	g_last.end = now_ms();
 	return rc;

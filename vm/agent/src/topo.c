@@ -164,6 +164,8 @@ struct sbuf g_setup_trace;  /* "what=ms " per step of the last setup (the `stats
 		}                                                                      \
 	} while (0)
 
+static int sync_del(int nl, int idx);
+
 /* Client and server namespaces outlive cases (only the director holds IPVS state, and it is
  * fresh every case): creating and dismantling a netns costs tens of ms under emulation. What
  * a case leaves in them is removed at its end: its sockets (closed with RST), its eth device
@@ -210,6 +212,13 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	if (side_ns(t, &t->ns_cli, &t->nl_cli, "10.1.0.0", err, errn) ||
 	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", err, errn))
 		goto fail;
+	/* The previous case's side devices die with its director, asynchronously (cleanup_net).
+	 * Usually that has happened by now; if not, delete them here, so no old address or route
+	 * competes with this case's. ENODEV: already gone. */
+	if (t->gen) {
+		int old = 100 + t->gen;
+		STEP("old_side_devices", sync_del(t->nl_cli, old) ?: sync_del(t->nl_srv, old));
+	}
 	/* A fresh index (and name) for this case's side devices, never one a dying device holds. */
 	t->gen = t->gen % 50000 + 1;
 	int side_idx = 100 + t->gen;
@@ -254,6 +263,15 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+static int del_link(int nl, int idx);
+
+/* Deletes a device if it still exists: 0 also when it is gone already. */
+static int sync_del(int nl, int idx)
+{
+	int e = del_link(nl, idx);
+	return e == -ENODEV ? 0 : e;
+}
+
 static int del_link(int nl, int idx)
 {
 	struct nlreq r;
@@ -263,17 +281,11 @@ static int del_link(int nl, int idx)
 	return nl_talk(nl, &r);
 }
 
-void topo_down(struct topo *t)
+void topo_down(struct topo *t, int ok)
 {
 	topo_enter(t, t->ns_init);
-	/* Delete the pairs now, synchronously, so the sides hold no device of this case when the
-	 * next one starts (the director's own dismantling is asynchronous). */
-	int dirty = 0;
-	if (t->links && t->nl_dir >= 0) {
-		if (del_link(t->nl_dir, IDX_A) || del_link(t->nl_dir, IDX_B))
-			dirty = 1;
-	} else if (t->ns_dir >= 0 || t->links)
-		dirty = 1;
+	/* The veth pairs go with the director (asynchronously); topo_up removes any still there. */
+	int dirty = !ok;
 	t->links = 0;
 	close_fd(&t->conn_fd);
 	close_fd(&t->nl_dir);
