@@ -131,6 +131,15 @@ export function buildTable(snap: Snapshot): Table {
     skip[i] = (mhHashkey(d.addrNum, d.port, MH_HASH2, 0) % (M - 1)) + 1;
   }
   const turns = Int32Array.from(snap.turns);
+  // Only one dest takes part: it gets every slot, whatever its permutation.
+  let takers = 0;
+  for (let i = 0; i < n; i++) if (turns[i]! >= 1) takers++;
+  if (takers === 1) {
+    const i = turns.findIndex((t) => t >= 1);
+    lookup.fill(i);
+    owns[i] = 1;
+    return { lookup, owns };
+  }
   let count = 0;
   // A slot is taken when lookup[c] >= 0 (the bitmap of ip_vs_mh_populate, folded into lookup).
   for (;;) {
