@@ -30,6 +30,9 @@ export function dockerdArgs(dir: string): string[] {
     '--exec-root', path.join(dir, 'exec'),
     '--pidfile', path.join(dir, 'docker.pid'),
     '--config-file', path.join(dir, 'daemon.json'),
+    // Should dockerd find a system containerd and use it, its containers still stay apart.
+    '--containerd-namespace', `ipvsc-${path.basename(dir)}`,
+    '--containerd-plugins-namespace', `ipvsc-plugins-${path.basename(dir)}`,
     '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
     '--log-level=warn',
   ];
