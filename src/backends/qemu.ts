@@ -33,6 +33,8 @@ export function caseTimeoutMs(scenario: Scenario): number {
 export interface QemuBackendExtras {
   /** Boot timeout per guest (default QEMU_TIMEOUTS.boot; TCG on a busy 2-core host needs room). */
   bootTimeoutMs?: number;
+  /** Overrides the per-case time limit (tests of hung guests). */
+  caseTimeoutMs?: number;
   /** Extra kernel command-line words (bench experiments). */
   cmdline?: string[];
   memMiB?: number;
@@ -100,7 +102,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
     async run(scenario: Scenario): Promise<Observation> {
       if (!pool || !image) throw new InfraError('IPVS_CONFORM_NOT_STARTED', 'the QEMU backend was not started: call start() first');
       const img = image;
-      const timeoutMs = caseTimeoutMs(scenario);
+      const timeoutMs = opts.caseTimeoutMs ?? caseTimeoutMs(scenario);
       return pool.withGuest(async (g) => {
         const mark = g.console.mark();
         try {

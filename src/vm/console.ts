@@ -42,7 +42,8 @@ export class ConsoleLog {
 
   constructor(private readonly limit = 1 << 20) {}
 
-  append(chunk: string): void {
+  append(text: string): void {
+    let chunk = text;
     this.total += chunk.length;
     if (this.head.length < this.limit / 2) {
       const room = this.limit / 2 - this.head.length;
@@ -55,7 +56,7 @@ export class ConsoleLog {
       this.dropped += cut;
       this.tail = this.tail.slice(cut);
     }
-    for (const l of this.listeners) l(chunk);
+    for (const l of this.listeners) l(text);
   }
 
   onData(listener: (text: string) => void): void {

@@ -64,6 +64,11 @@ export class Guest<L extends AgentLink = AgentLink> {
     });
   }
 
+  /** QEMU's process id (or setpriv's, which execs QEMU: the same process). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   get alive(): boolean {
     return this.exitInfo === undefined;
   }

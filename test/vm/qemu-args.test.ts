@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_PORT, buildQemuArgs, KERNEL_CMDLINE, type QemuConfig } from '../../src/vm/qemu-args.js';
+
+const base: QemuConfig = { kernel: '/img/vmlinuz', initrd: '/img/initrd.img', agentSocket: '/tmp/x/agent.sock', accel: 'tcg' };
+
+function opt(args: string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
+}
+
+describe('buildQemuArgs', () => {
+  it('gives the guest no network, no reboot, the console on stdout and the agent port', () => {
+    const args = buildQemuArgs(base);
+    expect(opt(args, '-nic')).toEqual(['none']);
+    expect(args).toContain('-no-reboot');
+    expect(args).toContain('-nodefaults');
+    expect(opt(args, '-serial')).toEqual(['stdio']);
+    expect(opt(args, '-chardev')).toEqual(['socket,id=agent,path=/tmp/x/agent.sock']);
+    expect(opt(args, '-device')).toContain(`virtserialport,bus=vser0.0,chardev=agent,name=${AGENT_PORT}`);
+    expect(AGENT_PORT).toBe('org.ipvsconform.agent');
+    expect(opt(args, '-kernel')).toEqual(['/img/vmlinuz']);
+    expect(opt(args, '-initrd')).toEqual(['/img/initrd.img']);
+    expect(opt(args, '-m')).toEqual(['256']);
+    expect(opt(args, '-accel')).toEqual(['tcg']);
+    expect(args).not.toContain('-cpu');
+  });
+
+  it('builds the kernel command line from words: console, quiet, and a panic that powers off', () => {
+    const cmdline = opt(buildQemuArgs({ ...base, cmdline: ['extra=1'] }), '-append')[0]!.split(' ');
+    expect(cmdline.slice(0, KERNEL_CMDLINE.length)).toEqual([...KERNEL_CMDLINE]);
+    expect(cmdline).toEqual(expect.arrayContaining(['console=ttyS0', 'quiet', 'panic=-1', 'oops=panic']));
+    expect(cmdline.at(-1)).toBe('extra=1');
+  });
+
+  it('uses the host CPU under KVM only', () => {
+    const args = buildQemuArgs({ ...base, accel: 'kvm' });
+    expect(opt(args, '-accel')).toEqual(['kvm']);
+    expect(opt(args, '-cpu')).toEqual(['host']);
+  });
+
+  it('writes a pid file when asked', () => {
+    expect(opt(buildQemuArgs({ ...base, pidFile: '/run/q.pid' }), '-pidfile')).toEqual(['/run/q.pid']);
+    expect(buildQemuArgs(base)).not.toContain('-pidfile');
+  });
+
+  it('says what was expected for bad values', () => {
+    expect(() => buildQemuArgs({ ...base, memMiB: 64 })).toThrow('bad qemu mem: 64, want [128-4096]');
+    expect(() => buildQemuArgs({ ...base, memMiB: 5000 })).toThrow('bad qemu mem: 5000, want [128-4096]');
+    expect(() => buildQemuArgs({ ...base, cpus: 0 })).toThrow('bad qemu cpus: 0, want [1-8]');
+    expect(() => buildQemuArgs({ ...base, kernel: '' })).toThrow('bad qemu kernel: "", want a file path');
+    expect(() => buildQemuArgs({ ...base, agentSocket: '/tmp/a,b' })).toThrow('without ","');
+    expect(() => buildQemuArgs({ ...base, accel: 'hvf' as never })).toThrow('bad qemu accel: hvf, want kvm or tcg');
+    expect(() => buildQemuArgs({ ...base, cmdline: ['two words'] })).toThrow('bad kernel command-line word');
+  });
+});
