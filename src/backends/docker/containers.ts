@@ -122,21 +122,27 @@ export async function runProbe(docker: Docker, s: Omit<SpecInput, 'role'>, timeo
   return r.stdout;
 }
 
-/** Creates a container, runs it to its end and returns its exit code and output; it is removed whatever happens. */
+/**
+ * Creates a container, runs it to its end and returns its exit code and output; it is removed
+ * whatever happens. `stdin`, when given, is written to the container's stdin, then closed.
+ */
 export async function runToEnd(
   docker: Docker,
   spec: Docker.ContainerCreateOptions,
   timeoutMs = 30_000,
+  stdin?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const container = await docker.createContainer({ ...spec, AttachStdin: false, OpenStdin: false, StdinOnce: false });
+  const withStdin = stdin !== undefined;
+  const container = await docker.createContainer({ ...spec, AttachStdin: withStdin, OpenStdin: withStdin, StdinOnce: withStdin });
   try {
-    const raw = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Duplex;
+    const raw = (await container.attach({ stream: true, stdin: withStdin, stdout: true, stderr: true, hijack: withStdin })) as unknown as Duplex;
     const out = tail(65536);
     const err = tail(8192);
     docker.modem.demuxStream(raw, out.sink, err.sink);
     const ended = new Promise<void>((resolve) => raw.on('end', resolve).on('close', resolve));
     const exited = waitExit(container);
     await container.start();
+    if (withStdin) raw.end(stdin);
     const code = await withTimeout(exited, timeoutMs, `container ${container.id.slice(0, 12)} did not finish`);
     await withTimeout(ended, 5_000, `the output of container ${container.id.slice(0, 12)} did not end`);
     return { code, stdout: out.text(), stderr: err.text() };

@@ -68,6 +68,30 @@ describe('worker capabilities (measured)', () => {
     expect(ifaces).toEqual(['lo']);
   });
 
+  // The same, through the agent itself: one case that builds the per-case topology (namespaces,
+  // veths, sysctls) and connects from a low client port to a VIP without a service. It needs no
+  // IPVS, so it runs on this host.
+  const connectCase = 'connect c1 10.0.0.1:80 10.1.0.5:1000\n';
+  async function agentCase(caps: string[], entrypoint: string[]) {
+    const spec = containerSpec({ image, runId: 'caps-measure', role: 'worker', security: ['no-new-privileges:true'] });
+    spec.Entrypoint = entrypoint;
+    spec.HostConfig = { ...spec.HostConfig, CapAdd: caps };
+    const r = await runToEnd(docker, spec, 30_000, `IPVSC 1 case ${connectCase.length}\n${connectCase}`);
+    return r.stdout.slice(r.stdout.indexOf('IPVSC 1 '));
+  }
+
+  it('the agent, through the entrypoint with WORKER_CAPS, builds its topology: no service, no destination', async () => {
+    expect(await agentCase(WORKER_CAPS, ['/bin/sh', '/entrypoint.sh'])).toMatch(/^IPVSC 1 ok \d+\nok t=[\d.]+ dest=none\n$/);
+  });
+
+  it('without the entrypoint\'s /proc/sys/net mount the agent cannot set its sysctls', async () => {
+    expect(await agentCase(WORKER_CAPS, ['/sbin/ipvsc-agent', '--stdio'])).toMatch(/^IPVSC 1 fail \d+\n.*Read-only file system/);
+  });
+
+  it('without NET_BIND_SERVICE the agent cannot bind client port 1000', async () => {
+    expect(await agentCase(['NET_ADMIN', 'SYS_ADMIN'], ['/bin/sh', '/entrypoint.sh'])).toMatch(/err t=[\d.]+ errno=13 name=EACCES/);
+  });
+
   it('leaves no container behind', async () => {
     expect(await listContainers(docker)).toEqual([]);
   });
