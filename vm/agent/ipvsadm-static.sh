@@ -13,6 +13,9 @@ VERSION=1.31
 ORIG_SHA256=7276bcf214f31051188b2e44f11029e57303f37e54126e517000c1b2123a6d4e
 mkdir -p "$WORK"
 cd "$WORK"
+# Several builds of the image may run make at once: one at a time in WORK.
+exec 9>"$WORK/lock"
+flock 9
 APT="-o Dir::Etc::sourcelist=$WORK/sources.list -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists=$WORK/lists -o Dir::Cache=$WORK/cache -o Debug::NoDropPrivs=1 -o APT::Sandbox::User=root"
 if [ ! -f ipvsadm_${VERSION}.orig.tar.gz ]; then
 	echo "deb-src http://deb.debian.org/debian bookworm main" > sources.list
@@ -38,5 +41,8 @@ gcc -static -O2 -w -DVERSION="\"$VERSION\"" \
 	-DHAVE_NET_IP_VS_H -DLIBIPVS_USE_NL \
 	-I"$S/usr/include" -I"$S/usr/include/libnl3" -Ilibipvs \
 	-o "$OUT.tmp" ipvsadm.c config_stream.c dynamic_array.c libipvs/libipvs.c libipvs/ip_vs_nl_policy.c \
-	"$L/libnl-genl-3.a" "$L/libnl-3.a" "$S/usr/lib/x86_64-linux-gnu/libpopt.a" -lpthread -lm
+	"$L/libnl-genl-3.a" "$L/libnl-3.a" "$S/usr/lib/x86_64-linux-gnu/libpopt.a" -lpthread -lm \
+	2> ../gcc.log || { cat ../gcc.log >&2; exit 1; }
+# (glibc warns that getservbyname & co. need its shared libraries at run time: ipvsadm only
+# calls them for names, and the agent always passes -n.)
 mv "$OUT.tmp" "$OUT"

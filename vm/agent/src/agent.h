@@ -151,6 +151,8 @@ void traffic_cleanup(struct traffic *tr);
 
 /* ---- listings.c ---- */
 extern const char *g_ipvsadm;
+extern const char *g_ipvsadm_kind;  /* "embedded" or "path" */
+int listings_use_embedded(void);    /* the static ipvsadm built into the agent; 0 or -1 */
 int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn);
 
 /* ---- modules.c ---- */

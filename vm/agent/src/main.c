@@ -51,7 +51,7 @@ static void hello_body(struct sbuf *b, const char *release)
 {
 	sb_printf(b, "agent %s\nrelease %s\nschedulers", AGENT_VERSION, release);
 	modules_schedulers(b);
-	sb_puts(b, "\n");
+	sb_printf(b, "\nipvsadm %s %s\n", g_ipvsadm_kind, g_ipvsadm);
 }
 
 /* Open fds of the agent: constant from case to case, or something leaks. */
@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	if (g_connect_timeout_ms <= 0)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
-	if (!ipvsadm_given && access(g_ipvsadm, X_OK) && !access("/usr/sbin/ipvsadm", X_OK))
+	if (!ipvsadm_given && listings_use_embedded() && access(g_ipvsadm, X_OK) &&
+	    !access("/usr/sbin/ipvsadm", X_OK))
 		g_ipvsadm = "/usr/sbin/ipvsadm";
 	double t0 = now_ms();
 	if (!stdio)
