@@ -16,6 +16,8 @@ export interface Hello {
   release: string;
   /** Scheduler modules present (ip_vs_<name>.ko), hprio included where present. */
   schedulers: string[];
+  /** Which ipvsadm the listings come from: "embedded /proc/self/fd/3" (static, built into the agent) or "path /sbin/ipvsadm". */
+  ipvsadm?: string;
 }
 
 /** Timings of the last case inside the agent (the `stats` request), in ms. */
@@ -46,7 +48,10 @@ export function parseHello(body: string): Hello {
       throw new InfraError('IPVS_CONFORM_AGENT_PROTOCOL', `the agent's hello has no '${key}' line: ${JSON.stringify(body)}`);
     return line.slice(key.length + 1);
   };
-  return { agent: get('agent'), release: get('release'), schedulers: get('schedulers').split(' ').filter(Boolean) };
+  const hello: Hello = { agent: get('agent'), release: get('release'), schedulers: get('schedulers').split(' ').filter(Boolean) };
+  const ipvsadm = body.split('\n').find((l) => l.startsWith('ipvsadm '));
+  if (ipvsadm) hello.ipvsadm = ipvsadm.slice('ipvsadm '.length);
+  return hello;
 }
 
 export class AgentSession {

@@ -56,6 +56,8 @@ describe('guest agent in a real 6.1 kernel', () => {
     for (const s of ['rr', 'wrr', 'lc', 'wlc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblc', 'lblcr', 'sed', 'nq', 'hprio'])
       expect(guest.hello.schedulers).toContain(s);
     expect(guest.hello.schedulers).not.toContain('ftp');
+    // The agent's own static ipvsadm, unless it was built without one (then the image's).
+    expect(guest.hello.ipvsadm).toMatch(/^(embedded \/proc\/self\/fd\/\d+|path \/s?bin\/ipvsadm|path \/usr\/sbin\/ipvsadm)$/);
   });
 
   it('runs a case: real picks, counters, kernel errors and listings', async () => {

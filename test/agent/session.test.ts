@@ -3,7 +3,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, type Frame } from '../../src/agent/frame.js';
-import { AgentSession } from '../../src/agent/session.js';
+import { AgentSession, parseHello } from '../../src/agent/session.js';
 import { InfraError } from '../../src/errors.js';
 
 /** A Duplex whose writes are decoded and handed to `answer`; what it returns is sent back, split in small chunks. */
@@ -42,6 +42,13 @@ describe('AgentSession', () => {
     const early = s.ready(1000);
     send(READY);
     expect(await early).toEqual({ agent: 'ipvsc-agent/1', release: '6.1.0-50-cloud-amd64', schedulers: ['rr', 'wrr', 'hprio'] });
+    expect(parseHello('agent a\nrelease r\nschedulers \nipvsadm embedded /proc/self/fd/3\n')).toEqual({
+      agent: 'a',
+      release: 'r',
+      schedulers: [],
+      ipvsadm: 'embedded /proc/self/fd/3',
+    });
+    expect(() => parseHello('agent a\n')).toThrow(/no 'release' line/);
     expect((await s.ready(10)).schedulers).toContain('hprio');
     s.close();
   });
