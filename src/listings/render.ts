@@ -1,14 +1,19 @@
 // ipvsadm 1.31's listings, byte for byte (ipvsadm.c list_all, print_title, print_service_entry,
 // list_conn, print_conn; all with -n).
-import type { ConnRow, Listings, ServiceRow } from '../observation.js';
-import { cmpAddrPort, glibcMsort } from './sort.js';
+import type { ConnRow, DestRow, Listings, ServiceRow } from '../observation.js';
+import { sortByAddrPort } from './sort.js';
 
 /** NVERSION(IP_VS_VERSION_CODE 0x010201) and IP_VS_CONN_TAB_SIZE (CONFIG_IP_VS_TAB_BITS=12). */
 export const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)\n';
 
 type Format = 'list' | 'thresholds' | 'persistent';
 
-const padEnd = (s: string | number, n: number) => String(s).padEnd(n);
+const SPACES = ' '.repeat(64);
+/** printf's %-Ns */
+const padEnd = (v: string | number, n: number): string => {
+  const s = typeof v === 'string' ? v : String(v);
+  return s.length >= n ? s : s + SPACES.slice(0, n - s.length);
+};
 
 function title(format: Format): string {
   if (format === 'thresholds') {
@@ -58,7 +63,7 @@ function serviceLine(s: ServiceRow): string {
   return line + '\n';
 }
 
-function destLine(d: ServiceRow['dests'][number], format: Format): string {
+function destLine(d: DestRow, format: Format): string {
   const name = padEnd(d.dest.slice(0, 28), 28);
   if (format === 'thresholds') {
     return `  -> ${name} ${padEnd(d.upper >>> 0, 10)} ${padEnd(d.lower >>> 0, 10)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
@@ -69,14 +74,24 @@ function destLine(d: ServiceRow['dests'][number], format: Format): string {
   return `  -> ${name} ${padEnd(d.fwd, 7)} ${padEnd(d.weight | 0, 6)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
 }
 
-/** `ipvsadm -L -n` (format 'list'), `-L -n --thresholds`, `-L -n --persistent-conn`. */
-export function renderServices(table: readonly ServiceRow[], format: Format): string {
+/** Services and their dests in ipvsadm's order (ipvs_sort_services, ipvs_sort_dests). */
+function sorted(table: readonly ServiceRow[]): { s: ServiceRow; dests: DestRow[] }[] {
+  return sortByAddrPort(table, (s) => s.svc).map((s) => ({ s, dests: sortByAddrPort(s.dests, (d) => d.dest) }));
+}
+
+function renderSorted(order: { s: ServiceRow; dests: DestRow[] }[], format: Format): string {
   let out = HEADER + title(format);
-  for (const s of glibcMsort(table, (a, b) => cmpAddrPort(a.svc, b.svc))) {
-    out += serviceLine(s);
-    for (const d of glibcMsort(s.dests, (a, b) => cmpAddrPort(a.dest, b.dest))) out += destLine(d, format);
+  for (const { s, dests } of order) {
+    const line = serviceLine(s);
+    out += line;
+    for (const d of dests) out += destLine(d, format);
   }
   return out;
+}
+
+/** `ipvsadm -L -n` (format 'list'), `-L -n --thresholds`, `-L -n --persistent-conn`. */
+export function renderServices(table: readonly ServiceRow[], format: Format): string {
+  return renderSorted(sorted(table), format);
 }
 
 /** A connection row with the seconds its timer has left (shown, never compared). */
@@ -96,10 +111,11 @@ export function renderConns(conns: readonly ConnEntry[]): string {
 }
 
 export function renderListings(table: readonly ServiceRow[], conns: readonly ConnEntry[]): Listings {
+  const order = sorted(table);
   return {
-    list: renderServices(table, 'list'),
-    thresholds: renderServices(table, 'thresholds'),
-    persistent: renderServices(table, 'persistent'),
+    list: renderSorted(order, 'list'),
+    thresholds: renderSorted(order, 'thresholds'),
+    persistent: renderSorted(order, 'persistent'),
     conns: renderConns(conns),
   };
 }

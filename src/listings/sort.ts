@@ -29,6 +29,16 @@ function splitAddrPort(ap: string): [number, number] {
   return [ipToNum(ap.slice(0, i)), Number(ap.slice(i + 1))];
 }
 
+/** Sorts items by an "a.b.c.d:port" key with cmpAddrPort, parsing each key once. */
+export function sortByAddrPort<T>(items: readonly T[], key: (item: T) => string): T[] {
+  if (items.length <= 1) return items.slice();
+  const keyed = items.map((item) => {
+    const [a, p] = splitAddrPort(key(item));
+    return { a, p, item };
+  });
+  return glibcMsort(keyed, (x, y) => ((x.a - y.a) | 0) || x.p - y.p).map((k) => k.item);
+}
+
 /**
  * ipvs_cmp_dests() / the address part of ipvs_cmp_services() (same fwmark 0, af, protocol):
  * `r = ntohl(a) - ntohl(b)` into an int, then `ntohs(p1) - ntohs(p2)`.

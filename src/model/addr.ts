@@ -1,5 +1,17 @@
 // IPv4 text <-> host-order u32, and "a.b.c.d:port" keys.
+const cache = new Map<string, number>();
+
+/** Dotted quad to host-order u32 (memoised: scenarios repeat a few hundred addresses). */
 export function ipToNum(ip: string): number {
+  const hit = cache.get(ip);
+  if (hit !== undefined) return hit;
+  const n = parseIp(ip);
+  if (cache.size > 100_000) cache.clear();
+  cache.set(ip, n);
+  return n;
+}
+
+function parseIp(ip: string): number {
   const p = ip.split('.');
   if (p.length !== 4) throw new Error(`bad IPv4 address ${JSON.stringify(ip)}`);
   let n = 0;
@@ -11,8 +23,16 @@ export function ipToNum(ip: string): number {
   return n >>> 0;
 }
 
+const textCache = new Map<number, string>();
+
+/** Host-order u32 to dotted quad (memoised, like ipToNum). */
 export function numToIp(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  const hit = textCache.get(n);
+  if (hit !== undefined) return hit;
+  const s = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  if (textCache.size > 100_000) textCache.clear();
+  textCache.set(n, s);
+  return s;
 }
 
 export function parseAddrPort(ap: string): { addr: string; addrNum: number; port: number } {

@@ -1,8 +1,9 @@
 // Firing the connection and template timers that fall before an observation, and telling when a
 // timer may fire inside one (see time.ts for the windows).
+import { type Event, eventText } from '../scenario.js';
 import { expireConn } from './conns.js';
 import { type Conn, giveUp, type ModelState } from './state.js';
-import { timerWindow } from './time.js';
+import { setTimerWindow } from './time.js';
 
 /** ip_vs_conn_expire() `expire_later`: a template that still controls connections waits 60 s more. */
 const EXPIRE_LATER_MS = 60_000;
@@ -11,7 +12,8 @@ const EXPIRE_LATER_MS = 60_000;
  * Fires every timer certainly due before `obsLo` (earliest first), then checks whether any other
  * timer may fire within [obsLo, obsHi]: if so, the model cannot say what the kernel shows.
  */
-export function advance(st: ModelState, obsLo: number, obsHi: number, what: string): void {
+export function advance(st: ModelState, obsLo: number, obsHi: number, ev: Event): void {
+  if (obsHi < st.minTimerLo) return; // no timer can be due or near
   for (;;) {
     let next: Conn | undefined;
     for (const cp of st.conns) {
@@ -20,11 +22,14 @@ export function advance(st: ModelState, obsLo: number, obsHi: number, what: stri
     if (!next) break;
     fire(st, next);
   }
+  let minLo = Infinity;
+  for (const cp of st.conns) if (cp.timer.lo < minLo) minLo = cp.timer.lo;
+  st.minTimerLo = minLo;
   for (const cp of st.conns) {
     if (cp.timer.lo <= obsHi) {
       giveUp(
         st,
-        `${what}: the ${cp.template ? 'persistence template' : 'connection'} ${describe(cp)} may expire between ` +
+        `${eventText(ev)}: the ${cp.template ? 'persistence template' : 'connection'} ${describe(cp)} may expire between ` +
           `${fmt(cp.timer.lo)} and ${fmt(cp.timer.hi)} (guest ms), which overlaps the observation at ${fmt(obsLo)}..${fmt(obsHi)}`,
       );
       return;
@@ -39,7 +44,7 @@ function fire(st: ModelState, cp: Conn): void {
     if (raced) giveUp(st, `the persistence template ${describe(cp)} and a connection it controls may expire in either order`);
     if (cp.nControl > 0) {
       cp.timeout = EXPIRE_LATER_MS;
-      cp.timer = timerWindow(cp.timer.lo, cp.timer.hi, cp.timeout, st.rules.hz, true);
+      setTimerWindow(cp.timer, cp.timer.lo, cp.timer.hi, cp.timeout, st.rules.hz);
       return;
     }
   }

@@ -1,9 +1,9 @@
 // Connections and templates: creation (ip_vs_conn_new + ip_vs_bind_dest), packets (set_tcp_state
 // and the timer re-arm of ip_vs_conn_put), expiry (ip_vs_conn_expire) and the conn table.
 import { bindDest, setConnState, unbindDest } from './accounting.js';
-import { type Conn, connKey, type ModelDest, type ModelState } from './state.js';
-import { type Dir, type Flag, nextState } from './tcp.js';
-import { timerWindow } from './time.js';
+import { type Conn, connDelete, connSet, type ModelDest, type ModelState } from './state.js';
+import { nextState } from './tcp.js';
+import { setTimerWindow } from './time.js';
 import { releaseFromTrash } from './trash.js';
 
 /** When the current step's packets may have happened: [armLo, armHi] (guest ms). */
@@ -13,17 +13,33 @@ export interface StepTime {
 }
 
 export function armTimer(st: ModelState, cp: Conn, t: StepTime): void {
-  cp.timer = timerWindow(t.armLo, t.armHi, cp.timeout, st.rules.hz, true);
+  setTimerWindow(cp.timer, t.armLo, t.armHi, cp.timeout, st.rules.hz);
+  if (cp.timer.lo < st.minTimerLo) st.minTimerLo = cp.timer.lo;
 }
 
-export function newConn(
-  st: ModelState,
-  fields: { template: boolean; caddr: number; cport: number; vaddr: number; vport: number; dport: number; name?: string },
-  dest: ModelDest,
-): Conn {
+export interface ConnFields {
+  template: boolean;
+  caddr: number;
+  cport: number;
+  vaddr: number;
+  vport: number;
+  dport: number;
+  /** Conn table place (normal connections; ignored for templates). */
+  svcKey: string;
+  key: number;
+}
+
+export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
+  // One literal shape for every connection (keeps property access monomorphic).
   const cp: Conn = {
-    ...fields,
+    name: undefined,
+    template: f.template,
+    caddr: f.caddr,
+    cport: f.cport,
+    vaddr: f.vaddr,
+    vport: f.vport,
     dest,
+    dport: f.dport,
     state: 0,
     inactive: true,
     timeout: 0,
@@ -33,16 +49,18 @@ export function newConn(
     hashed: true,
     lastControlHi: -Infinity,
     live: true,
+    svcKey: f.svcKey,
+    key: f.key,
   };
   bindDest(cp, dest, st.rules);
   st.conns.add(cp);
-  if (!cp.template) st.connTable.set(connKey(cp.caddr, cp.cport, cp.vaddr, cp.vport), cp);
+  if (!cp.template) connSet(st, cp);
   return cp;
 }
 
-/** One packet of a connection through IPVS: state transition, then the timer re-arm. */
-export function packet(st: ModelState, cp: Conn, dir: Dir, flag: Flag, t: StepTime): void {
-  setConnState(cp, nextState(cp.state, dir, flag));
+/** One packet (`row` = dir + flag, see tcp.ts) through IPVS: state transition, then the timer re-arm. */
+export function packet(st: ModelState, cp: Conn, row: number, t: StepTime): void {
+  setConnState(cp, nextState(cp.state, row));
   cp.timeout = st.tcpTimeouts[cp.state]!;
   armTimer(st, cp, t);
 }
@@ -54,8 +72,7 @@ export function expireConn(st: ModelState, cp: Conn): void {
   if (cp.template) {
     if (cp.hashed) unhashTemplate(st, cp);
   } else {
-    const k = connKey(cp.caddr, cp.cport, cp.vaddr, cp.vport);
-    if (st.connTable.get(k) === cp) st.connTable.delete(k);
+    connDelete(st, cp);
   }
   const ct = cp.control;
   if (ct) {

@@ -5,15 +5,15 @@
 // (what differs between kernels), schedulers/ (one file per kernel scheduler).
 import { InputError } from '../errors.js';
 import { renderListings } from '../listings/render.js';
-import type { Observation, StepResult } from '../observation.js';
+import type { Listings, Observation, StepResult } from '../observation.js';
 import { type Event, eventText, type Scenario } from '../scenario.js';
 import { advance } from './clock.js';
 import { destAdd, destDel, destEdit, setTimeouts, svcAdd, svcDel, svcEdit } from './config.js';
 import { rulesFor } from './semantics.js';
-import { type ModelDest, type ModelState, newState } from './state.js';
+import { type ModelState, newState } from './state.js';
 import { connRows, snapshot } from './table.js';
 import { TABLE_LAG_MS } from './time.js';
-import { type Chooser, close, connect } from './traffic.js';
+import { close, connect, type KernelPick } from './traffic.js';
 import type { Semantics } from './types.js';
 
 export interface ModelOptions {
@@ -36,6 +36,7 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
   const steps: StepResult[] = new Array(scenario.events.length);
   let waits = 0;
   let prev = 0;
+  const stepTime = { armLo: 0, armHi: 0 };
   for (let i = 0; i < scenario.events.length; i++) {
     const ev = scenario.events[i]!;
     if (ev.op === 'wait') waits += ev.ms;
@@ -44,11 +45,13 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     const lag = useGuestClock ? TABLE_LAG_MS : 0;
     // A wait shows nothing until its table; any other event may act anywhere since the last step.
     const obsLo = ev.op === 'wait' ? now : prev;
-    advance(st, obsLo, now + lag, eventText(ev));
+    advance(st, obsLo, now + lag, ev);
     st.ctx.now = now;
     const step: StepResult = { index: i };
+    stepTime.armLo = prev;
+    stepTime.armHi = now;
     try {
-      apply(st, ev, step, { armLo: prev, armHi: now }, chooserFor(kernelSteps?.[i]));
+      apply(st, ev, step, stepTime, kernelSteps?.[i]?.dest);
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError(undefined, `events[${i}] (${eventText(ev)})`, 'an event the model can run', (e as Error).message);
@@ -58,16 +61,41 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     steps[i] = step;
     prev = now;
   }
-  const conns = connRows(st, prev).sort((a, b) => (a.row.source < b.row.source ? -1 : a.row.source > b.row.source ? 1 : 0));
+  // -c rows come in the kernel's hash order, which the model does not know: any order will do.
+  const conns = connRows(st, prev);
+  const table = steps.length ? steps[steps.length - 1]!.table! : [];
   return {
     backend: 'model',
     kernel: { name: follow?.kernel.name ?? opts.semantics },
     steps,
-    listings: renderListings(steps.length ? steps[steps.length - 1]!.table! : [], conns),
+    listings: lazyListings(() => renderListings(table, conns)),
   };
 }
 
-function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; armHi: number }, choose: Chooser): void {
+/**
+ * The listings, rendered on first read (most model runs in a search are judged on their tables
+ * first). The properties are ordinary enumerable getters: JSON, YAML and spreading see strings.
+ */
+function lazyListings(render: () => Listings): Listings {
+  let done: Listings | undefined;
+  const get = () => (done ??= render());
+  return {
+    get list() {
+      return get().list;
+    },
+    get thresholds() {
+      return get().thresholds;
+    },
+    get persistent() {
+      return get().persistent;
+    },
+    get conns() {
+      return get().conns;
+    },
+  };
+}
+
+function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; armHi: number }, kernel: KernelPick): void {
   let err;
   switch (ev.op) {
     case 'svc-add':
@@ -89,7 +117,7 @@ function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; 
       err = destDel(st, ev.svc, ev.dest);
       break;
     case 'connect': {
-      const r = connect(st, ev, t, choose);
+      const r = connect(st, ev, t, kernel);
       step.dest = r.dest;
       if (r.allowed) step.allowed = r.allowed;
       err = r.error;
@@ -112,15 +140,4 @@ function indexSteps(obs: Observation): StepResult[] {
   const out: StepResult[] = [];
   obs.steps.forEach((s, i) => (out[s.index ?? i] = s));
   return out;
-}
-
-/** The kernel's pick when it is among the allowed ones, else the model's first. */
-function chooserFor(kernel: StepResult | undefined): Chooser {
-  return (allowed: (ModelDest | null)[]) => {
-    if (kernel && kernel.dest !== undefined) {
-      const hit = allowed.find((d) => (d ? d.key : null) === kernel.dest);
-      if (hit !== undefined) return hit;
-    }
-    return allowed[0] ?? null;
-  };
 }

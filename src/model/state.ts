@@ -1,5 +1,6 @@
 // The model's whole state: services with their destinations in kernel list order, the deleted-
 // destination trash, connections and persistence templates with their timers, the TCP timeouts.
+import type { DestRow, ServiceRow } from '../observation.js';
 import type { KernelRules } from './semantics.js';
 import type { Window } from './time.js';
 import type { DestState, SchedContext, SchedulerModel, Semantics, ServiceState } from './types.js';
@@ -15,6 +16,8 @@ export interface ModelDest extends DestState {
   svcKey: string;
   /** Connections and templates bound to it (dest->refcnt - 1). */
   refs: number;
+  /** The last row table.ts reported for it (reused while unchanged). */
+  row?: DestRow;
 }
 
 /** struct ip_vs_service */
@@ -26,12 +29,19 @@ export interface ModelService extends ServiceState {
   sched: SchedulerModel | null;
   /** IP_VS_SVC_F_PERSISTENT */
   persistFlag: boolean;
+  /** The last row table.ts reported, and the flags and netmask it was made from. */
+  row?: ServiceRow;
+  rowFlags?: number;
+  rowNetmask?: number;
 }
 
 /** struct ip_vs_conn, normal connection or persistence template. */
 export interface Conn {
-  /** The scenario's name for it (`connect` conn), absent for templates. */
-  name?: string;
+  /** The scenario's name for it (`connect` conn), undefined for templates. */
+  name: string | undefined;
+  /** Its conn table place (normal connections): the service key and clientKey(). */
+  svcKey: string;
+  key: number;
   template: boolean;
   caddr: number;
   cport: number;
@@ -65,14 +75,16 @@ export interface ModelState {
   trash: ModelDest[];
   /** Every live connection and template. */
   conns: Set<Conn>;
-  /** Normal connections by `caddr:cport>vaddr:vport`. */
-  connTable: Map<string, Conn>;
+  /** Normal connections by the event's "VIP:port", then clientKey() (see connGet). */
+  connTable: Map<string, Map<number, Conn>>;
   /** Hashed templates by `snet>vaddr:vport`. */
   templates: Map<string, Conn>;
   /** Connections by the scenario's name (the latest `connect` of that name). */
   byName: Map<string, Conn>;
   /** pd->timeout_table for TCP, ms by state. */
   tcpTimeouts: number[];
+  /** A lower bound of every live timer's `lo` (advance() skips its scans while time stays below). */
+  minTimerLo: number;
   /** First reason the model could not tell what the kernel does, from then on. */
   indeterminate?: string;
 }
@@ -89,11 +101,27 @@ export function newState(semantics: Semantics, rules: KernelRules): ModelState {
     templates: new Map(),
     byName: new Map(),
     tcpTimeouts: [...TCP_DEFAULT_TIMEOUTS_MS],
+    minTimerLo: Infinity,
   };
 }
 
-export const connKey = (caddr: number, cport: number, vaddr: number, vport: number): string =>
-  `${caddr}:${cport}>${vaddr}:${vport}`;
+/** A client address and port as one exact number (48 bits). */
+export const clientKey = (caddr: number, cport: number): number => caddr * 65536 + cport;
+
+export function connGet(st: ModelState, svcKey: string, key: number): Conn | undefined {
+  return st.connTable.get(svcKey)?.get(key);
+}
+
+export function connSet(st: ModelState, cp: Conn): void {
+  let m = st.connTable.get(cp.svcKey);
+  if (!m) st.connTable.set(cp.svcKey, (m = new Map()));
+  m.set(cp.key, cp);
+}
+
+export function connDelete(st: ModelState, cp: Conn): void {
+  const m = st.connTable.get(cp.svcKey);
+  if (m && m.get(cp.key) === cp) m.delete(cp.key);
+}
 export const templateKey = (snet: number, vaddr: number, vport: number): string => `${snet}>${vaddr}:${vport}`;
 
 /** Marks the model indeterminate from now on (the first reason is kept). */

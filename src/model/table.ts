@@ -3,7 +3,7 @@
 // /proc/net/ip_vs_conn.
 import type { ConnRow, DestRow, ServiceRow } from '../observation.js';
 import { numToIp } from './addr.js';
-import type { ModelService, ModelState } from './state.js';
+import type { ModelDest, ModelService, ModelState } from './state.js';
 import { TCP_STATE_NAMES } from './tcp.js';
 import { SCHED_FLAG } from './types.js';
 
@@ -17,33 +17,77 @@ export function flagNames(scheduler: string, flags: number): string[] {
   return out.sort();
 }
 
-export function serviceRow(svc: ModelService): ServiceRow {
-  const dests: DestRow[] = new Array(svc.destinations.length);
-  for (let i = 0; i < dests.length; i++) {
-    const d = svc.destinations[i]!;
-    dests[i] = {
-      dest: d.key,
-      fwd: 'Masq',
-      weight: d.weight,
-      upper: d.uThreshold,
-      lower: d.lThreshold,
-      active: d.activeConns,
-      inactive: d.inactConns,
-      persistent: d.persistConns,
-    };
+/**
+ * The dest's row, reusing the previous step's object when nothing changed: a step usually moves
+ * one counter, and the model runs millions of steps. Rows are snapshots: never mutate them.
+ */
+function destRow(d: ModelDest): DestRow {
+  const r = d.row;
+  if (
+    r !== undefined &&
+    r.weight === d.weight &&
+    r.upper === d.uThreshold &&
+    r.lower === d.lThreshold &&
+    r.active === d.activeConns &&
+    r.inactive === d.inactConns &&
+    r.persistent === d.persistConns
+  ) {
+    return r;
   }
-  const row: ServiceRow = { svc: svc.key, scheduler: svc.scheduler, flags: svc.flags ? flagNames(svc.scheduler, svc.flags) : [], dests };
+  return (d.row = {
+    dest: d.key,
+    fwd: 'Masq',
+    weight: d.weight,
+    upper: d.uThreshold,
+    lower: d.lThreshold,
+    active: d.activeConns,
+    inactive: d.inactConns,
+    persistent: d.persistConns,
+  });
+}
+
+/** Shared by every row without flags (rows are snapshots: never mutated). */
+const NO_FLAGS: string[] = [];
+
+/** The service's row; the previous step's object when neither it nor any of its dest rows changed. */
+export function serviceRow(svc: ModelService): ServiceRow {
+  const list = svc.destinations;
+  const prev = svc.row;
+  let same =
+    prev !== undefined &&
+    prev.dests.length === list.length &&
+    prev.scheduler === svc.scheduler &&
+    svc.rowFlags === svc.flags &&
+    prev.persistent === (svc.persistFlag ? svc.persistent : undefined) &&
+    svc.rowNetmask === svc.netmask;
+  const dests: DestRow[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const r = destRow(list[i]!);
+    if (same && prev!.dests[i] !== r) same = false;
+    dests.push(r);
+  }
+  if (same) return prev!;
+  const row: ServiceRow = { svc: svc.key, scheduler: svc.scheduler, flags: svc.flags ? flagNames(svc.scheduler, svc.flags) : NO_FLAGS, dests };
   if (svc.persistFlag) {
     row.persistent = svc.persistent;
     row.netmask = numToIp(svc.netmask);
   }
-  return row;
+  svc.rowFlags = svc.flags;
+  svc.rowNetmask = svc.netmask;
+  return (svc.row = row);
 }
 
 export function snapshot(st: ModelState): ServiceRow[] {
-  const svcs = [...st.services.values()];
-  if (svcs.length > 1) svcs.sort((a, b) => a.addrNum - b.addrNum || a.port - b.port);
-  return svcs.map(serviceRow);
+  const out: ServiceRow[] = [];
+  for (const svc of st.services.values()) out.push(serviceRow(svc));
+  if (out.length > 1) out.sort((a, b) => cmpKey(st, a.svc, b.svc));
+  return out;
+}
+
+function cmpKey(st: ModelState, a: string, b: string): number {
+  const x = st.services.get(a)!;
+  const y = st.services.get(b)!;
+  return x.addrNum - y.addrNum || x.port - y.port;
 }
 
 /** /proc/net/ip_vs_conn rows (templates included), with the seconds left as the kernel would print. */
@@ -54,9 +98,9 @@ export function connRows(st: ModelState, now: number): { row: ConnRow; expires: 
       row: {
         proto: 'TCP',
         state: cp.template ? (cp.state ? 'ASSURED' : 'NONE') : TCP_STATE_NAMES[cp.state]!,
-        source: `${numToIp(cp.caddr)}:${cp.cport}`,
-        virtual: `${numToIp(cp.vaddr)}:${cp.vport}`,
-        dest: `${cp.dest.addr}:${cp.dport}`,
+        source: numToIp(cp.caddr) + ':' + cp.cport,
+        virtual: numToIp(cp.vaddr) + ':' + cp.vport,
+        dest: cp.dest.addr + ':' + cp.dport,
       },
       expires: Math.max(0, Math.floor((cp.timer.nominal - now) / 1000)),
     });

@@ -18,9 +18,9 @@ export const TABLE_LAG_MS = 50;
 /** Granularity in jiffies of the wheel level a timer `delta` jiffies ahead lands on (calc_wheel_index). */
 export function wheelGranularity(deltaJiffies: number): number {
   // LVL_START(n) = 63 << ((n - 1) * 3); level n granularity 8^n.
-  let lvl = 0;
-  while (lvl < 8 && deltaJiffies >= 63 * 8 ** lvl) lvl++;
-  return 8 ** lvl;
+  let gran = 1;
+  for (let lvl = 0; lvl < 8 && deltaJiffies >= 63 * gran; lvl++) gran *= 8;
+  return gran;
 }
 
 export interface Window {
@@ -32,10 +32,11 @@ export interface Window {
   nominal: number;
 }
 
-/** The firing window of a timer of `timeoutMs` armed somewhere in [armLo, armHi]. */
-export function timerWindow(armLo: number, armHi: number, timeoutMs: number, hz: number, slack: boolean): Window {
+/** Sets `w` to the firing window of a timer of `timeoutMs` armed somewhere in [armLo, armHi]. */
+export function setTimerWindow(w: Window, armLo: number, armHi: number, timeoutMs: number, hz: number): void {
   const jiffy = 1000 / hz;
-  const late = slack ? wheelGranularity(Math.round(timeoutMs / jiffy)) * jiffy + jiffy + SOFTIRQ_MS : 0;
-  const early = slack ? jiffy : 0;
-  return { lo: armLo + timeoutMs - early, hi: armHi + timeoutMs + late, nominal: armHi + timeoutMs };
+  const late = wheelGranularity(Math.round(timeoutMs / jiffy)) * jiffy + jiffy + SOFTIRQ_MS;
+  w.lo = armLo + timeoutMs - jiffy;
+  w.hi = armHi + timeoutMs + late;
+  w.nominal = armHi + timeoutMs;
 }

@@ -4,7 +4,7 @@ import type { AddrPort } from '../scenario.js';
 import { ipToNum } from './addr.js';
 import { armTimer, expireConn, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
-import { type Conn, connKey, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
+import { clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
 import { CONNECT_PACKETS, FIN_PACKETS, RST_PACKETS, S } from './tcp.js';
 import type { Decision, Packet } from './types.js';
 
@@ -17,12 +17,23 @@ export interface ConnectResult {
   error?: OpError;
 }
 
-/** Chooses among a scheduler's allowed outcomes: the kernel's when it is one of them. */
-export type Chooser = (allowed: (ModelDest | null)[]) => ModelDest | null;
+/**
+ * What the kernel chose for this connect when the model follows a kernel run (undefined: not
+ * following): among several allowed outcomes the model continues with the kernel's, else its first.
+ */
+export type KernelPick = AddrPort | null | undefined;
+
+function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | null {
+  if (kernel !== undefined) {
+    const hit = allowed.find((d) => (d ? d.key : null) === kernel);
+    if (hit !== undefined) return hit;
+  }
+  return allowed[0] ?? null;
+}
 
 const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, dport: 0 };
 
-function runScheduler(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, choose: Chooser): ModelDest | null {
+function runScheduler(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, kernel: KernelPick): ModelDest | null {
   if (!svc.sched) return null; // scheduler "none"
   pkt.saddr = caddr;
   pkt.sport = cport;
@@ -32,7 +43,7 @@ function runScheduler(st: ModelState, svc: ModelService, caddr: number, cport: n
   if (dec.kind === 'one') return dec.dest as ModelDest | null;
   const dests = dec.dests as (ModelDest | null)[];
   out.allowed = dests.map((d) => (d ? d.key : null));
-  const chosen = choose(dests);
+  const chosen = choose(dests, kernel);
   dec.commit?.(chosen);
   return chosen;
 }
@@ -41,24 +52,22 @@ export function connect(
   st: ModelState,
   ev: { conn: string; svc: AddrPort; client: string; cport: number },
   t: StepTime,
-  choose: Chooser,
+  kernel: KernelPick,
 ): ConnectResult {
   const out: ConnectResult = { dest: null };
   const caddr = ipToNum(ev.client);
   const svc = st.services.get(ev.svc);
-  const [vip, vportText] = ev.svc.split(':') as [string, string];
-  const vaddr = ipToNum(vip);
-  const vport = Number(vportText);
-  const key = connKey(caddr, ev.cport, vaddr, vport);
+  const key = clientKey(caddr, ev.cport);
+  const svcKey = svc ? svc.key : ev.svc;
 
   // ip_vs_in(): an existing entry for this client address and port
-  const old = st.connTable.get(key);
+  const old = connGet(st, svcKey, key);
   let resched: Conn | undefined;
   if (old) {
     const expected = old.control === null && (old.state === S.TIME_WAIT || old.state === S.CLOSE); // is_new_conn_expected()
     if (expected) {
       resched = old; // conn_reuse_mode 1: expire it now, schedule afresh
-      st.connTable.delete(key);
+      connDelete(st, old);
     } else {
       giveUp(st, `${ev.conn} reuses ${ev.client}:${ev.cport} while IPVS still holds that connection (${old.name ?? ''} in state ${old.state})`);
       return out;
@@ -66,13 +75,13 @@ export function connect(
   }
 
   let cp: Conn | null = null;
-  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, caddr, ev.cport, t, out, choose) : schedule(st, svc, caddr, ev.cport, out, choose);
+  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, caddr, ev.cport, key, t, out, kernel) : schedule(st, svc, caddr, ev.cport, key, out, kernel);
   if (resched) expireConn(st, resched);
   if (!cp) return out;
   cp.name = ev.conn;
   st.byName.set(ev.conn, cp);
-  for (const [dir, flag] of CONNECT_PACKETS) {
-    packet(st, cp, dir, flag, t);
+  for (let i = 0; i < CONNECT_PACKETS.length; i++) {
+    packet(st, cp, CONNECT_PACKETS[i]!, t);
     // ip_vs_control_assure_ct(): reaching ESTABLISHED marks the template ASSURED
     if (cp.state === S.ESTABLISHED && cp.control) cp.control.state = 1;
   }
@@ -81,14 +90,23 @@ export function connect(
 }
 
 /** ip_vs_schedule(), non-persistent part. */
-function schedule(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, choose: Chooser): Conn | null {
-  const dest = runScheduler(st, svc, caddr, cport, out, choose);
+function schedule(st: ModelState, svc: ModelService, caddr: number, cport: number, key: number, out: ConnectResult, kernel: KernelPick): Conn | null {
+  const dest = runScheduler(st, svc, caddr, cport, out, kernel);
   if (!dest) return null;
-  return newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port }, dest);
+  return newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port, svcKey: svc.key, key }, dest);
 }
 
 /** ip_vs_sched_persist(): templates keyed on the client network; a hit skips the scheduler. */
-function schedPersist(st: ModelState, svc: ModelService, caddr: number, cport: number, t: StepTime, out: ConnectResult, choose: Chooser): Conn | null {
+function schedPersist(
+  st: ModelState,
+  svc: ModelService,
+  caddr: number,
+  cport: number,
+  key: number,
+  t: StepTime,
+  out: ConnectResult,
+  kernel: KernelPick,
+): Conn | null {
   const snet = (caddr & svc.netmask) >>> 0;
   const tvport = svc.port !== FTPPORT ? svc.port : 0; // non-FTP template: <caddr, 0, vaddr, vport>
   const tkey = templateKey(snet, svc.addrNum, tvport);
@@ -103,16 +121,16 @@ function schedPersist(st: ModelState, svc: ModelService, caddr: number, cport: n
   }
   let dest: ModelDest;
   if (!ct) {
-    const d = runScheduler(st, svc, caddr, cport, out, choose);
+    const d = runScheduler(st, svc, caddr, cport, out, kernel);
     if (!d) return null;
     dest = d;
-    ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: svc.addrNum, vport: tvport, dport: svc.port !== FTPPORT ? d.port : 0 }, d);
+    ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: svc.addrNum, vport: tvport, dport: svc.port !== FTPPORT ? d.port : 0, svcKey: '', key: 0 }, d);
     ct.timeout = svc.persistent * 1000; // ct->timeout = svc->timeout
     st.templates.set(tkey, ct);
   } else {
     dest = ct.dest;
   }
-  const cp = newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port }, dest);
+  const cp = newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port, svcKey: svc.key, key }, dest);
   // ip_vs_control_add(cp, ct); ip_vs_conn_put(ct) re-arms the template's timer
   cp.control = ct;
   ct.nControl++;
@@ -130,6 +148,7 @@ export function close(st: ModelState, name: string, how: 'fin' | 'rst', t: StepT
     // never answered (the agent gives up); a client RST just vanishes.
     return how === 'fin' ? ETIMEDOUT : undefined;
   }
-  for (const [dir, flag] of how === 'fin' ? FIN_PACKETS : RST_PACKETS) packet(st, cp, dir, flag, t);
+  const packets = how === 'fin' ? FIN_PACKETS : RST_PACKETS;
+  for (let i = 0; i < packets.length; i++) packet(st, cp, packets[i]!, t);
   return undefined;
 }
