@@ -35,14 +35,16 @@ async function throughput(): Promise<void> {
     const schedulers = schedulersFor(k.name, caps);
     const r = await runKernelCases({
       kernel: k.name, release: caps.release, semantics: k.semantics, backendName: backend.name, backend, schedulers,
-      seed, cases, jobs, casesDir: path.join(dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 1, signal: controller.signal,
+      seed, cases, jobs, casesDir: path.join(dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 1, signal: controller.signal, judgeOnly: true,
     });
     const totals = totalsOf([{ kernel: k.name, semantics: k.semantics, backend: backend.name, elapsedMs: r.elapsedMs, schedulers: countsBySchedulers(r.records) }]);
     const events = r.records.reduce((a, x) => a + x.events, 0) / Math.max(1, r.records.length);
     console.log(`throughput: kernel ${k.name} (${caps.release}), ${jobs} guests, seed ${seed}, schedulers ${schedulers.join(' ')}`);
     console.log(`  boot ${(bootMs / 1000).toFixed(1)} s; ${r.records.length} cases (${events.toFixed(1)} events each) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
     console.log(`  => ${totals.casesPerMinute} cases/min (target >= 300); agree ${totals.agree}, diverge ${totals.divergences}, unknown ${totals.unknowns}, flaky ${totals.flaky}, infra ${totals.infra}, model errors ${totals.modelErrors}`);
-    console.log('  (divergences here are not shrunk: shrink budget 1 ms, so the rate counts case runs)');
+    console.log('  (divergences are counted, not confirmed or shrunk: the rate is of case runs, kernel + model + comparison)');
+    const diverged = r.records.filter((x) => x.outcome === 'diverge' || x.outcome === 'model-error');
+    for (const x of diverged.slice(0, 8)) console.log(`    case ${x.index} ${x.scheduler}: ${x.detail}`);
   } finally {
     await backend.close();
     await rm(dir, { recursive: true, force: true });

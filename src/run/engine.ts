@@ -78,6 +78,8 @@ export interface KernelRunOptions {
   onCase?: (r: CaseRecord) => void;
   onFinding?: (f: SavedFinding) => void;
   log?: (msg: string) => void;
+  /** Bench only: count divergences without confirming, shrinking or saving them. */
+  judgeOnly?: boolean;
   /** For tests: judge with this instead of backend + model. */
   oracle?: Oracle;
 }
@@ -295,6 +297,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     if (v.kind === 'agree') return record({ ...base, outcome: 'agree', ms: Date.now() - t0 });
     if (v.kind === 'unknown') return record({ ...base, outcome: 'unknown', ms: Date.now() - t0, detail: verdictLine(v) });
     if (o.signal.aborted) return;
+    if (o.judgeOnly) return record({ ...base, outcome: 'diverge', ms: Date.now() - t0, detail: `(not confirmed) ${verdictLine(v)}` });
     await onDivergence(k, scenario, judged as Judged & { verdict: Divergence }, t0);
   }
 

@@ -142,7 +142,8 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   // path then leads to the case before this cut, which `truncatedAt` records.
   let truncatedAt: number | undefined;
   const step = current.judged.verdict.stepIndex;
-  if (!stoppedBy && !o.signal?.aborted && step < current.minimal.events.length - 1) {
+  const cutWorthTrying = !stoppedBy || stoppedBy.startsWith('time budget');
+  if (cutWorthTrying && !o.signal?.aborted && step < current.minimal.events.length - 1) {
     const cut: Scenario = { ...current.minimal, events: current.minimal.events.slice(0, step + 1) };
     tried++;
     try {
