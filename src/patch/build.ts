@@ -24,7 +24,7 @@ import { contentHash, readPatch } from './parse.js';
 import { copySources, dirHash } from './tree.js';
 
 /** Bumped whenever the recipe below changes what a build produces, so old cache entries are not reused. */
-const RECIPE = 1;
+const RECIPE = 2;
 
 export interface BuildManifest {
   recipe: number;
@@ -104,8 +104,11 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
       stock: parseSymvers(await readFile(path.join(headers, 'Module.symvers'), 'utf8')),
       own: parseSymvers(ownText),
     });
-    // Keep what dependants need (buildOutOfTreeModule with patches), drop objects.
-    await writeFile(path.join(tmp, 'Module.symvers'), ownText.split(`${tree}/`).join(''));
+    // Keep what dependants need (buildOutOfTreeModule with patches), drop objects. The module
+    // column must not read net/netfilter/ipvs/ip_vs: modpost would then see the stock ip_vs (in the
+    // headers' Module.symvers) export everything twice and refuse (scripts/mod/modpost.c
+    // sym_add_exported); a distinct name makes ours the later, winning definition.
+    await writeFile(path.join(tmp, 'Module.symvers'), ownText.split(`${tree}/`).join('ipvs-conform-patched/'));
     await cp(path.join(tree, 'include'), path.join(tmp, 'include'), { recursive: true });
     await rm(tree, { recursive: true, force: true });
     await writeFile(path.join(tmp, 'build.log'), [...applyLog, ipvs.log, hprioLog].join('\n'));
