@@ -119,6 +119,8 @@ describe('scenarioArb', () => {
     const counts = xs.map((s) => s.events.filter((e, i) => e.op === 'dest-add' && s.events.slice(1, i).every((p) => p.op === 'dest-add')).length);
     expect(Math.max(...counts)).toBeGreaterThanOrEqual(14);
     expect(counts.filter((c) => c <= 5).length).toBeGreaterThan(xs.length / 2);
+    // The hprio shape: a main pool of weight 5 with small upper thresholds and a weight-1 spillover.
+    expect(xs.filter((s) => s.events.some((e) => e.op === 'dest-add' && e.weight === 5 && e.upper >= 1 && e.upper <= 4) && s.events.some((e) => e.op === 'dest-add' && e.weight === 1 && e.upper === 0)).length).toBeGreaterThan(xs.length / 10);
     // Waits are rare and short: the guest is slow.
     const waits = events.filter((e) => e.op === 'wait');
     expect(waits.length / events.length).toBeLessThan(0.03);

@@ -46,6 +46,12 @@ type Op =
   | { k: 'wait'; ms: number };
 
 export interface Plan {
+  /**
+   * The 2005 hprio setup as a shape any scheduler gets now and then: the first half of the
+   * destinations is a main pool (the highest weight, small upper thresholds `poolUpper`), the rest
+   * a spillover pool (weight 1, no thresholds), so OVERLOAD is set and cleared often.
+   */
+  pools?: { upper: number };
   scheduler: string;
   flags: string[];
   persist: { p: number; mask: string | undefined } | undefined;
@@ -209,12 +215,14 @@ export function planArb(opts: ScenarioArbOptions): fc.Arbitrary<Plan> {
       persist: persistArb,
       commonWeight: commonWeightArb,
       destCount: destCountBias(maxDests),
+      pools: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ upper: fc.integer({ min: 1, max: 4 }) }) }),
       dests: fc.uniqueArray(destPlan, { minLength: 1, maxLength: maxDests, selector: (d) => destKey(d.id), size: 'max' }),
       spares: fc.uniqueArray(destIdArb, { maxLength: 3, selector: destKey }),
       ops: fc.array(opArb(opts.waits ?? true), { minLength: 1, maxLength: maxOps, size: 'max' }),
     })
     .map(
       (r): Plan => ({
+        ...(r.pools ? { pools: r.pools } : {}),
         scheduler: r.scheduler,
         flags: resolveFlags(r.scheduler, r.flags),
         persist: r.persist,
@@ -253,9 +261,14 @@ export function planToScenario(plan: Plan): Scenario {
   const present = new Map<string, DestFields>(); // insertion order = order added
   const deleted: string[] = [];
   const spares: string[] = [];
-  for (const d of plan.dests) {
+  const mainPool = Math.ceil(plan.dests.length / 2);
+  for (const [i, d] of plan.dests.entries()) {
     const dest = destKey(d.id);
-    const f: DestFields = { weight: w(d.weight), upper: d.th[0], lower: d.th[1] };
+    const f: DestFields = !plan.pools
+      ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1] }
+      : i < mainPool
+        ? { weight: 5, upper: plan.pools.upper, lower: Math.min(d.th[1], plan.pools.upper) }
+        : { weight: 1, upper: 0, lower: 0 };
     events.push({ op: 'dest-add', svc, dest, ...f });
     if (accepted(f)) present.set(dest, f);
     else spares.push(dest); // rejected: it can be added later
