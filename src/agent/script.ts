@@ -209,6 +209,21 @@ export function splitResults(body: string): { head: ResultHead; lines: string[] 
   return out;
 }
 
+/**
+ * The destination a connection reached, as the table names it. The agent sees the real server's
+ * address and port on the wire; a destination added with port 0 receives on the service's port
+ * (ip_vs_schedule(): `dest->port ? dest->port : vport`), so RIP:VPORT means RIP:0 when the
+ * service has RIP:0 and no RIP:VPORT.
+ */
+export function destKey(wire: string, svc: string, table: ServiceRow[]): string {
+  const row = table.find((r) => r.svc === svc);
+  if (!row || row.dests.some((d) => d.dest === wire)) return wire;
+  const i = wire.lastIndexOf(':');
+  const zero = `${wire.slice(0, i)}:0`;
+  if (wire.slice(i + 1) === svc.slice(svc.lastIndexOf(':') + 1) && row.dests.some((d) => d.dest === zero)) return zero;
+  return wire;
+}
+
 /** Turns a `case` reply to scenarioScript(s) into steps and listings. */
 export function parseCaseResult(s: Scenario, body: string): CaseResult {
   const results = splitResults(body);
@@ -220,15 +235,15 @@ export function parseCaseResult(s: Scenario, body: string): CaseResult {
     const tableResult = results[2 * index + 1]!;
     const step: StepResult = { index, t: head.t };
     if (head.error) step.error = head.error;
-    if (e.op === 'connect' && head.ok) {
-      if (head.dest === undefined) throw new ResultParseError(`connect of event ${index} answered ok without dest=`);
-      step.dest = head.dest;
-    }
     if (tableResult.head.table === undefined) {
       const why = tableResult.head.error ? `${tableResult.head.error.name}: ${tableResult.head.error.message}` : 'no table=';
       throw new ResultParseError(`table after event ${index} failed (${why})`);
     }
     step.table = parseTable(tableResult.lines);
+    if (e.op === 'connect' && head.ok) {
+      if (head.dest === undefined) throw new ResultParseError(`connect of event ${index} answered ok without dest=`);
+      step.dest = head.dest === null ? null : destKey(head.dest, e.svc, step.table);
+    }
     return step;
   });
   const last = results[want - 1]!;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  destKey,
   eventLine,
   parseCaseResult,
   parseListings,
@@ -157,6 +158,15 @@ describe('result parsing', () => {
     expect(r.steps[5]!.dest).toBeUndefined();
     expect(r.listings.list).toBe('IP Virtual Server version 1.2.1 (size=4096)\n');
     expect(r.listings.conns).toBe('');
+  });
+
+  it('names a port-0 destination as the table does, though it receives on the service port', () => {
+    const table = parseTable(['S 10.0.0.1:80 sched=rr flags=- p=- M=-', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0']);
+    expect(destKey('10.2.0.2:80', '10.0.0.1:80', table)).toBe('10.2.0.2:0');
+    expect(destKey('10.2.0.3:80', '10.0.0.1:80', table)).toBe('10.2.0.3:80');
+    expect(destKey('10.2.0.2:81', '10.0.0.1:80', table)).toBe('10.2.0.2:81');
+    const both = parseTable([...['S 10.0.0.1:80 sched=rr flags=- p=- M=-'], 'D 10.0.0.1:80 10.2.0.2:80 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=0 inact=0 persist=0']);
+    expect(destKey('10.2.0.2:80', '10.0.0.1:80', both)).toBe('10.2.0.2:80');
   });
 
   it('refuses replies of the wrong shape', () => {

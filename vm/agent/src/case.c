@@ -331,10 +331,11 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			break;
 		case DEST_ADD:
 		case DEST_EDIT: {
-			int le = traffic_listen(&tr, ntohs(c->dest.port));
+			/* a port-0 dest receives on the service's port (ip_vs_schedule: dest->port ?: vport) */
+			uint16_t lport = ntohs(c->dest.port ? c->dest.port : c->svc.port);
+			int le = traffic_listen(&tr, lport);
 			if (le) {
-				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, ntohs(c->dest.port),
-					 strerror(-le));
+				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, lport, strerror(-le));
 				goto done;
 			}
 			e = -ipvs_dest(ipvs, c->op == DEST_ADD ? IPVS_CMD_NEW_DEST : IPVS_CMD_SET_DEST, &c->svc,

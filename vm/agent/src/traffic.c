@@ -10,7 +10,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,22 @@ static void abort_close(int fd)
 	struct linger l = { 1, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(fd);
+}
+
+/*
+ * Closes without sending anything (TCP_REPAIR): for sockets whose peer or path is gone, where a
+ * FIN or RST would be a packet through IPVS that the case did not ask for. Falls back to RST.
+ */
+static void quiet_close(int fd)
+{
+	if (fd < 0)
+		return;
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &one, sizeof(one)) == 0) {
+		close(fd);
+		return;
+	}
+	abort_close(fd);
 }
 
 int traffic_listen(struct traffic *tr, uint16_t port)
@@ -117,6 +135,27 @@ static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
 	return -1;
 }
 
+static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n);
+
+/* The socket's queued error is an ICMP port unreachable (not a reset from the server side). */
+static int refused_by_icmp(int fd)
+{
+	char data[64], ctl[512];
+	struct sockaddr_in from;
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
+			continue;
+		struct sock_extended_err *ee = (struct sock_extended_err *)CMSG_DATA(c);
+		return ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3 && ee->ee_code == 3;
+	}
+	return 0;
+}
+
 int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
 		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
 {
@@ -144,6 +183,8 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 		return errno;
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Queue ICMP errors, so a refusal by ICMP (IPVS) is told apart from one by RST (no listener). */
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	struct sockaddr_in ca = { .sin_family = AF_INET, .sin_port = cport, .sin_addr.s_addr = caddr };
 	struct sockaddr_in va = { .sin_family = AF_INET, .sin_port = vport, .sin_addr.s_addr = vaddr };
 	if (bind(fd, (struct sockaddr *)&ca, sizeof(ca)) < 0 ||
@@ -162,7 +203,7 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			break;
 		int left = (int)(deadline - now_ms());
 		if (left <= 0) {
-			abort_close(c->cfd);
+			quiet_close(c->cfd);
 			c->cfd = -1;
 			return ETIMEDOUT;
 		}
@@ -182,8 +223,13 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			int soerr = 0;
 			socklen_t sl = sizeof(soerr);
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-			if (soerr == ECONNREFUSED) {
-				/* ip_vs_leave(): no destination, ICMP port unreachable */
+			/* No destination: ip_vs_leave()'s ICMP port unreachable, or the director's own
+			 * TCP reset when no service matched (IPVS then holds no entry for this client).
+			 * A reset with an IPVS entry is a real server refusing: an error. */
+			char st[32] = "";
+			if (soerr == ECONNREFUSED && !refused_by_icmp(fd))
+				conn_state(tr, caddr, cport, st, sizeof(st));
+			if (soerr == ECONNREFUSED && !st[0]) {
 				close(fd);
 				c->cfd = -1;
 				c->state = C_NONE;
@@ -278,31 +324,40 @@ static void settle(struct traffic *tr, struct conn *c, const char *want)
 	}
 }
 
+/* 1 with *out set when the connection is open; 0 when there is nothing to close (it was never
+ * established, or is closed already): nothing is sent, like the kernel seeing no packet. */
 static int closable(struct traffic *tr, const char *name, struct conn **out)
 {
 	struct conn *c = find_conn(tr, name);
-	if (!c)
-		return ENOENT;
-	if (c->state != C_OPEN)
-		return ENOTCONN;
+	if (!c || c->state != C_OPEN)
+		return 0;
 	*out = c;
-	return 0;
+	return 1;
 }
 
 int traffic_fin(struct traffic *tr, const char *name)
 {
 	struct conn *c;
-	int e = closable(tr, name, &c);
-	if (e)
-		return e;
+	if (!closable(tr, name, &c))
+		return 0;
 	c->state = C_CLOSED;
-	shutdown(c->cfd, SHUT_WR);                 /* client FIN */
+	shutdown(c->cfd, SHUT_WR);                       /* client FIN */
 	int te = drain(c->sfd, tr->connect_timeout_ms);  /* server sees EOF */
-	close(c->sfd);                             /* server FIN */
+	if (te) {
+		/* The FIN never arrived (e.g. its dest is gone and IPVS drops the packets): give up
+		 * without sending anything more. */
+		quiet_close(c->sfd);
+		quiet_close(c->cfd);
+		c->sfd = c->cfd = -1;
+		return te;
+	}
+	close(c->sfd);                                   /* server FIN */
 	c->sfd = -1;
-	if (!te)
-		te = drain(c->cfd, tr->connect_timeout_ms);  /* client sees EOF */
-	close(c->cfd);
+	te = drain(c->cfd, tr->connect_timeout_ms);      /* client sees EOF */
+	if (te)
+		quiet_close(c->cfd);
+	else
+		close(c->cfd);
 	c->cfd = -1;
 	if (te)
 		return te;
@@ -314,30 +369,30 @@ int traffic_fin(struct traffic *tr, const char *name)
 int traffic_rst(struct traffic *tr, const char *name)
 {
 	struct conn *c;
-	int e = closable(tr, name, &c);
-	if (e)
-		return e;
+	if (!closable(tr, name, &c))
+		return 0;
 	c->state = C_CLOSED;
 	abort_close(c->cfd);  /* client RST */
 	c->cfd = -1;
-	/* Close the server side only once the RST reached it, or its close would send a FIN. */
-	int te = drain(c->sfd, tr->connect_timeout_ms);
-	abort_close(c->sfd);
+	/* Close the server side once the RST reached it, or its close would send a FIN; if the RST
+	 * never arrives (IPVS dropped it), close it without a word. */
+	int te = drain(c->sfd, tr->settle_ms);
+	quiet_close(c->sfd);
 	c->sfd = -1;
-	if (te)
-		return te;
-	settle(tr, c, "CLOSE");
+	if (!te)
+		settle(tr, c, "CLOSE");
 	return 0;
 }
 
 void traffic_cleanup(struct traffic *tr)
 {
+	/* Silently: the case is over, no packet of ours should still cross the director. */
 	for (int i = 0; i < tr->nconns; i++) {
-		abort_close(tr->conns[i].cfd);
-		abort_close(tr->conns[i].sfd);
+		quiet_close(tr->conns[i].cfd);
+		quiet_close(tr->conns[i].sfd);
 	}
 	for (int i = 0; i < tr->nspare; i++)
-		abort_close(tr->spare[i]);
+		quiet_close(tr->spare[i]);
 	for (int i = 0; i < tr->nls; i++)
 		close(tr->ls[i].fd);
 	free(tr->conns);
