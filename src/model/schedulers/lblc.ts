@@ -44,10 +44,10 @@ interface LblcState {
 }
 
 /** A dest's identity, address and port (as a number: no string per lookup). */
-const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
+export const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
 
 /** The linked dest of that identity, if any. */
-function linkedOf(svc: ServiceState, key: number): DestState | undefined {
+export function linkedOf(svc: ServiceState, key: number): DestState | undefined {
   for (const d of svc.destinations) if (d.addrNum * 65536 + d.port === key) return d;
   return undefined;
 }

@@ -16,7 +16,7 @@
 import { decide, type Branch } from '../hash/alternatives.js';
 import { connOverhead, mulGt } from '../hash/overhead.js';
 import type { DestState, SchedContext, SchedulerModel, ServiceState } from '../types.js';
-import { lblcIsOverloaded, lblcLeastLoaded } from './lblc.js';
+import { keyOf, lblcIsOverloaded, lblcLeastLoaded, linkedOf } from './lblc.js';
 
 /** DEFAULT_EXPIRATION: sysctl net.ipv4.vs.lblcr_expiration, which no case changes. */
 export const LBLCR_EXPIRATION_MS = 24 * 60 * 60 * 1000;
@@ -49,15 +49,6 @@ interface Table {
 interface LblcrState {
   sched: 'lblcr';
   alts: Table[];
-}
-
-/** A dest's identity, address and port (as a number: no string per lookup). */
-const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
-
-/** The linked dest of that identity, if any. */
-function linkedOf(svc: ServiceState, key: number): DestState | undefined {
-  for (const d of svc.destinations) if (d.addrNum * 65536 + d.port === key) return d;
-  return undefined;
 }
 
 function emptyTable(): Table {
