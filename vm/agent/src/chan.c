@@ -222,6 +222,12 @@ int chan_recv(struct chan *c, struct msg *m)
 			return r;
 	}
 	size_t hlen = (size_t)(nl - c->buf);
+	if (hlen > MAX_HEADER) {
+		snprintf(m->bad, sizeof(m->bad), "header line of %zu bytes (at most %d): '%.40s'", hlen,
+			 MAX_HEADER, c->buf);
+		consume(c, hlen + 1);
+		return 1;
+	}
 	char header[MAX_HEADER + 1];
 	memcpy(header, c->buf, hlen);
 	header[hlen] = 0;
