@@ -30,6 +30,9 @@ export const ROLE_LABEL = 'ipvs-conform.role';
  */
 export const WORKER_CAPS = ['NET_ADMIN', 'SYS_ADMIN', 'NET_BIND_SERVICE'];
 
+/** The taint watch (taint.ts): the kernel's taint mask every 50 ms, read with no capabilities. */
+export const WATCH_SCRIPT = 'while :; do cat /proc/sys/kernel/tainted; sleep 0.05; done';
+
 export function ownerLabel(): string {
   return `${os.hostname()} ${process.pid}`;
 }
@@ -49,7 +52,8 @@ export function securityOpts(info: { SecurityOptions?: string[] | null }): strin
 export interface SpecInput {
   image: string;
   runId: string;
-  role: 'worker' | 'probe';
+  /** worker: the agent; probe: reads what the kernel has; watch: samples the taint mask (taint.ts). */
+  role: 'worker' | 'probe' | 'watch';
   security: string[];
 }
 
@@ -58,7 +62,7 @@ export function containerSpec(s: SpecInput): Docker.ContainerCreateOptions {
   const worker = s.role === 'worker';
   return {
     Image: s.image,
-    Entrypoint: ['/bin/sh', worker ? '/entrypoint.sh' : '/probe.sh'],
+    Entrypoint: worker ? ['/bin/sh', '/entrypoint.sh'] : s.role === 'probe' ? ['/bin/sh', '/probe.sh'] : ['/bin/sh', '-c', WATCH_SCRIPT],
     Cmd: [],
     Env: ['PATH=/sbin:/bin'],
     Labels: { [RUN_LABEL]: s.runId, [OWNER_LABEL]: ownerLabel(), [ROLE_LABEL]: s.role },

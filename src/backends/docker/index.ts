@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
 import { scenarioScript } from '../../agent/script.js';
-import { InfraError, UsageError } from '../../errors.js';
+import { InfraError, KernelFinding, UsageError } from '../../errors.js';
 import { ALL_SCHEDULERS } from '../../generate/schedulers.js';
 import type { Observation } from '../../observation.js';
 import type { Scenario } from '../../scenario.js';
@@ -30,6 +30,7 @@ import {
   type KernelMapping,
 } from './probe.js';
 import { track, untrack } from './signals.js';
+import { blindSpots, taintFindings, TaintWatch } from './taint.js';
 
 export interface DockerBackendOptions extends BackendOptions {
   /** A DOCKER_HOST-style address; default: DOCKER_HOST, else the local socket. */
@@ -75,6 +76,9 @@ class DockerBackend implements Backend {
   private pool: WorkerPool | undefined;
   private mapping: KernelMapping | undefined;
   private release = '';
+  private watch: TaintWatch | undefined;
+  /** Every taint bit seen so far (base at start, then each case's). */
+  private taintSeen = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: DockerBackendOptions) {
@@ -113,6 +117,10 @@ class DockerBackend implements Backend {
     log(`host kernel ${probe.release} (${probe.ipvs}); the model follows ${mapping.name}: ${mapping.rule}`);
 
     if (this.closing) throw new InfraError('IPVS_CONFORM_DOCKER_CLOSED', 'the Docker backend was closed while starting');
+    this.watch = await TaintWatch.start(docker, spec);
+    const blind = blindSpots(this.watch.current);
+    if (blind.length)
+      log(`the host kernel is already tainted (${this.watch.current}): a new ${blind.join(' or ')} during this run cannot be seen`);
     this.pool = new WorkerPool(() => startSlot(docker, spec));
     await this.pool.fill(this.opts.jobs);
     const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);
@@ -123,6 +131,7 @@ class DockerBackend implements Backend {
     const unavailable = ALL_SCHEDULERS.filter((n) => notLoaded.includes(n) || found.unavailable.includes(n));
     if (schedulers.length === 0) throw noSchedulersError(probe);
     if (unavailable.length) log(`schedulers this host's kernel lacks or has not loaded (reported as unavailable): ${unavailable.join(' ')}`);
+    this.taintSeen = await this.watch.sampleAfter(performance.now());
     this.mapping = mapping;
     return { release: probe.release, schedulers, unavailable, kernel: mapping.name };
   }
@@ -135,6 +144,7 @@ class DockerBackend implements Backend {
     return pool.use(async (slot) => {
       try {
         const result = await slot.session.runCase(scenario, { timeoutMs: caseTimeoutMs(scenario) });
+        await this.checkTaint(slot);
         return {
           backend: 'docker',
           kernel: { name: mapping.name, release: this.release },
@@ -142,6 +152,8 @@ class DockerBackend implements Backend {
           listings: result.listings,
         } satisfies Observation;
       } catch (err) {
+        if (err instanceof KernelFinding) throw err;
+        await this.checkTaint(slot); // a case that broke its worker may have oopsed the host
         throw new InfraError(
           err instanceof InfraError ? err.code : 'IPVS_CONFORM_DOCKER_AGENT',
           `case failed in container ${slot.worker.id.slice(0, 12)} (replaced): ${(err as Error).message}`,
@@ -149,6 +161,23 @@ class DockerBackend implements Backend {
         );
       }
     });
+  }
+
+  /** Throws KernelFinding if the host kernel set a D or W taint bit since the last check. */
+  private async checkTaint(slot: Slot): Promise<void> {
+    const watch = this.watch!;
+    const after = await watch.sampleAfter(performance.now());
+    const before = this.taintSeen;
+    const findings = taintFindings(before, after);
+    this.taintSeen |= after;
+    if (!findings.length) return;
+    const others = this.opts.jobs > 1 ? ` With ${this.opts.jobs} workers, a case running beside it may be the cause: replay with --jobs 1.` : '';
+    throw new KernelFinding(
+      `the Docker host's kernel (${this.release}) reported ${findings.join(' and ')} during this case (container ${slot.worker.id.slice(0, 12)}).${others}`,
+      `Taint mask went from ${before} to ${after} (/proc/sys/kernel/tainted).\n` +
+        "A container cannot read the host's kernel log: run `dmesg` on the Docker host for the oops or WARNING text.\n" +
+        `Agent stderr:\n${slot.worker.stderr()}`,
+    );
   }
 
   close(): Promise<void> {
@@ -159,6 +188,7 @@ class DockerBackend implements Backend {
   private async closeInner(): Promise<void> {
     try {
       await this.pool?.close();
+      await this.watch?.close();
       // Whatever is still labelled with this run (a worker being created as we closed, a probe).
       if (this.docker) await sweep(this.docker, { runId: this.runId });
     } finally {

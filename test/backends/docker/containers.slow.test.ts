@@ -81,7 +81,8 @@ describe('worker capabilities (measured)', () => {
   }
 
   it('the agent, through the entrypoint with WORKER_CAPS, builds its topology: no service, no destination', async () => {
-    expect(await agentCase(WORKER_CAPS, ['/bin/sh', '/entrypoint.sh'])).toMatch(/^IPVSC 1 ok \d+\nok t=[\d.]+ dest=none\n$/);
+    const reply = await agentCase(WORKER_CAPS, ['/bin/sh', '/entrypoint.sh']);
+    expect(reply, reply).toMatch(/^IPVSC 1 ok \d+\nok t=[\d.]+ dest=none\n$/);
   });
 
   it('without the entrypoint\'s /proc/sys/net mount the agent cannot set its sysctls', async () => {

@@ -5,8 +5,10 @@ describe('containerSpec', () => {
   const worker = containerSpec({ image: 'ipvs-conform/rootfs:abc', runId: 'r1', role: 'worker', security: ['no-new-privileges:true'] });
   const probe = containerSpec({ image: 'ipvs-conform/rootfs:abc', runId: 'r1', role: 'probe', security: [] });
 
+  const watch = containerSpec({ image: 'ipvs-conform/rootfs:abc', runId: 'r1', role: 'watch', security: [] });
+
   it('never uses the host network nor privileged mode', () => {
-    for (const s of [worker, probe]) {
+    for (const s of [worker, probe, watch]) {
       expect(s.HostConfig?.NetworkMode).toBe('none');
       expect(s.HostConfig?.Privileged).toBe(false);
       expect(s.HostConfig?.CapDrop).toEqual(['ALL']);
@@ -17,6 +19,8 @@ describe('containerSpec', () => {
     expect(WORKER_CAPS).toEqual(['NET_ADMIN', 'SYS_ADMIN', 'NET_BIND_SERVICE']);
     expect(worker.HostConfig?.CapAdd).toEqual(WORKER_CAPS);
     expect(probe.HostConfig?.CapAdd).toEqual([]);
+    expect(watch.HostConfig?.CapAdd).toEqual([]);
+    expect(watch.Entrypoint).toEqual(['/bin/sh', '-c', expect.stringContaining('/proc/sys/kernel/tainted')]);
   });
   it('labels every container with its run and its owner', () => {
     expect(worker.Labels).toEqual({ 'ipvs-conform.run': 'r1', 'ipvs-conform.owner': ownerLabel(), 'ipvs-conform.role': 'worker' });

@@ -2,6 +2,7 @@
 // image import, container lifecycle, cleanup after a crash or Ctrl-C, and the capability probe,
 // which on these machines must report the missing IPVS clearly (the host kernel has none).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { containerSpec, listContainers, OWNER_LABEL, runProbe, startWorker, swee
 import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
 import { ensureImage, IMAGE_REPO, importTar, removeOldImages } from '../../../src/backends/docker/image.js';
 import { parseProbe } from '../../../src/backends/docker/probe.js';
+import { TaintWatch } from '../../../src/backends/docker/taint.js';
 import { InfraError } from '../../../src/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -227,5 +229,27 @@ describe('worker pool', () => {
     await pool.close();
     expect(await listContainers(docker, 'pool-test')).toEqual([]);
     await expect(pool.use((s) => s.session.ping())).rejects.toMatchObject({ code: 'IPVS_CONFORM_DOCKER_CLOSED' });
+  });
+});
+
+describe('taint watch (how a Docker host oops or WARNING is seen)', () => {
+  it("samples the host kernel's taint mask with no capabilities, and ends cleanly", async () => {
+    const watch = await TaintWatch.start(docker, { image, runId: 'watch-test', security: [] });
+    expect(watch.current).toBe(Number(readFileSync('/proc/sys/kernel/tainted', 'utf8')));
+    const t0 = performance.now();
+    expect(await watch.sampleAfter(t0)).toBe(watch.current);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    const info = await docker.getContainer(watch.id).inspect();
+    expect(info.HostConfig.CapAdd ?? []).toEqual([]);
+    await watch.close();
+    expect(await listContainers(docker, 'watch-test')).toEqual([]);
+    await expect(watch.sampleAfter(performance.now())).rejects.toMatchObject({ code: 'IPVS_CONFORM_DOCKER_CLOSED' });
+  });
+
+  it('a watch whose container vanished fails the next check instead of passing it', async () => {
+    const watch = await TaintWatch.start(docker, { image, runId: 'watch-test', security: [] });
+    await docker.getContainer(watch.id).remove({ force: true });
+    await expect(watch.sampleAfter(performance.now())).rejects.toMatchObject({ code: 'IPVS_CONFORM_DOCKER_WATCH' });
+    await watch.close();
   });
 });
