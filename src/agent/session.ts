@@ -30,6 +30,8 @@ export interface AgentStats {
   modulesMs: number;
   /** Open fds of the agent after the case: constant across cases unless something leaks. */
   fds: number;
+  /** The guest's MemAvailable in kB: flat over many cases unless something leaks. */
+  memAvailableKb: number;
   /** Setup step durations, e.g. { director_netns: 3.7, veth_cl0: 2.1, ... } (a name repeats: summed). */
   setupSteps: Record<string, number>;
 }
@@ -142,6 +144,7 @@ export class AgentSession {
       lines: v('lines'),
       modulesMs: v('modules_ms'),
       fds: v('fds'),
+      memAvailableKb: v('mem_available_kb'),
       setupSteps,
     };
   }

@@ -67,6 +67,21 @@ static int count_fds(void)
 	return n - 3;  /* ., .. and the directory's own fd */
 }
 
+/* MemAvailable of /proc/meminfo: flat over thousands of cases, or the kernel is leaking. */
+static long mem_available_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	char line[128];
+	long kb = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static void poweroff(void)
 {
 	sync();
@@ -200,6 +215,7 @@ int main(int argc, char **argv)
 				  s->script_done ? s->end - s->script_done : 0, s->listings_ms, s->lines,
 				  g_modload_ms);
 			sb_printf(&b, "fds %d\n", count_fds());
+			sb_printf(&b, "mem_available_kb %ld\n", mem_available_kb());
 			sb_printf(&b, "setup_steps%s\n", g_setup_trace.p ? g_setup_trace.p : "");
 			chan_send(&ch, m.id, "ok", b.p, b.len);
 			sb_free(&b);
