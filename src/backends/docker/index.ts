@@ -116,15 +116,22 @@ class DockerBackend implements Backend {
       log(`--kernel ${this.opts.kernel} does not apply: the Docker host runs its own kernel`);
     log(`host kernel ${probe.release} (${probe.ipvs}); the model follows ${mapping.name}: ${mapping.rule}`);
 
+    const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);
+    if (tryThese.length === 0) throw noSchedulersError(probe);
+
     if (this.closing) throw new InfraError('IPVS_CONFORM_DOCKER_CLOSED', 'the Docker backend was closed while starting');
-    this.watch = await TaintWatch.start(docker, spec);
+    const watch = await TaintWatch.start(docker, spec);
+    if (this.closing) {
+      await watch.close(); // close() ran while the watch was starting: it could not see it
+      throw new InfraError('IPVS_CONFORM_DOCKER_CLOSED', 'the Docker backend was closed while starting');
+    }
+    // From here to the pool's creation nothing awaits, so a close() from now on sees both.
+    this.watch = watch;
     const blind = blindSpots(this.watch.current);
     if (blind.length)
       log(`the host kernel is already tainted (${this.watch.current}): a new ${blind.join(' or ')} during this run cannot be seen`);
     this.pool = new WorkerPool(() => startSlot(docker, spec));
     await this.pool.fill(this.opts.jobs);
-    const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);
-    if (tryThese.length === 0) throw noSchedulersError(probe);
     const result = await this.pool.use((s) => s.session.runCase(schedulerProbeScenario(tryThese), { timeoutMs: 60_000 }));
     const found = readSchedulerProbe(tryThese, result.steps);
     const schedulers = found.schedulers;
