@@ -113,7 +113,11 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           return {
             backend: 'qemu',
             kernel: { name: opts.kernel, release: g.hello.release },
-            build: { modules: img.key, module: `hprio:${img.hprio}` },
+            build: {
+              modules: img.key,
+              module: [`hprio:${img.hprio}`, ...(img.modules ?? [])].join(' '),
+              ...(img.patches?.length ? { patches: img.patches } : {}),
+            },
             steps: result.steps,
             listings: result.listings,
           };

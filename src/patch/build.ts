@@ -51,12 +51,15 @@ async function hasKbuild(dir: string): Promise<boolean> {
  * recorded as Observation.build.modules). With no patches it builds the stock source: the same
  * modules, CRC for CRC, as Debian's.
  */
-export async function buildPatchedModules(opts: { kernel: string; patches: string[] }): Promise<{ dir: string; hash: string }> {
+export async function buildPatchedModules(opts: {
+  kernel: string;
+  patches: string[];
+}): Promise<{ dir: string; hash: string; /** Each patch's content hash, in order (Observation.build.patches). */ patches: string[] }> {
   const r = await buildPatched(opts);
-  return { dir: path.join(r.root, 'modules'), hash: r.hash };
+  return { dir: path.join(r.root, 'modules'), hash: r.hash, patches: r.patches };
 }
 
-async function buildPatched(opts: { kernel: string; patches: string[] }): Promise<{ root: string; hash: string; cached: boolean }> {
+async function buildPatched(opts: { kernel: string; patches: string[] }): Promise<{ root: string; hash: string; cached: boolean; patches: string[] }> {
   const pin = await loadKernelPin(opts.kernel);
   const patches = await Promise.all(opts.patches.map(readPatch));
   const hprio = (await hasKbuild(HPRIO_DIR)) ? HPRIO_DIR : undefined;
@@ -126,7 +129,7 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
     };
     await writeFileAtomic(path.join(tmp, 'build.json'), JSON.stringify(manifest, null, 2) + '\n');
   });
-  return { root: dir, hash, cached };
+  return { root: dir, hash, cached, patches: patches.map((p) => p.hash) };
 }
 
 /**

@@ -35,6 +35,9 @@ export async function kbuild(o: KbuildOptions): Promise<{ kos: string[]; log: st
     `-j${availableParallelism()}`,
     `NOSTDINC_FLAGS=-nostdinc ${(o.includeDirs ?? []).map((d) => `-I${d}`).join(' ')}`,
     `KCFLAGS=-ffile-prefix-map=${o.root}/=`,
+    // No module BTF (as src/vm/modules.ts): 6.12's headers ship vmlinux, so kbuild would run
+    // pahole for BTF that only BPF tracing uses; IPVS does not need it.
+    'CONFIG_DEBUG_INFO_BTF_MODULES=',
     'modules',
   ];
   if (o.extraSymvers?.length) args.splice(args.length - 1, 0, `KBUILD_EXTRA_SYMBOLS=${o.extraSymvers.join(' ')}`);

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../errors.js';
+import { buildOutOfTreeModule, buildPatchedModules } from '../patch/build.js';
 import { fetchDebs, unpackKernel } from './debs.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
 import { kernelSpec } from './kernels.js';
 import { log, ms, step } from './log.js';
-import { buildModuleDir, hprioSourceDir, installModules } from './modules.js';
+import { buildModuleDir, hprioSourceDir, installModules, isSchedulerModule, moduleName } from './modules.js';
 import { cacheDir } from './paths.js';
 import { assembleRootfs, buildAgent, rootfsKey } from './rootfs.js';
 import { ensureTools, TOOLS } from './tools.js';
@@ -33,6 +33,10 @@ export interface Image {
   kernel: string;
   /** Content hash of the hprio module source the image was built with. */
   hprio: string;
+  /** Content hashes of the patches applied to the kernel's IPVS source (src/patch), in order. */
+  patches?: string[];
+  /** Out-of-tree module directories built in, as `<dir name>:<build hash>`. */
+  modules?: string[];
 }
 
 /** Bump when the image recipe changes in a way the other inputs do not show. */
@@ -49,11 +53,13 @@ async function recipeHash(): Promise<string> {
 export async function buildImage(opts: ImageOptions): Promise<Image> {
   const started = performance.now();
   const spec = kernelSpec(opts.kernel);
-  if (opts.patches?.length || opts.moduleDirs?.length)
-    throw new UsageError(
-      'IPVS_CONFORM_UNSUPPORTED',
-      'kernel patches and extra module directories are not wired into the image build yet (src/patch/build.ts)',
-    );
+  // Patched IPVS modules (they replace the stock ip_vs*.ko and hprio) and out-of-tree module
+  // directories are built by src/patch before anything else: a patch that does not apply or build
+  // is a usage error before any guest boots. Their hashes go into the image key.
+  const patched = opts.patches?.length ? await buildPatchedModules({ kernel: spec.name, patches: opts.patches }) : undefined;
+  const extraDirs = await Promise.all(
+    (opts.moduleDirs ?? []).map(async (d) => ({ name: path.basename(path.resolve(d)), ...(await buildOutOfTreeModule({ kernel: spec.name, dir: d, patches: opts.patches })) })),
+  );
   await ensureTools([TOOLS.busybox, TOOLS.ipvsadm, TOOLS.depmod, TOOLS.cpio, TOOLS.gcc, TOOLS.make, TOOLS.dpkg]);
   const debs = await fetchDebs(spec);
   const agent = await buildAgent();
@@ -63,6 +69,8 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     spec: JSON.stringify(spec),
     hprio,
     ...(await rootfsKey(agent)),
+    ...(patched ? { patched: patched.hash } : {}),
+    ...Object.fromEntries(extraDirs.map((m, i) => [`module:${i}`, m.hash])),
   };
   for (const d of debs) inputs[`deb:${d.pkg}`] = d.sha256;
   const key = cacheKey(inputs);
@@ -74,6 +82,8 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     release: spec.release,
     kernel: spec.name,
     hprio: hprio.slice(0, 16),
+    ...(patched ? { patches: patched.patches } : {}),
+    ...(extraDirs.length ? { modules: extraDirs.map((m) => `${m.name}:${m.hash}`) } : {}),
   };
   if (existsSync(path.join(dir, 'image.json'))) {
     log(`image for kernel ${spec.name} is cached (${key}), ${ms(performance.now() - started)}`);
@@ -86,7 +96,14 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
   try {
-    const kos = await buildModuleDir(hprioSourceDir, unpacked.headersDir, path.join(tmp, 'build-hprio'));
+    // With patches, ip_vs.ko, the schedulers and hprio all come from the patched build (same names
+    // as the stock files, so they replace them); the ftp and pe_sip helpers are not in the guest.
+    const kos = patched
+      ? (await fs.readdir(patched.dir))
+          .filter((f) => moduleName(f) === 'ip_vs' || isSchedulerModule(f))
+          .map((f) => path.join(patched.dir, f))
+      : await buildModuleDir(hprioSourceDir, unpacked.headersDir, path.join(tmp, 'build-hprio'));
+    kos.push(...extraDirs.flatMap((m) => m.ko));
     const root = path.join(tmp, 'root');
     await step('assembling the guest root file system', () => assembleRootfs(root, { agent }));
     const mods = await step('adding kernel modules (depmod)', () =>

@@ -47,6 +47,7 @@ describe('buildPatchedModules (kernel 6.1, real build)', () => {
       const again = await timed('6.1 + wlc patch (cached)', () => buildPatchedModules({ kernel: '6.1', patches: [WLC] }));
       expect(again).toEqual(built);
       const m = await manifestOf(built.dir);
+      expect(built.patches).toEqual([m.patches[0]!.hash]);
       console.log(`built in ${m.seconds} s: ${m.modules.join(' ')}`);
       expect(m.modules).toEqual(expect.arrayContaining(['ip_vs.ko', 'ip_vs_ftp.ko', 'ip_vs_pe_sip.ko', ...SCHEDULERS_61.map((s) => `ip_vs_${s}.ko`)]));
       expect(m.modules).not.toContain('ip_vs_twos.ko'); // CONFIG_IP_VS_TWOS is not set in Debian's 6.1
