@@ -115,6 +115,20 @@ describe('capability probe', () => {
     expect(await listContainers(docker)).toEqual([]);
   });
 
+  it('a close() while start() is under way leaves no container either', async () => {
+    for (const delay of [0, 300, 900]) {
+      const backend = createDockerBackend({ kernel: '6.1', jobs: 2, dockerHost: dockerd.host });
+      const started = backend.start().then(
+        () => 'started',
+        (e: InfraError) => e.code,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+      await backend.close();
+      expect(['IPVS_CONFORM_NO_IPVS', 'IPVS_CONFORM_DOCKER_CLOSED', 'IPVS_CONFORM_DOCKER_API']).toContain(await started);
+      expect(await listContainers(docker)).toEqual([]);
+    }
+  });
+
   it('honours DOCKER_HOST when no address is given', async () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = dockerd.host;
