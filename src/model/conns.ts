@@ -49,6 +49,7 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
     hashed: true,
     lastControlHi: -Infinity,
     live: true,
+    agentClosed: false,
     svcKey: f.svcKey,
     key: f.key,
   };

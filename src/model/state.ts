@@ -64,6 +64,8 @@ export interface Conn {
   /** Templates: the latest `hi` of a controlled connection's expiry (to tell an ambiguous race). */
   lastControlHi: number;
   live: boolean;
+  /** The agent closed (fin/rst) this connection already: later fin/rst send nothing. */
+  agentClosed: boolean;
 }
 
 export interface ModelState {

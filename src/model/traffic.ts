@@ -64,8 +64,10 @@ export function connect(
   const old = connGet(st, svcKey, key);
   let resched: Conn | undefined;
   if (old) {
-    const expected = old.control === null && (old.state === S.TIME_WAIT || old.state === S.CLOSE); // is_new_conn_expected()
-    if (expected) {
+    // is_new_conn_expected(): TIME_WAIT or CLOSE, not controlled. Only CLOSE (after a client RST)
+    // is modelled: after `fin` the client's own socket sits in TIME_WAIT and whether its stack
+    // lets the port be reused is outside the model.
+    if (old.control === null && old.state === S.CLOSE) {
       resched = old; // conn_reuse_mode 1: expire it now, schedule afresh
       connDelete(st, old);
     } else {
@@ -138,16 +140,21 @@ function schedPersist(
   return cp;
 }
 
-/** `fin` and `rst`: the client's and server's packets through an existing IPVS connection. */
+/**
+ * `fin` and `rst`: the client's and server's packets through an existing IPVS connection. What
+ * the agent does (vm/agent/src/traffic.c): nothing for a connection it never opened or closed
+ * already; for `fin` it waits for the server to see EOF and reports ETIMEDOUT when it never does;
+ * `rst` never waits.
+ */
 export function close(st: ModelState, name: string, how: 'fin' | 'rst', t: StepTime): OpError | undefined {
   const cp = st.byName.get(name);
-  // No entry (never scheduled, or expired): the packets are not SYNs, nothing is scheduled.
-  if (!cp || !cp.live) return undefined;
-  if (!cp.dest.available) {
-    // ip_vs_in(): the dest was deleted and expire_nodest_conn is 0: NF_DROP. The client's FIN is
-    // never answered (the agent gives up); a client RST just vanishes.
-    return how === 'fin' ? ETIMEDOUT : undefined;
-  }
+  if (!cp || cp.agentClosed) return undefined;
+  cp.agentClosed = true;
+  // The IPVS entry expired while the sockets stayed open: the packets are no SYN, nothing is
+  // scheduled, the director's own stack answers; the server never sees the FIN.
+  if (!cp.live) return how === 'fin' ? ETIMEDOUT : undefined;
+  // ip_vs_in(): the dest was deleted and expire_nodest_conn is 0: NF_DROP.
+  if (!cp.dest.available) return how === 'fin' ? ETIMEDOUT : undefined;
   const packets = how === 'fin' ? FIN_PACKETS : RST_PACKETS;
   for (let i = 0; i < packets.length; i++) packet(st, cp, packets[i]!, t);
   return undefined;

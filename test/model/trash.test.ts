@@ -31,3 +31,27 @@ describe('deleted destinations', () => {
     expect(lastDests(obs)[1]!.active).toBe(2);
   });
 });
+
+describe('fin and rst as the agent sends them', () => {
+  it('fin after the IPVS entry expired: the server never sees it (ETIMEDOUT); rst: nothing to report', () => {
+    const st = new Story('rr').add(1).push({ op: 'timeouts', tcp: 3, tcpfin: 0, udp: 0 }).connect(2).wait(5_000).fin(1).rst(2);
+    const obs = st.run();
+    expect(obs.steps.slice(-2).map((s) => s.error?.name)).toEqual(['ETIMEDOUT', undefined]);
+  });
+
+  it('a second fin or rst on a closed connection sends nothing', () => {
+    const obs = new Story('rr').add(1).connect(1).fin(1).fin(1).rst(1).run();
+    expect(obs.steps.slice(-3).every((s) => s.error === undefined)).toBe(true);
+    expect(lastDests(obs)[1]).toMatchObject({ active: 0, inactive: 1 });
+  });
+
+  it('reusing a client port after RST reschedules (is_new_conn_expected: CLOSE)', () => {
+    const st = new Story('rr').add(1).add(2).add(3);
+    st.push({ op: 'connect', conn: 'a', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
+    st.push({ op: 'rst', conn: 'a' });
+    st.push({ op: 'connect', conn: 'b', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
+    const obs = st.run();
+    expect(picks(obs)).toEqual([3, 2]);
+    expect(lastDests(obs)[3]).toMatchObject({ active: 0, inactive: 0 });
+  });
+});
