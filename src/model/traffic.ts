@@ -2,10 +2,11 @@
 // in ip_vs_core.c, then the handshake), `fin` and `rst`.
 import type { AddrPort } from '../scenario.js';
 import { ipToNum } from './addr.js';
-import { armTimer, expireConn, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
+import { armTimer, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
 import { clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
 import { CONNECT_PACKETS, FIN_PACKETS, RST_PACKETS, S } from './tcp.js';
+import { SOFTIRQ_MS } from './time.js';
 import type { Decision, Packet } from './types.js';
 
 const FTPPORT = 21;
@@ -78,7 +79,17 @@ export function connect(
 
   let cp: Conn | null = null;
   if (svc) cp = svc.persistFlag ? schedPersist(st, svc, caddr, ev.cport, key, t, out, kernel) : schedule(st, svc, caddr, ev.cport, key, out, kernel);
-  if (resched) expireConn(st, resched);
+  if (resched) {
+    // ip_vs_conn_expire_now(): the old entry goes on the next timer tick, after this scheduling
+    // (which still counted it) and about when the agent reads the table: a real kernel shows it
+    // there or not (seen both ways on 6.1 and 6.12 guests).
+    resched.timeout = 0;
+    resched.timer.lo = t.armLo;
+    resched.timer.hi = t.armHi + 1000 / st.rules.hz + SOFTIRQ_MS;
+    resched.timer.nominal = t.armHi;
+    if (resched.timer.lo < st.minTimerLo) st.minTimerLo = resched.timer.lo;
+    giveUp(st, `${ev.conn} reuses ${ev.client}:${ev.cport}: the old entry expires on the next timer tick, about when the table is read`);
+  }
   if (!cp) return out;
   cp.name = ev.conn;
   st.byName.set(ev.conn, cp);

@@ -45,13 +45,14 @@ describe('fin and rst as the agent sends them', () => {
     expect(lastDests(obs)[1]).toMatchObject({ active: 0, inactive: 1 });
   });
 
-  it('reusing a client port after RST reschedules (is_new_conn_expected: CLOSE)', () => {
+  it('reusing a client port after RST reschedules (is_new_conn_expected: CLOSE), the old entry going on the next tick', () => {
     const st = new Story('rr').add(1).add(2).add(3);
     st.push({ op: 'connect', conn: 'a', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
     st.push({ op: 'rst', conn: 'a' });
     st.push({ op: 'connect', conn: 'b', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
     const obs = st.run();
     expect(picks(obs)).toEqual([3, 2]);
-    expect(lastDests(obs)[3]).toMatchObject({ active: 0, inactive: 0 });
+    // seen both ways on real guests: the table may still show the old entry
+    expect(obs.steps[obs.steps.length - 1]!.indeterminate).toMatch(/next timer tick/);
   });
 });
