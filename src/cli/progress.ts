@@ -18,7 +18,7 @@ export class Progress {
   ) {}
 
   startKernel(kernel: string, total: number | undefined): void {
-    Object.assign(this, { kernel, total, done: 0, infra: 0, started: Date.now() });
+    Object.assign(this, { kernel, total, done: 0, infra: 0, started: Date.now(), lastDraw: Date.now() });
     this.draw(true);
   }
 
@@ -45,16 +45,27 @@ export class Progress {
   }
 
   private draw(force: boolean): void {
-    if (!this.enabled || !this.kernel) return;
+    if (!this.kernel) return;
     const now = Date.now();
+    if (!this.enabled) {
+      // Not a terminal (CI logs): one plain line every 30 s instead of a redrawn bar.
+      if (now - this.lastDraw < 30_000) return;
+      this.lastDraw = now;
+      this.out.write(this.status(now) + '\n');
+      return;
+    }
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
+    this.line = this.status(now);
+    this.out.write('\r\x1b[K' + this.line);
+  }
+
+  private status(now: number): string {
     const secs = (now - this.started) / 1000;
     const rate = secs > 0 ? this.done / secs : 0;
     const width = 24;
     const frac = this.total ? Math.min(1, this.done / this.total) : 0;
-    const bar = this.total ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ` : '';
-    this.line = `${this.kernel}: ${bar}${this.done}${this.total ? `/${this.total}` : ''} cases  ${rate.toFixed(2)} cases/s  findings ${this.findings}  infra ${this.infra}`;
-    this.out.write('\r\x1b[K' + this.line);
+    const bar = this.total && this.enabled ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ` : '';
+    return `${this.kernel}: ${bar}${this.done}${this.total ? `/${this.total}` : ''} cases  ${rate.toFixed(2)} cases/s  findings ${this.findings}  infra ${this.infra}`;
   }
 }
