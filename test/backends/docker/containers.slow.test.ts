@@ -33,7 +33,7 @@ async function withCaps(caps: string[], script: string) {
 // What the agent does per case: a fresh network namespace, a listener on a low port in it.
 const NETNS = 'unshare -n sh -c "ip link set lo up && timeout 1 nc -l -p 80 127.0.0.1; echo rc=\\$?"';
 
-describe('worker capabilities (measured)', () => {
+describe('worker capabilities (measured)', { timeout: 120_000 }, () => {
   it('NET_ADMIN alone cannot create the per-case network namespace', async () => {
     const r = await withCaps(['NET_ADMIN'], NETNS);
     expect(r.stderr).toMatch(/unshare.*Operation not permitted/);

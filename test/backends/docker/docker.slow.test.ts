@@ -67,7 +67,7 @@ function startChild(runId: string) {
   return { child, ready, exited };
 }
 
-describe('image', () => {
+describe('image', { timeout: 120_000 }, () => {
   it('is imported once from the rootfs tar, tagged by its content hash, and reused', async () => {
     expect(image).toMatch(new RegExp(`^${IMAGE_REPO}:[0-9a-f]{16}$`));
     const first = await docker.getImage(image).inspect();
@@ -92,7 +92,7 @@ describe('image', () => {
   });
 });
 
-describe('capability probe', () => {
+describe('capability probe', { timeout: 120_000 }, () => {
   it("reads the host kernel's release and finds no IPVS on this machine", async () => {
     const p = parseProbe(await runProbe(docker, { image, runId: 'probe-test', security: [] }));
     expect(p.release).toBe(os.release());
@@ -154,7 +154,7 @@ describe('capability probe', () => {
   });
 });
 
-describe('worker lifecycle', () => {
+describe('worker lifecycle', { timeout: 120_000 }, () => {
   it('runs the agent on stdin/stdout in its own network namespace, and is gone after removal', async () => {
     const worker = await startWorker(docker, { image, runId: 'lifecycle', security: ['no-new-privileges:true'] });
     const session = new AgentSession(worker.channel);
@@ -218,7 +218,7 @@ describe('worker lifecycle', () => {
   });
 });
 
-describe('worker pool', () => {
+describe('worker pool', { timeout: 120_000 }, () => {
   const failingCase = { version: 1 as const, events: [{ op: 'svc-add' as const, svc: '10.0.0.1:80', scheduler: 'rr' }] };
 
   it('replaces a worker that failed a case, never hangs a waiting case, and leaves nothing on close', async () => {
@@ -246,7 +246,7 @@ describe('worker pool', () => {
   });
 });
 
-describe('taint watch (how a Docker host oops or WARNING is seen)', () => {
+describe('taint watch (how a Docker host oops or WARNING is seen)', { timeout: 120_000 }, () => {
   it("samples the host kernel's taint mask with no capabilities, and ends cleanly", async () => {
     const watch = await TaintWatch.start(docker, { image, runId: 'watch-test', security: [] });
     expect(watch.current).toBe(Number(readFileSync('/proc/sys/kernel/tainted', 'utf8')));

@@ -15,7 +15,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('startPrivateDockerd', () => {
+describe('startPrivateDockerd', { timeout: 120_000 }, () => {
   it('uses its own socket, roots and pid file, with the flags measured to work here', () => {
     const args = dockerdArgs('/tmp/d');
     expect(args).toEqual(expect.arrayContaining(['-H', 'unix:///tmp/d/docker.sock', '--data-root', '/tmp/d/data', '--exec-root', '/tmp/d/exec', '--pidfile', '/tmp/d/docker.pid']));
