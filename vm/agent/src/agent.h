@@ -139,6 +139,8 @@ struct traffic {
 	int nspare;
 	int connect_timeout_ms;
 	int settle_ms;
+	int fence_cli, fence_srv;  /* UDP sockets of the fences (traffic.c fence()) */
+	uint32_t fence_seq;
 };
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms);
 int traffic_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */

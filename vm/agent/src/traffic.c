@@ -35,6 +35,7 @@ struct conn {
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms)
 {
 	memset(tr, 0, sizeof(*tr));
+	tr->fence_cli = tr->fence_srv = -1;
 	tr->t = t;
 	tr->connect_timeout_ms = connect_timeout_ms;
 	tr->settle_ms = 200;
@@ -251,6 +252,12 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 	fmt_addrport(ap, sizeof(ap), la.sin_addr.s_addr, la.sin_port);
 	sb_printf(extra, " dest=%s", ap);
 	c->state = C_OPEN;
+	if (g_verbose) {
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+		if (!getsockopt(c->cfd, IPPROTO_TCP, TCP_INFO, &ti, &tl) && ti.tcpi_total_retrans)
+			logmsg("connect %s: %u retransmissions", name, ti.tcpi_total_retrans);
+	}
 	return 0;
 }
 
@@ -278,6 +285,85 @@ static int drain(int fd, int ms)
 		if (left <= 0 || !wait_in(fd, left))
 			return ETIMEDOUT;
 	}
+}
+
+
+/*
+ * A fence: a UDP datagram between the clients' and servers' namespaces through the director
+ * (routed, no IPVS service), sent after a packet of interest and awaited at the far end. Each
+ * hop queues packets in order (netif_rx backlog of the sending CPU, veth has no NAPI by
+ * default), so once the fence arrived, the packet sent before it was either delivered or
+ * dropped on the way (by IPVS): no waiting on the clock, and no false timeout when the host
+ * stalls the guest. Fence addresses 10.1.255.254:9 and 10.2.255.254:9 (AnyIP).
+ */
+#define FENCE_PORT 9
+
+static int fence_socket(struct traffic *tr, int ns, uint32_t self, uint32_t peer)
+{
+	if (topo_enter(tr->t, ns))
+		return -1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FENCE_PORT), .sin_addr.s_addr = self };
+	struct sockaddr_in b = { .sin_family = AF_INET, .sin_port = htons(FENCE_PORT), .sin_addr.s_addr = peer };
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || connect(fd, (struct sockaddr *)&b, sizeof(b)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends a fence from the clients (to_server) or the servers side and waits for it: 0 when it
+ * arrived, -1 when it did not within the connect timeout. */
+static int fence(struct traffic *tr, int to_server)
+{
+	uint32_t c = htonl(0x0a01fffe), s = htonl(0x0a02fffe);
+	if (tr->fence_cli < 0)
+		tr->fence_cli = fence_socket(tr, tr->t->ns_cli, c, s);
+	if (tr->fence_srv < 0)
+		tr->fence_srv = fence_socket(tr, tr->t->ns_srv, s, c);
+	if (tr->fence_cli < 0 || tr->fence_srv < 0)
+		return -1;
+	int from = to_server ? tr->fence_cli : tr->fence_srv, to = to_server ? tr->fence_srv : tr->fence_cli;
+	uint32_t seq = ++tr->fence_seq;
+	if (send(from, &seq, sizeof(seq), 0) != sizeof(seq))
+		return -1;
+	double deadline = now_ms() + tr->connect_timeout_ms;
+	for (;;) {
+		uint32_t got;
+		while (recv(to, &got, sizeof(got), 0) == sizeof(got))
+			if (got == seq)
+				return 0;
+		int left = (int)(deadline - now_ms());
+		if (left <= 0 || !wait_in(to, left))
+			return -1;
+	}
+}
+
+/* Reads what is there without waiting: 0 EOF or reset seen, EAGAIN nothing yet. */
+static int eof_now(int fd)
+{
+	char buf[512];
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			return 0;
+		if (r < 0 && errno == EAGAIN)
+			return EAGAIN;
+	}
+}
+
+/* The far socket saw the FIN or RST just sent: fenced, then checked; ETIMEDOUT if IPVS dropped it. */
+static int arrived(struct traffic *tr, int fd, int to_server)
+{
+	if (!eof_now(fd))
+		return 0;
+	if (fence(tr, to_server) == 0)
+		return eof_now(fd) ? ETIMEDOUT : 0;
+	return drain(fd, tr->connect_timeout_ms);  /* no fence: fall back on the clock */
 }
 
 /*
@@ -341,19 +427,18 @@ int traffic_fin(struct traffic *tr, const char *name)
 	if (!closable(tr, name, &c))
 		return 0;
 	c->state = C_CLOSED;
-	shutdown(c->cfd, SHUT_WR);                       /* client FIN */
-	int te = drain(c->sfd, tr->connect_timeout_ms);  /* server sees EOF */
+	shutdown(c->cfd, SHUT_WR);                /* client FIN */
+	int te = arrived(tr, c->sfd, 1);          /* server sees EOF */
 	if (te) {
-		/* The FIN never arrived (e.g. its dest is gone and IPVS drops the packets): give up
-		 * without sending anything more. */
+		/* IPVS dropped the FIN (e.g. its dest is gone): give up without another packet. */
 		quiet_close(c->sfd);
 		quiet_close(c->cfd);
 		c->sfd = c->cfd = -1;
 		return te;
 	}
-	close(c->sfd);                                   /* server FIN */
+	close(c->sfd);                            /* server FIN */
 	c->sfd = -1;
-	te = drain(c->cfd, tr->connect_timeout_ms);      /* client sees EOF */
+	te = arrived(tr, c->cfd, 0);              /* client sees EOF */
 	if (te)
 		quiet_close(c->cfd);
 	else
@@ -374,9 +459,9 @@ int traffic_rst(struct traffic *tr, const char *name)
 	c->state = C_CLOSED;
 	abort_close(c->cfd);  /* client RST */
 	c->cfd = -1;
-	/* Close the server side once the RST reached it, or its close would send a FIN; if the RST
-	 * never arrives (IPVS dropped it), close it without a word. */
-	int te = drain(c->sfd, tr->settle_ms);
+	/* Close the server side once the RST reached it, or its close would send a FIN; if IPVS
+	 * dropped the RST, close it without a word. */
+	int te = arrived(tr, c->sfd, 1);
 	quiet_close(c->sfd);
 	c->sfd = -1;
 	if (!te)
@@ -395,6 +480,10 @@ void traffic_cleanup(struct traffic *tr)
 		quiet_close(tr->spare[i]);
 	for (int i = 0; i < tr->nls; i++)
 		close(tr->ls[i].fd);
+	if (tr->fence_cli >= 0)
+		close(tr->fence_cli);
+	if (tr->fence_srv >= 0)
+		close(tr->fence_srv);
 	free(tr->conns);
 	struct topo *t = tr->t;
 	int to = tr->connect_timeout_ms;
