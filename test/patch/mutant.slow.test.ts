@@ -1,0 +1,60 @@
+// The harness must bite: a one-character off-by-one planted in ip_vs_wlc.c
+// (vm/examples/patches/wlc-tie-off-by-one.patch) is caught by a short run on the real 6.1 kernel,
+// shrunk to a small case that records the patch by content hash and replays with one command,
+// while the same run on the unpatched kernel passes. Boots real guests (QEMU, TCG where KVM fails).
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCase } from '../../src/casefile/casefile.js';
+import { REPO_ROOT } from '../../src/patch/env.js';
+import { contentHash } from '../../src/patch/parse.js';
+
+const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
+const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/wlc-tie-off-by-one.patch');
+const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
+const RUN = ['run', '--scheduler', 'wlc', '--kernel', '6.1', '--cases', '8', '--seed', '1', '--jobs', '2'];
+
+let reports: string;
+beforeAll(async () => {
+  reports = await mkdtemp(path.join(tmpdir(), 'patch-mutant-'));
+});
+afterAll(() => rm(reports, { recursive: true, force: true }));
+
+describe('the wlc off-by-one mutant on kernel 6.1', () => {
+  it(
+    'is caught: exit 1, a minimal saved case naming the patch by content hash, which replays',
+    async () => {
+      const dir = path.join(reports, 'mutant');
+      const r = await cli(...RUN, '--patch', PATCH, '--report', dir);
+      expect(r.exitCode, r.all).toBe(1);
+      const files = (await readdir(path.join(dir, 'cases'))).filter((f) => f.endsWith('.yaml'));
+      expect(files.length).toBeGreaterThan(0);
+      const cases = await Promise.all(files.map(async (f) => ({ file: path.join(dir, 'cases', f), c: await loadCase(path.join(dir, 'cases', f)) })));
+      const smallest = cases.sort((a, b) => a.c.scenario.events.length - b.c.scenario.events.length)[0]!;
+      // svc-add, two dest-adds and a connect are enough to show the tie going the wrong way.
+      expect(smallest.c.scenario.events.length).toBeLessThanOrEqual(5);
+      expect(smallest.c.finding).toBe('divergence');
+      expect(smallest.c.build?.patches).toEqual([contentHash(await readFile(PATCH))]);
+
+      // Without the patch the case was found on another build: refused before any guest boots.
+      const refused = await cli('replay', smallest.file);
+      expect(refused.exitCode, refused.all).toBe(2);
+      expect(refused.all).toMatch(/patches/);
+      // With it, the same divergence again.
+      const again = await cli('replay', smallest.file, '--patch', PATCH);
+      expect(again.exitCode, again.all).toBe(1);
+    },
+    900_000,
+  );
+
+  it(
+    'and the same run on the unpatched kernel passes (exit 0)',
+    async () => {
+      const r = await cli(...RUN, '--report', path.join(reports, 'stock'));
+      expect(r.exitCode, r.all).toBe(0);
+    },
+    600_000,
+  );
+});
