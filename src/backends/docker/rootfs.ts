@@ -32,14 +32,18 @@ export function tarArgs(rootfs: string, out: string): string[] {
 }
 
 export async function buildRootfsTar(): Promise<RootfsTar> {
-  const rootfs = await buildRootfs();
   const base = cacheDir('docker');
   await fs.mkdir(base, { recursive: true });
   const tmp = path.join(base, `rootfs-${process.pid}-${Date.now()}.tar`);
-  const r = await execa('tar', tarArgs(rootfs, tmp), { reject: false });
-  if (r.exitCode !== 0) {
+  // Another process building the same rootfs at the same moment replaces the cached directory
+  // under us (buildRootfs renames a fresh tree into place): then tar fails, and a retry reads the
+  // finished tree.
+  for (let attempt = 1; ; attempt++) {
+    const rootfs = await buildRootfs();
+    const r = await execa('tar', tarArgs(rootfs, tmp), { reject: false });
+    if (r.exitCode === 0) break;
     await fs.rm(tmp, { force: true });
-    throw new InfraError('IPVS_CONFORM_DOCKER_ROOTFS', `tar of the worker rootfs ${rootfs} failed: ${r.stderr}`);
+    if (attempt === 3) throw new InfraError('IPVS_CONFORM_DOCKER_ROOTFS', `tar of the worker rootfs ${rootfs} failed: ${r.stderr}`);
   }
   const hash = await sha256(tmp);
   const file = path.join(base, `rootfs-${hash}.tar`);
