@@ -58,7 +58,13 @@ export interface Plan {
   commonWeight: number;
   dests: DestPlan[];
   spares: DestId[];
-  ops: Op[];
+  /**
+   * The operations after the set-up, LAST FIRST: fast-check shrinks an array's length by keeping
+   * its end, so keeping the scenario's beginning (where a divergence starts) needs the scenario's
+   * first operation at the array's end. `on: false` drops one operation: its shrink is the
+   * removal of that single operation, anywhere in the case.
+   */
+  ops: { on: boolean; op: Op }[];
 }
 
 const destKey = (d: DestId) => `${NET.serverPrefix}${d.x}.${d.y}:${d.port}`;
@@ -193,6 +199,9 @@ function opArb(waits: boolean): fc.Arbitrary<Op> {
   return fc.oneof(...ops);
 }
 
+/** Mostly on; shrinks to off (fc.oneof's cross shrink tries the first arbitrary first). */
+const onArb = fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: fc.constant(false) }, { weight: 30, arbitrary: fc.constant(true) });
+
 /** Number of destinations set up first: 1..max, biased to few. */
 function destCountBias(max: number): fc.Arbitrary<number> {
   return fc.oneof(
@@ -218,7 +227,7 @@ export function planArb(opts: ScenarioArbOptions): fc.Arbitrary<Plan> {
       pools: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ upper: fc.integer({ min: 1, max: 4 }) }) }),
       dests: fc.uniqueArray(destPlan, { minLength: 1, maxLength: maxDests, selector: (d) => destKey(d.id), size: 'max' }),
       spares: fc.uniqueArray(destIdArb, { maxLength: 3, selector: destKey }),
-      ops: fc.array(opArb(opts.waits ?? true), { minLength: 1, maxLength: maxOps, size: 'max' }),
+      ops: fc.array(fc.record({ on: onArb, op: opArb(opts.waits ?? true) }), { minLength: 1, maxLength: maxOps, size: 'max' }),
     })
     .map(
       (r): Plan => ({
@@ -283,7 +292,9 @@ export function planToScenario(plan: Plan): Scenario {
   let conns = 0;
   const at = <T>(list: T[], pick: number): T | undefined => (list.length ? list[pick % list.length] : undefined);
 
-  for (const op of plan.ops) {
+  for (let i = plan.ops.length - 1; i >= 0; i--) {
+    const { on, op } = plan.ops[i]!;
+    if (!on) continue;
     switch (op.k) {
       case 'connect': {
         // Each client port once per scenario: a closed connection leaves TIME_WAIT on the client.

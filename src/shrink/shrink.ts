@@ -33,6 +33,8 @@ export interface ShrinkOptions {
   budgetMs?: number;
   /** Candidates must keep this property (e.g. the scheduler) to count; others are skipped unjudged. */
   keep?: (s: Scenario) => boolean;
+  /** Most kernel runs spent on candidates that change values but not the number of events (default 12). */
+  maxCosmeticRuns?: number;
   /** Stop early (SIGINT): the smallest so far is kept. */
   signal?: AbortSignal;
   /** Called after each adopted (smaller, still diverging) candidate. */
@@ -74,6 +76,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   let kernelFinding: KernelFinding | undefined;
   let first = true;
   let fatal: unknown;
+  let cosmetic = 0;
   const verdicts = new Map<string, boolean>([[key(o.original), false]]);
 
   const prop = fc.asyncProperty(o.arb, async (s) => {
@@ -98,6 +101,12 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
       return true;
     }
     if (o.keep && !o.keep(s)) return true;
+    // A candidate as long as the current case only changes values (a port, a weight): worth a
+    // few kernel runs for readability, not the budget. Fewer events is what counts.
+    if (s.events.length >= current.minimal.events.length) {
+      if (cosmetic >= (o.maxCosmeticRuns ?? 12)) return true;
+      cosmetic++;
+    }
     // Many plan-level shrinks map to a scenario already judged (an operation that was skipped
     // anyway, a pick that lands on the same destination): judge each scenario once.
     const k = key(s);
@@ -143,7 +152,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   let truncatedAt: number | undefined;
   const step = current.judged.verdict.stepIndex;
   const cutWorthTrying = !stoppedBy || stoppedBy.startsWith('time budget');
-  if (cutWorthTrying && !o.signal?.aborted && step < current.minimal.events.length - 1) {
+  if (cutWorthTrying && !o.signal?.aborted && step < current.minimal.events.length - 1 && !verdicts.has(key({ ...current.minimal, events: current.minimal.events.slice(0, step + 1) }))) {
     const cut: Scenario = { ...current.minimal, events: current.minimal.events.slice(0, step + 1) };
     tried++;
     try {
