@@ -1,8 +1,11 @@
 // A cache entry is a directory that appears complete or not at all: it is built under a temporary
-// name beside its final place and renamed into place, so a crash or a parallel builder (vitest runs
-// files in parallel) never leaves a half-built entry that a later run would trust.
+// name beside its final place and renamed into place, so a crash never leaves a half-built entry
+// that a later run would trust. A lock (a directory holding the builder's pid) makes a second
+// builder of the same entry (vitest runs files in parallel; two shells run the same patch) wait
+// for the first instead of compiling the same thing twice on a shared CPU; a lock whose process
+// is gone is taken over.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function exists(p: string): Promise<boolean> {
@@ -14,6 +17,32 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `lock` (a directory); waits while a live process holds it. */
+async function acquire(lock: string): Promise<void> {
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
+    // No pid yet: the holder is between mkdir and writeFile; give it a moment.
+    if (pid > 0 && !alive(pid)) await rm(lock, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
  * Returns `final`, building it first with `fill(tmpDir)` if it is not there yet. `fill` gets an
  * empty directory; whatever it throws is rethrown and the temporary directory removed.
@@ -21,21 +50,17 @@ export async function exists(p: string): Promise<boolean> {
 export async function cachedDir(final: string, fill: (tmp: string) => Promise<void>): Promise<{ dir: string; cached: boolean }> {
   if (await exists(final)) return { dir: final, cached: true };
   await mkdir(path.dirname(final), { recursive: true });
+  const lock = `${final}.lock`;
+  await acquire(lock);
   const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(tmp);
   try {
+    if (await exists(final)) return { dir: final, cached: true }; // built while we waited
+    await mkdir(tmp);
     await fill(tmp);
-    try {
-      await rename(tmp, final);
-    } catch (e) {
-      // Someone else finished the same entry first: theirs is as good as ours.
-      const code = (e as NodeJS.ErrnoException).code;
-      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(final))) await rm(tmp, { recursive: true, force: true });
-      else throw e;
-    }
+    await rename(tmp, final);
     return { dir: final, cached: false };
-  } catch (e) {
+  } finally {
     await rm(tmp, { recursive: true, force: true });
-    throw e;
+    await rm(lock, { recursive: true, force: true });
   }
 }

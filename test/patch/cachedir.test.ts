@@ -1,5 +1,5 @@
 // A cache entry appears whole or not at all, even when two builders race or one fails.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,14 +31,25 @@ describe('cachedDir', () => {
     expect(await readdir(root)).toEqual([]);
   });
 
-  it('two racing builders end with one complete entry and no temporary directory', async () => {
+  it('a second builder waits for the first and reuses its entry: one build, no temporary directory', async () => {
     const final = path.join(root, 'key');
+    let calls = 0;
     const fill = (v: string) => async (tmp: string) => {
-      await new Promise((r) => setTimeout(r, 20));
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
       await writeFile(path.join(tmp, 'x'), v);
     };
-    await Promise.all([cachedDir(final, fill('one')), cachedDir(final, fill('two'))]);
+    const [a, b] = await Promise.all([cachedDir(final, fill('one')), cachedDir(final, fill('two'))]);
+    expect(calls).toBe(1);
+    expect([a.cached, b.cached].sort()).toEqual([false, true]);
     expect(await readdir(root)).toEqual(['key']);
-    expect(['one', 'two']).toContain(await readFile(path.join(final, 'x'), 'utf8'));
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const final = path.join(root, 'key');
+    await mkdir(`${final}.lock`);
+    await writeFile(path.join(`${final}.lock`, 'pid'), '999999999');
+    await cachedDir(final, async (tmp) => writeFile(path.join(tmp, 'x'), 'built'));
+    expect(await readdir(root)).toEqual(['key']);
   });
 });
