@@ -157,6 +157,9 @@ static int refused_by_icmp(int fd)
 	return 0;
 }
 
+#define CONNECT_FENCES 8
+static int fence(struct traffic *tr, int to_server);
+
 int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
 		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
 {
@@ -197,13 +200,18 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 	c->cfd = fd;
 	double deadline = now_ms() + tr->connect_timeout_ms;
 	int client_up = 0;
+	/* The handshake's legs (SYN, SYN-ACK, ACK, and any ARP first) are followed by fences in
+	 * alternate directions: once CONNECT_FENCES of them went through and the connection is not
+	 * up, a packet of it was dropped (by IPVS): ETIMEDOUT at once. fences < 0: no fences, the
+	 * clock decides. */
+	int fences = 0;
 	for (;;) {
 		if (client_up && c->sfd < 0)
 			c->sfd = take_spare(tr, caddr, cport);
 		if (client_up && c->sfd >= 0)
 			break;
 		int left = (int)(deadline - now_ms());
-		if (left <= 0) {
+		if (left <= 0 || fences >= CONNECT_FENCES) {
 			quiet_close(c->cfd);
 			c->cfd = -1;
 			return ETIMEDOUT;
@@ -217,8 +225,16 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			ci = n;
 			pfd[n++] = (struct pollfd){ fd, POLLOUT, 0 };
 		}
-		if (poll(pfd, (nfds_t)n, left) < 0 && errno != EINTR)
+		int pr = poll(pfd, (nfds_t)n, fences >= 0 ? 0 : left);
+		if (pr < 0 && errno != EINTR)
 			return errno;
+		if (pr == 0 && fences >= 0) {
+			if (fence(tr, fences % 2 == 0))
+				fences = -1;
+			else
+				fences++;
+			continue;
+		}
 		accept_all(tr);
 		if (ci >= 0 && pfd[ci].revents) {
 			int soerr = 0;
