@@ -61,14 +61,15 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     steps[i] = step;
     prev = now;
   }
-  // -c rows come in the kernel's hash order, which the model does not know: any order will do.
-  const conns = connRows(st, prev);
   const table = steps.length ? steps[steps.length - 1]!.table! : [];
+  const end = prev;
   return {
     backend: 'model',
     kernel: { name: follow?.kernel.name ?? opts.semantics },
     steps,
-    listings: lazyListings(() => renderListings(table, conns)),
+    // -c rows come in the kernel's hash order, which the model does not know: any order will do.
+    // The state is no longer touched after this point, so reading it later is reading it now.
+    listings: lazyListings(() => renderListings(table, connRows(st, end))),
   };
 }
 
