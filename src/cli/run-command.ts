@@ -4,8 +4,8 @@
 // closed, and the partial summary is written.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, BackendOptions } from '../backend.js';
-import { UsageError } from '../errors.js';
+import type { Backend, BackendOptions, Capabilities } from '../backend.js';
+import { InfraError, UsageError } from '../errors.js';
 import { ALL_SCHEDULERS, KERNEL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
 import type { Semantics } from '../model/types.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
@@ -154,14 +154,27 @@ export async function runCommand(argv: string[]): Promise<number> {
         ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
         ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
       };
-      const backend = await createBackend(backendKind, opts);
+      let backend = await createBackend(backendKind, opts);
       current = backend;
       const ks: KernelSummary = { kernel: k.name, semantics: semanticsOverride ?? k.semantics, backend: backend.name, elapsedMs: 0, schedulers: {} };
       kernelSummaries.push(ks);
       try {
         log(`[${k.name}] starting ${backend.name} backend (${jobs} guest(s))`);
         const t0 = Date.now();
-        const caps = await backend.start();
+        // A guest that does not come up on a loaded host is retried like any infrastructure
+        // trouble: a fixed number of times, with a fresh backend.
+        let caps: Capabilities | undefined;
+        for (let attempt = 1; !caps; attempt++) {
+          try {
+            caps = await backend.start();
+          } catch (e) {
+            if (!(e instanceof InfraError) || attempt >= infraAttempts || controller.signal.aborted) throw e;
+            log(`[${k.name}] the backend did not start (attempt ${attempt}/${infraAttempts}): ${e.message}; retrying`);
+            await backend.close().catch(() => {});
+            backend = await createBackend(backendKind, opts);
+            current = backend;
+          }
+        }
         ks.bootMs = Date.now() - t0;
         ks.release = caps.release;
         // The model follows the pinned kernel's semantics: the backend may map its host kernel to
