@@ -151,6 +151,12 @@ int traffic_fin(struct traffic *tr, const char *name);
 int traffic_rst(struct traffic *tr, const char *name);
 void traffic_cleanup(struct traffic *tr);
 
+/* ---- fence.c ---- */
+/* Sends a fence datagram from the clients (to_server) or the servers side through the director
+ * and waits for it: 0 when it arrived, -1 when not within the connect timeout. */
+int fence(struct traffic *tr, int to_server);
+void fence_close(struct traffic *tr);
+
 /* ---- listings.c ---- */
 extern const char *g_ipvsadm;
 extern const char *g_ipvsadm_kind;  /* "embedded" or "path" */
