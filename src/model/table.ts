@@ -7,13 +7,17 @@ import type { ModelDest, ModelService, ModelState } from './state.js';
 import { TCP_STATE_NAMES } from './tcp.js';
 import { SCHED_FLAG } from './types.js';
 
-/** ipvsadm's print_sched_flags() names, which the agent's table uses too. */
+/**
+ * The names the agent's table gives the flag bits (vm/agent/src/ipvs.c sched_flags_text):
+ * ipvsadm's sh-* / mh-* for sh and mh, flag-N otherwise, and flag-3 for every scheduler (ipvsadm's
+ * listing leaves SCHED3 out for sh and mh; the listing renderer follows ipvsadm). Sorted.
+ */
 export function flagNames(scheduler: string, flags: number): string[] {
   const out: string[] = [];
   const named = scheduler === 'sh' || scheduler === 'mh';
   if (flags & SCHED_FLAG.SCHED1) out.push(named ? `${scheduler}-fallback` : 'flag-1');
   if (flags & SCHED_FLAG.SCHED2) out.push(named ? `${scheduler}-port` : 'flag-2');
-  if (!named && flags & SCHED_FLAG.SCHED3) out.push('flag-3');
+  if (flags & SCHED_FLAG.SCHED3) out.push('flag-3');
   return out.sort();
 }
 
