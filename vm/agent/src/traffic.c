@@ -157,7 +157,7 @@ static int refused_by_icmp(int fd)
 	return 0;
 }
 
-#define CONNECT_FENCES 8
+#define CONNECT_FENCES 16
 
 int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
 		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
