@@ -64,13 +64,13 @@ export function serviceRow(svc: ModelService): ServiceRow {
     svc.rowFlags === svc.flags &&
     prev.persistent === (svc.persistFlag ? svc.persistent : undefined) &&
     svc.rowNetmask === svc.netmask;
-  const dests: DestRow[] = [];
   for (let i = 0; i < list.length; i++) {
     const r = destRow(list[i]!);
     if (same && prev!.dests[i] !== r) same = false;
-    dests.push(r);
   }
   if (same) return prev!;
+  const dests: DestRow[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) dests[i] = list[i]!.row!;
   const row: ServiceRow = { svc: svc.key, scheduler: svc.scheduler, flags: svc.flags ? flagNames(svc.scheduler, svc.flags) : NO_FLAGS, dests };
   if (svc.persistFlag) {
     row.persistent = svc.persistent;
