@@ -10,6 +10,7 @@ import { runModel } from '../model/index.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
+import { ModelError } from '../run/judge.js';
 import { kernelByName, SEMANTICS } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
 
@@ -146,7 +147,13 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
     return EXIT.ok;
   }
   const semantics = (semanticsOverride ?? c.semantics) as Semantics;
-  const model = runModel(c.scenario, { semantics, follow: kernelObs });
+  let model: Observation;
+  try {
+    model = runModel(c.scenario, { semantics, follow: kernelObs });
+  } catch (e) {
+    // The model failing is the harness's fault, not the case file's: exit 3, not 2.
+    throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
+  }
   const verdict = compareObservations(c.scenario, kernelObs, model);
   out.write(`verdict (model semantics ${semantics}): ${verdictLine(verdict)}\n`);
   if (verdict.kind === 'diverge') {
