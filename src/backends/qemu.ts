@@ -77,7 +77,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       if (killed) log(`killed ${killed} QEMU process(es) left behind by an earlier run`);
       const tools = await ensureTools([TOOLS.qemu]);
       image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs });
-      const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.kernelPath);
+      const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.bzImagePath);
       const img = image;
       const started = performance.now();
       pool = new GuestPool(opts.jobs, () =>

@@ -38,9 +38,25 @@ export async function fetchDebs(spec: KernelSpec): Promise<Deb[]> {
   for (const pkg of [spec.image, ...spec.headers]) {
     const file = path.join(dir, `${pkg}_${spec.version}.deb`);
     if (!existsSync(file)) await step(`downloading ${pkg}=${spec.version}`, () => download(pkg, spec.version, file));
-    debs.push({ pkg, file, sha256: await hashFile(file) });
+    debs.push({ pkg, file, sha256: await debHash(file) });
   }
   return debs;
+}
+
+/** A .deb's sha256, remembered beside it (with its size and mtime) so a cache hit stays instant. */
+async function debHash(file: string): Promise<string> {
+  const st = await fs.stat(file);
+  const stamp = `${st.size} ${st.mtimeMs}`;
+  const side = `${file}.sha256`;
+  try {
+    const [hash, ...rest] = (await fs.readFile(side, 'utf8')).trim().split(' ');
+    if (hash && rest.join(' ') === stamp) return hash;
+  } catch {
+    // not hashed yet
+  }
+  const hash = await hashFile(file);
+  await fs.writeFile(side, `${hash} ${stamp}\n`);
+  return hash;
 }
 
 async function download(pkg: string, version: string, dest: string): Promise<void> {

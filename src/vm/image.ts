@@ -16,6 +16,7 @@ import { log, ms, step } from './log.js';
 import { buildModuleDir, hprioSourceDir, installModules, isSchedulerModule, moduleName } from './modules.js';
 import { cacheDir } from './paths.js';
 import { assembleRootfs, buildAgent, rootfsKey } from './rootfs.js';
+import { extractVmlinux } from './vmlinux.js';
 import { ensureTools, TOOLS } from './tools.js';
 
 export interface ImageOptions {
@@ -25,7 +26,10 @@ export interface ImageOptions {
 }
 
 export interface Image {
+  /** What QEMU boots: the uncompressed vmlinux (PVH entry), see vmlinux.ts. */
   kernelPath: string;
+  /** Debian's bzImage, as shipped. */
+  bzImagePath: string;
   initrdPath: string;
   key: string;
   release: string;
@@ -43,7 +47,7 @@ export interface Image {
 export const IMAGE_RECIPE = 'image-1';
 
 /** The code that shapes an image: its hash is part of the key, so a recipe change rebuilds. */
-const RECIPE_FILES = ['image.ts', 'debs.ts', 'modules.ts', 'rootfs.ts', 'initramfs.ts'];
+const RECIPE_FILES = ['image.ts', 'debs.ts', 'modules.ts', 'rootfs.ts', 'initramfs.ts', 'vmlinux.ts'];
 
 async function recipeHash(): Promise<string> {
   const dir = path.dirname(fileURLToPath(import.meta.url));
@@ -76,7 +80,8 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   const key = cacheKey(inputs);
   const dir = cacheDir('images', `${spec.name}-${key}`);
   const image: Image = {
-    kernelPath: path.join(dir, 'vmlinuz'),
+    kernelPath: path.join(dir, 'vmlinux'),
+    bzImagePath: path.join(dir, 'vmlinuz'),
     initrdPath: path.join(dir, 'initrd.img'),
     key,
     release: spec.release,
@@ -112,6 +117,8 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     log(`${mods.count} modules in the initramfs`);
     await step('packing the initramfs', () => packInitramfs(root, path.join(tmp, 'initrd.img')));
     await fs.copyFile(unpacked.vmlinuz, path.join(tmp, 'vmlinuz'));
+    const { format } = await step('extracting vmlinux for a PVH boot', () => extractVmlinux(unpacked.vmlinuz, path.join(tmp, 'vmlinux')));
+    log(`vmlinux was ${format}-compressed in the bzImage`);
     await fs.rm(root, { recursive: true, force: true });
     await fs.rm(path.join(tmp, 'build-hprio'), { recursive: true, force: true });
     await fs.writeFile(path.join(tmp, 'image.json'), JSON.stringify({ ...image, inputs }, null, 2) + '\n');

@@ -6,11 +6,14 @@ import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 import { step } from './log.js';
 import { vmDir } from './paths.js';
-import { ensureTools, TOOLS } from './tools.js';
+import { ensureTools, runToFile, TOOLS } from './tools.js';
 
 export const hprioSourceDir = path.join(vmDir, 'modules', 'hprio');
 
-/** The modules /init loads at boot: the agent's channel, the topology's veth pairs, IPVS. */
+/**
+ * The modules the guest needs at boot: the agent's channel, the topology's veth pairs, IPVS.
+ * The agent loads them itself (finit_module, in-process: cheaper under TCG than busybox modprobe).
+ */
 export const BOOT_MODULES = ['virtio_pci', 'virtio_console', 'veth', 'ip_vs'] as const;
 
 /** Builds an out-of-tree module directory against a headers tree; returns the built .ko files. */
@@ -57,21 +60,19 @@ export function isSchedulerModule(rel: string): boolean {
 /**
  * The stock modules the guest gets: BOOT_MODULES that are not built in (6.12 builds virtio in),
  * every IPVS scheduler the kernel ships, and everything they depend on (modules.dep is
- * transitive already; closed again to be safe). `boot` names the boot modules to modprobe.
+ * transitive already; closed again to be safe). `preload` are soft dependencies /init loads first.
  */
 export function selectModules(
   deps: Map<string, string[]>,
   builtin: Set<string>,
   soft: SoftDeps = { pre: new Map(), aliases: new Map() },
-): { files: string[]; boot: string[] } {
+): { files: string[]; preload: string[] } {
   const byName = new Map([...deps.keys()].map((rel) => [moduleName(rel), rel]));
   const roots: string[] = [];
-  const boot: string[] = [];
   for (const name of BOOT_MODULES) {
     const rel = byName.get(name);
     if (rel) {
       roots.push(rel);
-      boot.push(name);
     } else if (!builtin.has(name)) {
       throw new InfraError('IPVS_CONFORM_MODULES', `module ${name} is neither in the kernel's modules.dep nor built in (modules.builtin)`);
     }
@@ -86,7 +87,7 @@ export function selectModules(
   roots.forEach(visit);
   // Soft dependencies (modules.softdep "pre:"), which neither busybox modprobe nor the agent's
   // loader follow: 6.12's libcrc32c needs crc32c (a module there, built in on 6.1). They are
-  // added to the files and loaded first at boot.
+  // added to the files and loaded by /init before the agent starts.
   const pre: string[] = [];
   for (const rel of [...chosen]) {
     for (const want of soft.pre.get(moduleName(rel)) ?? []) {
@@ -94,10 +95,10 @@ export function selectModules(
       const target = byName.get(want) ?? pickAlias(soft.aliases.get(want) ?? [], byName, builtin);
       if (!target) continue; // built in under another name, or not needed on this kernel
       visit(target);
-      if (!pre.includes(moduleName(target))) pre.push(moduleName(target));
+      if (!pre.includes(target)) pre.push(target);
     }
   }
-  return { files: [...chosen].sort(), boot: [...pre, ...boot] };
+  return { files: [...chosen].sort(), preload: pre };
 }
 
 export interface SoftDeps {
@@ -157,7 +158,8 @@ async function copyModule(src: string, dst: string): Promise<void> {
   const tool = ext === '.xz' ? TOOLS.xz : ext === '.zst' ? TOOLS.zstd : ext === '.gz' ? TOOLS.gzip : undefined;
   if (!tool) throw new InfraError('IPVS_CONFORM_MODULES', `unexpected module file ${src}: want .ko, .ko.xz, .ko.zst or .ko.gz`);
   const tools = await ensureTools([tool]);
-  await execa(tools[tool.cmd]!, ['-dc', src], { stdout: { file: dst }, encoding: 'buffer' });
+  const r = await runToFile(tools[tool.cmd]!, ['-dc', src], dst);
+  if (r.code !== 0) throw new InfraError('IPVS_CONFORM_MODULES', `${tool.cmd} -dc ${src} failed: ${r.stderr.trim()}`);
 }
 
 /**
@@ -177,14 +179,15 @@ export async function installModules(opts: {
   const dst = path.join(opts.rootfs, 'lib', 'modules', opts.release);
   const read = (f: string) => fs.readFile(path.join(opts.srcModulesDir, f), 'utf8').catch(() => '');
   const soft = parseSoftDeps(await read('modules.softdep'), await read('modules.alias'));
-  const { files: chosen, boot } = selectModules(deps, builtin, soft);
+  const { files: chosen, preload } = selectModules(deps, builtin, soft);
   for (const rel of chosen) {
     await fs.mkdir(path.join(dst, path.dirname(rel)), { recursive: true });
     await copyModule(path.join(opts.srcModulesDir, rel), path.join(dst, uncompressedPath(rel)));
   }
-  // /init modprobes these (the ones this kernel has as modules; built-in ones need nothing).
+  // /init insmods these, in order, before the agent loads the rest (absolute paths, no lookups).
   await fs.mkdir(path.join(opts.rootfs, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(opts.rootfs, 'etc', 'ipvsc-boot-modules'), boot.join(' ') + '\n');
+  const inGuest = (rel: string) => `/lib/modules/${opts.release}/${uncompressedPath(rel)}`;
+  await fs.writeFile(path.join(opts.rootfs, 'etc', 'ipvsc-preload'), preload.map((r) => inGuest(r) + '\n').join(''));
   const extraDir = path.join(dst, 'kernel', 'net', 'netfilter', 'ipvs');
   await fs.mkdir(extraDir, { recursive: true });
   for (const ko of opts.extra) await fs.copyFile(ko, path.join(extraDir, path.basename(ko)));

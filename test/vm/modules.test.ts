@@ -31,10 +31,10 @@ describe('module selection', () => {
     expect(isSchedulerModule('kernel/net/netfilter/ipvs/ip_vs_pe_sip.ko')).toBe(false);
   });
 
-  it('takes the boot modules, every scheduler and their dependencies; skips built-in ones; loads soft deps first', () => {
+  it('takes the boot modules, every scheduler and their dependencies; skips built-in ones; preloads soft deps', () => {
     const builtin = parseBuiltin('kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/char/virtio_console.ko\n');
     const soft = parseSoftDeps('softdep libcrc32c pre: crc32c\n', 'alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n');
-    const { files, boot } = selectModules(parseModulesDep(dep), builtin, soft);
+    const { files, preload } = selectModules(parseModulesDep(dep), builtin, soft);
     expect(files).toEqual([
       'kernel/crypto/crc32c_generic.ko.xz',
       'kernel/drivers/net/veth.ko.xz',
@@ -44,7 +44,7 @@ describe('module selection', () => {
       'kernel/net/netfilter/ipvs/ip_vs_twos.ko.xz',
       'kernel/net/netfilter/nf_conntrack.ko.xz',
     ]);
-    expect(boot).toEqual(['crc32c_generic', 'veth', 'ip_vs']);
+    expect(preload).toEqual(['kernel/crypto/crc32c_generic.ko.xz']);
   });
 
   it('fails clearly when a boot module is neither a module nor built in', () => {
