@@ -205,8 +205,8 @@ const onArb = fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: fc.con
 /** Number of destinations set up first: 1..max, biased to few. */
 function destCountBias(max: number): fc.Arbitrary<number> {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.integer({ min: 1, max: Math.min(5, max) }) },
-    { weight: 2, arbitrary: fc.integer({ min: 1, max: Math.min(10, max) }) },
+    { weight: 6, arbitrary: fc.integer({ min: 1, max: Math.min(6, max) }) },
+    { weight: 3, arbitrary: fc.integer({ min: Math.min(3, max), max: Math.min(10, max) }) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max }) },
   );
 }

@@ -187,6 +187,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     const sig = v.what === 'error' ? `error/${op}/${v.expected}/${v.got}` : `${scheduler}/${v.what}/${op}`;
     const file = path.join(o.casesDir, `${slug(o.kernel)}-${scheduler}-${v.what}-seed${o.seed}-case${k}.yaml`);
     const dupOf = signatures.get(sig);
+    // Claimed before any await: two workers must not both shrink the same bug.
+    if (!dupOf) signatures.set(sig, file);
     const base: SavedFinding = {
       file,
       kernel: o.kernel,
@@ -209,7 +211,6 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'diverge', ms: Date.now() - t0, detail: `${v.what} (like ${path.basename(dupOf)})`, file });
       return;
     }
-    signatures.set(sig, file);
     log(`[${o.kernel}] divergence in case ${k} (${scheduler}): ${verdictLine(v)}; shrinking`);
     const shrunk = await shrinkDivergence({
       arb,

@@ -8,6 +8,7 @@ import { InfraError, KernelFinding } from '../errors.js';
 import type { Divergence, Verdict } from '../compare/verdict.js';
 import type { Observation } from '../observation.js';
 import type { Scenario } from '../scenario.js';
+import { DRAW } from '../generate/case-seed.js';
 import { withInfraRetries } from './retry.js';
 
 export interface Judged {
@@ -141,7 +142,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
     return false;
   });
 
-  const details = await fc.check(prop, { seed: o.seed, numRuns: 1 });
+  const details = await fc.check(prop, { ...DRAW, seed: o.seed });
   if (fatal) throw fatal;
   // fast-check's counterexample is the last candidate that failed, which is ours.
   const same = details.failed && details.counterexample !== null && key(details.counterexample[0]) === key(current.minimal);
