@@ -56,7 +56,8 @@ async function shrink(): Promise<void> {
   const backend = await createBackend('qemu', { kernel: '6.12', jobs, logDir: path.join(dir, 'logs') });
   try {
     const caps = await backend.start();
-    const schedulers = schedulersFor('6.12', caps);
+    // Only schedulers both kernels have: a 6.1 model rightly rejects twos, which proves nothing.
+    const schedulers = schedulersFor('6.1', caps);
     let firstFound = 0;
     const t0 = Date.now();
     const inner = new AbortController();
