@@ -53,6 +53,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
   let pool: GuestPool<AgentSession> | undefined;
   let caps: Capabilities | undefined;
   let logCount = 0;
+  let consoleCount = 0;
 
   const keepLog = async (err: unknown, g: Guest<AgentSession>): Promise<void> => {
     if (!opts.logDir) return;
@@ -88,6 +89,8 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           bootTimeoutMs: opts.bootTimeoutMs ?? QEMU_TIMEOUTS.boot,
           cmdline: opts.cmdline,
           memMiB: opts.memMiB,
+          // Every guest's console goes to a file in logDir when there is one.
+          logFile: opts.logDir ? path.join(opts.logDir, `console-${opts.kernel}-${process.pid}-${++consoleCount}.log`) : undefined,
         }),
       );
       const guests = await pool.start();

@@ -29,7 +29,7 @@ export interface GuestOptions<L extends AgentLink> {
   /** Makes the agent session on the channel (the backend passes `s => new AgentSession(s)`). */
   connect: (stream: Duplex) => L;
   bootTimeoutMs: number;
-  /** Console log file, written as the console arrives. */
+  /** Console log file, written as the console arrives (default: console.log in the guest's temporary directory, removed at close). */
   logFile?: string;
   memMiB?: number;
   /** Extra kernel command-line words. */
@@ -44,6 +44,8 @@ export class Guest<L extends AgentLink = AgentLink> {
   readonly id = ++guestCounter;
   hello!: Awaited<ReturnType<L['ready']>>;
   session!: L;
+  /** Where the console (ttyS0) is being written. */
+  logFile = '';
   /** Milliseconds from spawning QEMU to the agent's ready frame. */
   bootMs = 0;
   private exitInfo: string | undefined;
@@ -103,10 +105,10 @@ export class Guest<L extends AgentLink = AgentLink> {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     register(proc);
     const guest = new Guest<L>(proc, dir, server, pidFile);
-    if (opts.logFile) {
-      await fs.mkdir(path.dirname(opts.logFile), { recursive: true });
-      guest.logStream = createWriteStream(opts.logFile);
-    }
+    const logFile = opts.logFile ?? path.join(dir, 'console.log');
+    await fs.mkdir(path.dirname(logFile), { recursive: true });
+    guest.logStream = createWriteStream(logFile);
+    guest.logFile = logFile;
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (s: string) => {
       guest.console.append(s);

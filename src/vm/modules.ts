@@ -91,7 +91,7 @@ export function selectModules(
   const pre: string[] = [];
   for (const rel of [...chosen]) {
     for (const want of soft.pre.get(moduleName(rel)) ?? []) {
-      if (builtin.has(want)) continue;
+      if (builtin.has(want) || soft.builtinAliases?.has(want)) continue;
       const target = byName.get(want) ?? pickAlias(soft.aliases.get(want) ?? [], byName, builtin);
       if (!target) continue; // built in under another name, or not needed on this kernel
       visit(target);
@@ -106,6 +106,18 @@ export interface SoftDeps {
   pre: Map<string, string[]>;
   /** Alias -> module names. */
   aliases: Map<string, string[]>;
+  /** Aliases that built-in code provides (modules.builtin.modinfo), e.g. 6.1's crc32c. */
+  builtinAliases?: Set<string>;
+}
+
+/** Aliases of built-in modules: modules.builtin.modinfo is NUL-separated `module.alias=NAME` records. */
+export function parseBuiltinAliases(modinfo: string): Set<string> {
+  const out = new Set<string>();
+  for (const rec of modinfo.split('\0')) {
+    const m = rec.match(/^[^.]+\.alias=(.+)$/);
+    if (m) out.add(m[1]!);
+  }
+  return out;
 }
 
 /** For an alias served by several modules, the portable one (crc32c_generic, not crc32c_intel which needs SSE4.2). */
@@ -179,6 +191,7 @@ export async function installModules(opts: {
   const dst = path.join(opts.rootfs, 'lib', 'modules', opts.release);
   const read = (f: string) => fs.readFile(path.join(opts.srcModulesDir, f), 'utf8').catch(() => '');
   const soft = parseSoftDeps(await read('modules.softdep'), await read('modules.alias'));
+  soft.builtinAliases = parseBuiltinAliases(await read('modules.builtin.modinfo'));
   const { files: chosen, preload } = selectModules(deps, builtin, soft);
   for (const rel of chosen) {
     await fs.mkdir(path.join(dst, path.dirname(rel)), { recursive: true });

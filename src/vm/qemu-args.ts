@@ -28,13 +28,15 @@ export const QEMU_DEFAULTS = { memMiB: 256, cpus: 1 } as const;
 export const AGENT_PORT = 'org.ipvsconform.agent';
 
 /**
- * The kernel command line, one word per entry. quiet keeps the serial console (slow under TCG)
- * short; panic=-1 reboots at once on a panic and -no-reboot turns that into QEMU exiting;
- * oops=panic makes an oops end the guest too (the console keeps the report).
+ * The kernel command line, one word per entry. loglevel=5 keeps the serial console (slow under
+ * TCG) short but still prints warnings: `quiet` would hide WARNING (pr_warn, kernel/panic.c
+ * __warn), the Oops header and Call Trace (KERN_DEFAULT, arch/x86/kernel/dumpstack.c) from the
+ * console watcher. panic=-1 reboots at once on a panic and -no-reboot turns that into QEMU
+ * exiting; oops=panic makes an oops end the guest too (the console keeps the report).
  */
 export const KERNEL_CMDLINE: readonly string[] = [
   'console=ttyS0',
-  'quiet',
+  'loglevel=5',
   'panic=-1',
   'oops=panic',
   'rdinit=/init',

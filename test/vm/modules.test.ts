@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSchedulerModule, moduleName, parseBuiltin, parseModulesDep, parseSoftDeps, selectModules, uncompressedPath } from '../../src/vm/modules.js';
+import { isSchedulerModule, moduleName, parseBuiltin, parseBuiltinAliases, parseModulesDep, parseSoftDeps, selectModules, uncompressedPath } from '../../src/vm/modules.js';
 import { parseLdd } from '../../src/vm/rootfs.js';
 
 const dep = `kernel/lib/libcrc32c.ko.xz:
@@ -45,6 +45,15 @@ describe('module selection', () => {
       'kernel/net/netfilter/nf_conntrack.ko.xz',
     ]);
     expect(preload).toEqual(['kernel/crypto/crc32c_generic.ko.xz']);
+  });
+
+  it('needs no preload when built-in code provides the soft dependency (6.1: crc32c is built in)', () => {
+    const soft = parseSoftDeps('softdep libcrc32c pre: crc32c\n', 'alias crc32c crc32c_intel\n');
+    soft.builtinAliases = parseBuiltinAliases('crc32c_generic.alias=crypto-crc32c\0crc32c_generic.alias=crc32c\0crc32c_generic.license=GPL\0');
+    const builtin = parseBuiltin('kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/char/virtio_console.ko\nkernel/crypto/crc32c_generic.ko\n');
+    const { files, preload } = selectModules(parseModulesDep(dep), builtin, soft);
+    expect(preload).toEqual([]);
+    expect(files).not.toContain('kernel/arch/x86/crypto/crc32c-intel.ko.xz');
   });
 
   it('fails clearly when a boot module is neither a module nor built in', () => {

@@ -24,10 +24,12 @@ describe('buildQemuArgs', () => {
     expect(args).not.toContain('-cpu');
   });
 
-  it('builds the kernel command line from words: console, quiet, and a panic that powers off', () => {
+  it('builds the kernel command line from words: console with warnings shown, and a panic that powers off', () => {
     const cmdline = opt(buildQemuArgs({ ...base, cmdline: ['extra=1'] }), '-append')[0]!.split(' ');
     expect(cmdline.slice(0, KERNEL_CMDLINE.length)).toEqual([...KERNEL_CMDLINE]);
-    expect(cmdline).toEqual(expect.arrayContaining(['console=ttyS0', 'quiet', 'panic=-1', 'oops=panic']));
+    expect(cmdline).toEqual(expect.arrayContaining(['console=ttyS0', 'loglevel=5', 'panic=-1', 'oops=panic']));
+    // quiet would hide WARNING and the Oops header (printed below loglevel 4) from the watcher.
+    expect(cmdline).not.toContain('quiet');
     expect(cmdline.at(-1)).toBe('extra=1');
   });
 
