@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCase } from '../src/casefile/casefile.js';
-import { schedulersFor } from '../src/generate/schedulers.js';
+import { KERNEL_SCHEDULERS, schedulersFor } from '../src/generate/schedulers.js';
 import { createBackend } from '../src/run/backends.js';
 import { runKernelCases } from '../src/run/engine.js';
 import { kernelByName } from '../src/run/kernels.js';
@@ -57,7 +57,7 @@ async function shrink(): Promise<void> {
   try {
     const caps = await backend.start();
     // Only schedulers both kernels have: a 6.1 model rightly rejects twos, which proves nothing.
-    const schedulers = schedulersFor('6.1', caps);
+    const schedulers = schedulersFor('6.12', caps).filter((x) => KERNEL_SCHEDULERS['6.1']!.includes(x));
     let firstFound = 0;
     const t0 = Date.now();
     const inner = new AbortController();
