@@ -136,7 +136,11 @@ export class Guest<L extends AgentLink = AgentLink> {
     } catch (err) {
       guest.kill();
       await guest.cleanup();
-      if (err instanceof KernelFinding || err instanceof BootError) throw err;
+      if (err instanceof BootError) throw err;
+      // Trouble before the agent is up means the guest did not come up: a boot failure (the
+      // console says why), not a finding about the code under test.
+      if (err instanceof KernelFinding)
+        throw new BootError(`the guest kernel failed while booting: ${err.message}`, guest.consoleText(), { cause: err });
       throw new BootError(
         `guest did not boot within ${opts.bootTimeoutMs} ms (${(err as Error).message})`,
         guest.consoleText(),

@@ -1,0 +1,76 @@
+// A real kernel crash reaches the harness as a KernelFinding with the console log, not as a
+// timeout or a pass. The guest is the normal image plus a second cpio archive (the kernel
+// unpacks concatenated archives, later files win) whose /init starts the agent and then crashes
+// the kernel through /proc/sysrq-trigger a few seconds later.
+import { execa } from 'execa';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentSession } from '../../src/agent/session.js';
+import { BootError, KernelFinding } from '../../src/errors.js';
+import { Guest } from '../../src/vm/guest.js';
+import { buildImage, type Image } from '../../src/vm/image.js';
+
+let dir: string;
+let image: Image;
+let crashing: { kernelPath: string; initrdPath: string };
+
+beforeAll(async () => {
+  image = await buildImage({ kernel: '6.1' });
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ipvsc-guest-'));
+  const overlay = path.join(dir, 'overlay');
+  await fs.mkdir(overlay);
+  await fs.writeFile(
+    path.join(overlay, 'init'),
+    `#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+/sbin/ipvsc-agent &
+sleep 4
+echo c > /proc/sysrq-trigger
+`,
+    { mode: 0o755 },
+  );
+  const extra = path.join(dir, 'overlay.cpio');
+  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${extra}'`], { cwd: overlay });
+  const initrd = path.join(dir, 'initrd.img');
+  await fs.writeFile(initrd, Buffer.concat([await fs.readFile(image.initrdPath), await fs.readFile(extra)]));
+  crashing = { kernelPath: image.kernelPath, initrdPath: initrd };
+}, 300_000);
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('Guest', () => {
+  it('turns a kernel crash during a wait into a KernelFinding with the console log', async () => {
+    const g = await Guest.boot({ image: crashing, accel: 'tcg', connect: (s) => new AgentSession(s), bootTimeoutMs: 120_000 });
+    try {
+      const mark = g.console.mark();
+      const err = await g.guard(new Promise(() => {}), 60_000, 'nothing', false, mark).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KernelFinding);
+      expect((err as KernelFinding).message).toMatch(/sysrq triggered crash|Oops|BUG|Kernel panic|Call Trace/);
+      expect((err as KernelFinding).consoleLog).toContain('sysrq');
+      // panic=-1 and -no-reboot: the crashed guest goes away by itself.
+      for (let i = 0; i < 100 && g.alive; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(g.alive).toBe(false);
+    } finally {
+      await g.close();
+    }
+  }, 180_000);
+
+  it('reports a guest that never gets ready as a BootError with its console', async () => {
+    const bogus = path.join(dir, 'not-an-initrd.img');
+    await fs.writeFile(bogus, 'not a cpio archive');
+    const err = await Guest.boot({
+      image: { kernelPath: image.kernelPath, initrdPath: bogus },
+      accel: 'tcg',
+      connect: (s) => new AgentSession(s),
+      bootTimeoutMs: 60_000,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect((err as BootError).log).toMatch(/Kernel panic|VFS|No working init/);
+  }, 120_000);
+});
