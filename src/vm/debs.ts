@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 import { hashFile } from './hash.js';
 import type { KernelSpec } from './kernels.js';
+import { withLock } from './lock.js';
 import { step } from './log.js';
 import { cacheDir } from './paths.js';
 import { ensureTools, TOOLS } from './tools.js';
@@ -94,7 +95,17 @@ export async function unpackKernel(spec: KernelSpec, debs: Deb[], debsKey: strin
     modulesDir: path.join(root, 'lib', 'modules', spec.release),
     headersDir: path.join(root, 'usr', 'src', `linux-headers-${spec.release}`),
   };
-  if (existsSync(path.join(root, '.complete'))) return result;
+  const complete = (): boolean => existsSync(path.join(root, '.complete'));
+  if (complete()) return result;
+  await withLock(`kernel-${spec.name}-${debsKey}`, async () => {
+    if (complete()) return;
+    await unpackInto(root, spec, debs);
+  });
+  if (!existsSync(result.vmlinuz)) throw new InfraError('IPVS_CONFORM_UNPACK', `expected ${result.vmlinuz} in ${spec.image}, not found`);
+  return result;
+}
+
+async function unpackInto(root: string, spec: KernelSpec, debs: Deb[]): Promise<void> {
   const tools = await ensureTools([TOOLS.dpkg, TOOLS.depmod]);
   await step(`unpacking ${debs.length} packages for kernel ${spec.name}`, async () => {
     await fs.rm(root, { recursive: true, force: true });
@@ -111,6 +122,4 @@ export async function unpackKernel(spec: KernelSpec, debs: Deb[], debsKey: strin
     await fs.rename(tmp, root);
     await fs.writeFile(path.join(root, '.complete'), '');
   });
-  if (!existsSync(result.vmlinuz)) throw new InfraError('IPVS_CONFORM_UNPACK', `expected ${result.vmlinuz} in ${spec.image}, not found`);
-  return result;
 }

@@ -8,10 +8,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOutOfTreeModule, buildPatchedModules } from '../patch/build.js';
-import { fetchDebs, unpackKernel } from './debs.js';
+import { fetchDebs, unpackKernel, type Deb } from './debs.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
-import { kernelSpec } from './kernels.js';
+import { kernelSpec, type KernelSpec } from './kernels.js';
+import { withLock } from './lock.js';
 import { log, ms, step } from './log.js';
 import { buildModuleDir, hprioSourceDir, installModules, isSchedulerModule, moduleName } from './modules.js';
 import { cacheDir } from './paths.js';
@@ -90,11 +91,39 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     ...(patched ? { patches: patched.patches } : {}),
     ...(extraDirs.length ? { modules: extraDirs.map((m) => `${m.name}:${m.hash}`) } : {}),
   };
-  if (existsSync(path.join(dir, 'image.json'))) {
+  const cached = (): boolean => existsSync(path.join(dir, 'image.json'));
+  if (cached()) {
     log(`image for kernel ${spec.name} is cached (${key}), ${ms(performance.now() - started)}`);
     return image;
   }
+  // One builder per image: parallel workers wait here and then find it built.
+  const built = await withLock(`image-${spec.name}-${key}`, async () => {
+    if (cached()) return false;
+    await buildInto(dir, image, { spec, debs, agent, inputs, patched, extraDirs });
+    return true;
+  });
+  if (!built) {
+    log(`image for kernel ${spec.name} was built by another process (${key})`);
+    return image;
+  }
+  const size = (await fs.stat(image.initrdPath)).size;
+  log(`image for kernel ${spec.name} built (${key}, initramfs ${(size / 1e6).toFixed(1)} MB) in ${ms(performance.now() - started)}`);
+  return image;
+}
 
+async function buildInto(
+  dir: string,
+  image: Image,
+  o: {
+    spec: KernelSpec;
+    debs: Deb[];
+    agent: string;
+    inputs: Record<string, string>;
+    patched: { dir: string } | undefined;
+    extraDirs: { ko: string[] }[];
+  },
+): Promise<void> {
+  const { spec, debs, agent, inputs, patched, extraDirs } = o;
   const debsKey = cacheKey(Object.fromEntries(debs.map((d) => [d.pkg, d.sha256])));
   const unpacked = await unpackKernel(spec, debs, debsKey);
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -128,7 +157,4 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
   }
-  const size = (await fs.stat(image.initrdPath)).size;
-  log(`image for kernel ${spec.name} built (${key}, initramfs ${(size / 1e6).toFixed(1)} MB) in ${ms(performance.now() - started)}`);
-  return image;
 }

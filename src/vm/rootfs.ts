@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
+import { withLock } from './lock.js';
 import { step } from './log.js';
 import { cacheDir, vmDir } from './paths.js';
 import { ensureTools, TOOLS } from './tools.js';
@@ -39,8 +40,9 @@ export async function buildAgent(): Promise<string> {
       `expected the guest agent's Makefile at ${path.join(agentDir, 'Makefile')}, not found: the agent (vm/agent) is not in this tree yet`,
     );
   const tools = await ensureTools([TOOLS.make, TOOLS.gcc]);
-  const r = await step('building the guest agent (make -C vm/agent)', () =>
-    execa(tools.make!, ['-C', agentDir], { reject: false, all: true }),
+  // One make at a time: parallel workers would write the same object files.
+  const r = await withLock('agent-make', () =>
+    step('building the guest agent (make -C vm/agent)', () => execa(tools.make!, ['-C', agentDir], { reject: false, all: true })),
   );
   if (r.exitCode !== 0 || !existsSync(agentBinary))
     throw new InfraError('IPVS_CONFORM_AGENT_BUILD', `make -C vm/agent failed (exit ${r.exitCode}):\n${String(r.all).slice(-3000)}`);
@@ -138,13 +140,16 @@ export async function buildRootfs(): Promise<string> {
   const dir = cacheDir('rootfs', key);
   // The completion marker lives beside the tree, not in it, so the imported image stays clean.
   if (existsSync(`${dir}.complete`)) return dir;
-  await step('assembling the guest root file system', async () => {
-    const tmp = `${dir}.tmp-${process.pid}`;
-    await fs.rm(tmp, { recursive: true, force: true });
-    await assembleRootfs(tmp, { agent });
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(tmp, dir);
+  await withLock(`rootfs-${key}`, async () => {
+    if (existsSync(`${dir}.complete`)) return;
+    await step('assembling the guest root file system', async () => {
+      const tmp = `${dir}.tmp-${process.pid}`;
+      await fs.rm(tmp, { recursive: true, force: true });
+      await assembleRootfs(tmp, { agent });
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rename(tmp, dir);
+    });
+    await fs.writeFile(`${dir}.complete`, '');
   });
-  await fs.writeFile(`${dir}.complete`, '');
   return dir;
 }
