@@ -228,7 +228,10 @@ export class Guest<L extends AgentLink = AgentLink> {
 
   private async cleanup(): Promise<void> {
     this.server.close();
-    this.logStream?.end();
+    // Later console output (QEMU dying) must not write to an ended stream: drop it first.
+    const stream = this.logStream;
+    this.logStream = undefined;
+    stream?.end();
     await fs.rm(this.dir, { recursive: true, force: true });
     await fs.rm(this.pidFile, { force: true });
   }
