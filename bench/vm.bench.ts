@@ -73,7 +73,7 @@ for (let i = 0; i < Number(v.boots); i++) {
   await g.close();
 }
 console.log(`cold boot to ready agent: wall ${stat(boots)}   [target ≤ 3000 ms under TCG]`);
-console.log(`                          QEMU CPU ${stat(cpus)}   (what the wall time is on an idle host)`);
+console.log(`                          QEMU CPU ${stat(cpus)}   (load-independent cost: QEMU's CPU time, all its threads)`);
 
 // 2. Cases inside one guest.
 const g = await boot();
