@@ -1,12 +1,7 @@
 // The pinned kernels (vm/kernels.yaml): their names, releases and the model semantics each follows.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import { InputError, UsageError } from '../errors.js';
 import type { Semantics } from '../model/types.js';
-
-export const KERNELS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../vm/kernels.yaml');
+import { kernelsFile, loadKernels } from '../vm/kernels.js';
 
 export interface PinnedKernel {
   name: string;
@@ -18,15 +13,15 @@ export const SEMANTICS: readonly Semantics[] = ['6.1', '6.12'];
 
 let cache: { default: string; kernels: PinnedKernel[] } | undefined;
 
+/** vm/kernels.yaml as the run sees it (parsed once, by src/vm/kernels.ts), semantics checked. */
 export function pinnedKernels(): { default: string; kernels: PinnedKernel[] } {
   if (cache) return cache;
-  const doc = YAML.parse(readFileSync(KERNELS_FILE, 'utf8')) as { default?: unknown; kernels?: Record<string, { release?: unknown; semantics?: unknown }> };
-  if (!doc?.kernels || typeof doc.kernels !== 'object') throw new InputError(KERNELS_FILE, 'kernels', 'a mapping of kernel names', doc?.kernels);
-  const kernels = Object.entries(doc.kernels).map(([name, k]) => {
-    if (!SEMANTICS.includes(k.semantics as Semantics)) throw new InputError(KERNELS_FILE, `kernels.${name}.semantics`, SEMANTICS.join(' or '), k.semantics);
-    return { name, release: String(k.release), semantics: k.semantics as Semantics };
+  const table = loadKernels();
+  const kernels = Object.values(table.kernels).map((k) => {
+    if (!SEMANTICS.includes(k.semantics as Semantics)) throw new InputError(kernelsFile, `kernels.${k.name}.semantics`, SEMANTICS.join(' or '), k.semantics);
+    return { name: k.name, release: k.release, semantics: k.semantics as Semantics };
   });
-  cache = { default: String(doc.default ?? kernels[0]?.name), kernels };
+  cache = { default: table.default, kernels };
   return cache;
 }
 
