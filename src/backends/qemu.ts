@@ -117,7 +117,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
             backend: 'qemu',
             kernel: { name: opts.kernel, release: g.hello.release },
             build: {
-              modules: img.key,
+              modules: img.kernelKey,
               module: [`hprio:${img.hprio}`, ...(img.modules ?? [])].join(' '),
               ...(img.patches?.length ? { patches: img.patches } : {}),
             },

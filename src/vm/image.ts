@@ -33,6 +33,11 @@ export interface Image {
   bzImagePath: string;
   initrdPath: string;
   key: string;
+  /**
+   * Identity of the kernel under test: the kernel packages and the patches, without the agent or
+   * the image recipe, so a saved case stays replayable across harness changes.
+   */
+  kernelKey: string;
   release: string;
   /** Kernel name from vm/kernels.yaml. */
   kernel: string;
@@ -79,12 +84,16 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   };
   for (const d of debs) inputs[`deb:${d.pkg}`] = d.sha256;
   const key = cacheKey(inputs);
+  const kernelKey = cacheKey(
+    Object.fromEntries(Object.entries(inputs).filter(([k]) => k === 'spec' || k === 'patched' || k.startsWith('deb:linux-image'))),
+  );
   const dir = cacheDir('images', `${spec.name}-${key}`);
   const image: Image = {
     kernelPath: path.join(dir, 'vmlinux'),
     bzImagePath: path.join(dir, 'vmlinuz'),
     initrdPath: path.join(dir, 'initrd.img'),
     key,
+    kernelKey,
     release: spec.release,
     kernel: spec.name,
     hprio: hprio.slice(0, 16),
