@@ -9,7 +9,8 @@ import { InputError } from '../errors.js';
 import type { Observation, ServiceRow, StepResult } from '../observation.js';
 import type { Scenario } from '../scenario.js';
 
-export const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../golden');
+/** golden/ in the repository; IPVS_CONFORM_GOLDEN_DIR points elsewhere (tests use a scratch copy). */
+export const GOLDEN_DIR = process.env.IPVS_CONFORM_GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../golden');
 
 export interface GoldenStep {
   error?: { errno: number; name: string };

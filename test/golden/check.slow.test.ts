@@ -1,0 +1,32 @@
+// `golden --check` against the real kernel: an unchanged file passes, a file whose recorded
+// decision differs from what the kernel does now is reported with its diff and exit 1.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, expect, it } from 'vitest';
+import { GOLDEN_DIR } from '../../src/golden/corpus.js';
+
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'ipvsc-golden-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+it('golden --check passes unchanged files and fails on a changed decision', async () => {
+  await cp(path.join(GOLDEN_DIR, '6.1', 'rr'), path.join(scratch, '6.1', 'rr'), { recursive: true });
+  const ties = path.join(scratch, '6.1', 'rr', 'ties.yaml');
+  const text = await readFile(ties, 'utf8');
+  // Pretend the kernel once sent the first connection elsewhere.
+  const edited = text.replace(/\n    - dest: 10\.2\.0\.3:80\n/, '\n    - dest: 10.2.0.9:80\n');
+  expect(edited).not.toBe(text);
+  await writeFile(ties, edited);
+
+  const r = await execa('node', ['bin/ipvs-conform.mjs', 'golden', '--check', '--kernel', '6.1', '--scheduler', 'rr'], {
+    reject: false,
+    env: { IPVS_CONFORM_GOLDEN_DIR: scratch },
+  });
+  expect(r.exitCode, r.stderr).toBe(1);
+  expect(r.stdout).toContain('changed: ');
+  expect(r.stdout).toContain('ties.yaml');
+  expect(r.stdout).toContain('-    - dest: 10.2.0.9:80');
+  expect(r.stdout).toContain('+    - dest: 10.2.0.3:80');
+  expect(r.stderr).toMatch(/7 golden cases, 6 unchanged, 1 differ/);
+}, 600_000);
