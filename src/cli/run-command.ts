@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
-import { InfraError, UsageError } from '../errors.js';
+import { ConformError, EXIT, InfraError, UsageError } from '../errors.js';
 import { ALL_SCHEDULERS, KERNEL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
 import type { Semantics } from '../model/types.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
@@ -122,9 +122,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const command = ['ipvs-conform', 'run', ...argv].join(' ');
   log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
 
-  const writeReports = async (): Promise<Summary> => {
+  /** `fatal`: the exit code of the error that stopped the run, which is what the process exits with. */
+  const writeReports = async (fatal?: number): Promise<Summary> => {
     const totals = totalsOf(kernelSummaries);
-    const code = exitCodeOf(totals);
+    const code = fatal ?? exitCodeOf(totals);
     const summary: Summary = {
       format: SUMMARY_FORMAT,
       startedAt,
@@ -227,7 +228,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (kernelSummaries.length) {
       const last = kernelSummaries[kernelSummaries.length - 1]!;
       last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
-      await writeReports().catch(() => {});
+      await writeReports(e instanceof ConformError ? e.exitCode : EXIT.infra).catch(() => {});
     }
     throw e;
   } finally {
