@@ -57,7 +57,7 @@ describe('QEMU backend, kernel 6.1', () => {
     const obs = await backend.run(small);
     expect(obs.backend).toBe('qemu');
     expect(obs.kernel).toEqual({ name: '6.1', release: kernelSpec('6.1').release });
-    expect(obs.build?.modules).toBe(backend.image?.key);
+    expect(obs.build?.modules).toBe(backend.image?.kernelKey);
     expect(obs.build?.module).toMatch(/^hprio:[0-9a-f]{16}$/);
     expect(obs.steps).toHaveLength(small.events.length);
     expect(obs.steps.map((s) => s.error)).toEqual(small.events.map(() => undefined));
