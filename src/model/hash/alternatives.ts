@@ -58,3 +58,46 @@ export function decide<T>(
     },
   };
 }
+
+/** A cache keyed by destination address, as lblc and lblcr keep one. */
+export interface AddrCache<E> {
+  entries: Map<number, E>;
+  count: number;
+}
+
+/**
+ * lblc/lblcr's schedule: the entry for `daddr` may or may not have been dropped by the kernel's
+ * garbage-collection timer (`mayHaveExpired`); each possibility is a branch. In the usual case,
+ * one known state and no timer in doubt, the state is updated in place without copies.
+ */
+type EntryOf<T> = T extends AddrCache<infer E> ? E : never;
+
+export function scheduleCached<T extends AddrCache<unknown>>(
+  holder: { alts: T[] },
+  daddr: number,
+  ops: {
+    mayHaveExpired(t: T, e: EntryOf<T>): boolean;
+    clone(t: T): T;
+    run(t: T): Branch<T>;
+    canon(t: T): string;
+  },
+): Decision {
+  const only = holder.alts.length === 1 ? holder.alts[0]! : null;
+  const en = only?.entries.get(daddr);
+  if (only && (!en || !ops.mayHaveExpired(only, en as EntryOf<T>))) return { kind: 'one', dest: ops.run(only).dest };
+  return decide(
+    holder.alts,
+    (t) => {
+      const e = t.entries.get(daddr);
+      if (!e || !ops.mayHaveExpired(t, e as EntryOf<T>)) return [ops.run(ops.clone(t))];
+      const gone = ops.clone(t);
+      gone.entries.delete(daddr);
+      gone.count--;
+      return [ops.run(gone), ops.run(ops.clone(t))];
+    },
+    (alts) => {
+      holder.alts = alts;
+    },
+    ops.canon,
+  );
+}

@@ -13,7 +13,7 @@
 // Versions: 6.1.176 and 6.12.107 (the pinned kernels) have the same ip_vs_lblc.c; later 6.1
 // (6.1.192 on this host) also decrements `entries` on replacement and refuses entries beyond
 // max_size * 3 / 2 ("ipvs: fix missing counter decrement", "bound LBLCR and LBLC cache growth").
-import { decide, type Branch } from '../hash/alternatives.js';
+import { scheduleCached, type Branch } from '../hash/alternatives.js';
 import { connOverhead, mulGt } from '../hash/overhead.js';
 import type { DestState, SchedContext, SchedulerModel, ServiceState } from '../types.js';
 
@@ -147,27 +147,12 @@ export const lblc: SchedulerModel = {
     svc.schedData = undefined;
   },
   schedule(svc, pkt, c) {
-    const s = state(svc);
     const daddr = pkt.daddr;
-    const only = s.alts.length === 1 ? s.alts[0]! : null;
-    const en = only?.entries.get(daddr);
-    // The usual case: one known state, no timer in doubt: update it in place.
-    if (only && (!en || !mayHaveExpired(only, en, c.now))) return { kind: 'one', dest: run(svc, daddr, only, c).dest };
-    return decide(
-      s.alts,
-      (t) => {
-        const e = t.entries.get(daddr);
-        if (!e || !mayHaveExpired(t, e, c.now)) return [run(svc, daddr, clone(t), c)];
-        // The timer may or may not have dropped the entry already.
-        const gone = clone(t);
-        gone.entries.delete(daddr);
-        gone.count--;
-        return [run(svc, daddr, gone, c), run(svc, daddr, clone(t), c)];
-      },
-      (alts) => {
-        s.alts = alts;
-      },
+    return scheduleCached(state(svc), daddr, {
+      mayHaveExpired: (t, e) => mayHaveExpired(t, e, c.now),
+      clone,
+      run: (t) => run(svc, daddr, t, c),
       canon,
-    );
+    });
   },
 };

@@ -13,7 +13,7 @@
 // Set members hold their dest: a deleted dest stays in the trash (refcnt > 1) and is the same
 // dest again when re-added; while deleted it is not AVAILABLE, but ip_vs_dest_set_max still reads
 // its weight and counters.
-import { decide, type Branch } from '../hash/alternatives.js';
+import { scheduleCached, type Branch } from '../hash/alternatives.js';
 import { connOverhead, mulGt } from '../hash/overhead.js';
 import type { DestState, SchedContext, SchedulerModel, ServiceState } from '../types.js';
 import { keyOf, lblcIsOverloaded, lblcLeastLoaded, linkedOf } from './lblc.js';
@@ -192,27 +192,12 @@ export const lblcr: SchedulerModel = {
     svc.schedData = undefined;
   },
   schedule(svc, pkt, c) {
-    const s = state(svc);
     const daddr = pkt.daddr;
-    const only = s.alts.length === 1 ? s.alts[0]! : null;
-    const en = only?.entries.get(daddr);
-    // The usual case: one known state, no timer in doubt: update it in place.
-    if (only && (!en || !mayHaveExpired(only, en, c.now))) return { kind: 'one', dest: run(svc, daddr, only, c).dest };
-    return decide(
-      s.alts,
-      (t) => {
-        const e = t.entries.get(daddr);
-        if (!e || !mayHaveExpired(t, e, c.now)) return [run(svc, daddr, clone(t), c)];
-        // The timer may or may not have dropped the entry already.
-        const gone = clone(t);
-        gone.entries.delete(daddr);
-        gone.count--;
-        return [run(svc, daddr, gone, c), run(svc, daddr, clone(t), c)];
-      },
-      (alts) => {
-        s.alts = alts;
-      },
+    return scheduleCached(state(svc), daddr, {
+      mayHaveExpired: (t, e) => mayHaveExpired(t, e, c.now),
+      clone,
+      run: (t) => run(svc, daddr, t, c),
       canon,
-    );
+    });
   },
 };
