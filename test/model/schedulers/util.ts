@@ -1,22 +1,10 @@
 // Direct scheduler calls on hand-made dest lists (no connections needed to set counters).
+import { mkDest } from './hash-fixtures.js';
 import type { Decision, DestState, SchedContext, SchedulerModel, Semantics, ServiceState } from '../../../src/model/types.js';
 
+/** Real server 10.2.0.<n>:80 (the fields hash-fixtures' mkDest gives, overridden by `f`). */
 export function dest(n: number, f: Partial<DestState> = {}): DestState {
-  return {
-    addr: `10.2.0.${n}`,
-    addrNum: 0x0a020000 + n,
-    port: 80,
-    weight: 1,
-    lastWeight: 1,
-    uThreshold: 0,
-    lThreshold: 0,
-    activeConns: 0,
-    inactConns: 0,
-    persistConns: 0,
-    overload: false,
-    available: true,
-    ...f,
-  };
+  return mkDest(`10.2.0.${n}:80`, f);
 }
 
 /** A service whose list is `dests` in the given order (index 0 = the list head's next). */
