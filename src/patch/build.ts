@@ -24,7 +24,7 @@ import { contentHash, readPatch } from './parse.js';
 import { copySources, dirHash } from './tree.js';
 
 /** Bumped whenever the recipe below changes what a build produces, so old cache entries are not reused. */
-const RECIPE = 2;
+const RECIPE = 3;
 
 export interface BuildManifest {
   recipe: number;
@@ -32,7 +32,11 @@ export interface BuildManifest {
   release: string;
   version: string;
   source?: string;
-  patches: { file: string; hash: string }[];
+  /**
+   * The patches by content hash, with the file name they had when this entry was built. The cache
+   * is keyed by content, so the same patch from another checkout or folder reuses the entry: no path.
+   */
+  patches: { name: string; hash: string }[];
   /** Source hash of the module directory built (hprio, or the --module directory). */
   moduleSource?: string;
   modules: string[];
@@ -121,7 +125,7 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
       release: pin.release,
       version: pin.version,
       source: pin.source,
-      patches: patches.map((p) => ({ file: p.file, hash: p.hash })),
+      patches: patches.map((p) => ({ name: path.basename(p.file), hash: p.hash })),
       ...(hprioHash ? { moduleSource: hprioHash } : {}),
       modules: kos.map((k) => path.basename(k)),
       abiChanged: compat.abiChanged,

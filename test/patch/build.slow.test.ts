@@ -52,7 +52,7 @@ describe('buildPatchedModules (kernel 6.1, real build)', () => {
       expect(m.modules).toEqual(expect.arrayContaining(['ip_vs.ko', 'ip_vs_ftp.ko', 'ip_vs_pe_sip.ko', ...SCHEDULERS_61.map((s) => `ip_vs_${s}.ko`)]));
       expect(m.modules).not.toContain('ip_vs_twos.ko'); // CONFIG_IP_VS_TWOS is not set in Debian's 6.1
       if (HPRIO_DIR) expect(m.modules).toContain('ip_vs_hprio.ko');
-      expect(m.patches).toEqual([{ file: WLC, hash: expect.stringMatching(/^[0-9a-f]{16}$/) }]);
+      expect(m.patches).toEqual([{ name: path.basename(WLC), hash: expect.stringMatching(/^[0-9a-f]{16}$/) }]);
       expect(m.abiChanged).toEqual([]);
 
       // vermagic names the stock release, and ip_vs.ko's exports carry exactly Debian's CRCs: the
