@@ -1,6 +1,6 @@
 // The `ipvs-conform` command: dispatches subcommands and maps every error to an exit code in one
 // place (src/errors.ts): 0 agree, 1 divergence, 2 usage/input, 3 infrastructure, 4 kernel finding.
-import { ConformError, EXIT, UsageError } from '../errors.js';
+import { ConformError, EXIT, KernelFinding, UsageError } from '../errors.js';
 
 export const HELP = `Usage: ipvs-conform <command> [options]
 
@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ipvs-conform: ${e.message}\n`);
       const log = (e as { log?: unknown }).log;
       if (typeof log === 'string' && log) process.stderr.write(`--- log ---\n${log.slice(-4000)}\n`);
+      if (e instanceof KernelFinding) process.stderr.write(`--- guest console (last lines) ---\n${e.consoleLog.split('\n').slice(-60).join('\n')}\n`);
       return e.exitCode;
     }
     // Not one of ours: a bug in the harness. Say so, with the stack, as an infrastructure failure.

@@ -1,7 +1,7 @@
 // The guest's serial console: kept (for BootError and KernelFinding reports, and a log file) and
 // scanned for the kernel's own words for trouble. A line that says the kernel oopsed, hit a BUG,
-// warned or panicked is a kernel finding; a panic because PID 1 (the agent) died is the
-// harness's problem, not the kernel's.
+// warned or panicked is a kernel finding; a panic because PID 1 (the agent) died, or because the
+// kernel found no init to run, is the harness's problem, not the kernel's.
 
 /** Console words that mean the kernel under test is in trouble (kernel/panic.c, lib/bug.c, arch/x86/kernel/traps.c, dumpstack.c). */
 export const FINDING_PATTERNS: readonly RegExp[] = [
@@ -16,17 +16,25 @@ export const FINDING_PATTERNS: readonly RegExp[] = [
 /** init (the agent) exited: kernel/exit.c panics with this; the guest is gone, the kernel is fine. */
 const INIT_DIED = /Attempted to kill init/;
 
+/**
+ * The kernel could not start the guest's userspace (init/main.c kernel_init, do_mounts.c): a
+ * broken image, not a finding about the kernel under test.
+ */
+const NO_USERSPACE = /Kernel panic - not syncing: (No working init|No init found|Requested init|VFS: Unable to mount root|Unable to mount root)/;
+
 export interface ConsoleFinding {
-  kind: 'kernel' | 'agent-died';
+  kind: 'kernel' | 'agent-died' | 'no-userspace';
   /** The first console line that matched. */
   line: string;
 }
 
-/** The first trouble a console text shows, or undefined. An agent death outranks the panic it causes. */
+/** The first trouble a console text shows, or undefined. An agent death or a missing init outranks the panic it causes. */
 export function scanConsole(text: string): ConsoleFinding | undefined {
   const lines = text.split('\n');
   const died = lines.find((l) => INIT_DIED.test(l));
   if (died) return { kind: 'agent-died', line: died.trim() };
+  const noInit = lines.find((l) => NO_USERSPACE.test(l));
+  if (noInit) return { kind: 'no-userspace', line: noInit.trim() };
   const hit = lines.find((l) => FINDING_PATTERNS.some((p) => p.test(l)));
   return hit ? { kind: 'kernel', line: hit.trim() } : undefined;
 }

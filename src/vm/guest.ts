@@ -1,6 +1,7 @@
 // One QEMU guest: started with buildQemuArgs, its console kept and watched, its agent channel a
 // unix socket QEMU connects to. Boot ends when the agent's unsolicited `ready` frame arrives;
-// no ready within the boot timeout is a BootError carrying the console log. While a request is in
+// no ready within the boot timeout is a BootError carrying the console log; the kernel's own
+// trouble (an oops loading a module, say) is a KernelFinding even then. While a request is in
 // flight, an oops on the console is a KernelFinding and QEMU exiting is an InfraError.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -9,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { BootError, InfraError, KernelFinding } from '../errors.js';
+import { BootError, InfraError, KernelFinding, UsageError } from '../errors.js';
 import { ConsoleLog, scanConsole } from './console.js';
 import type { Image } from './image.js';
 import { buildQemuArgs, type Accel } from './qemu-args.js';
@@ -137,10 +138,15 @@ export class Guest<L extends AgentLink = AgentLink> {
       guest.kill();
       await guest.cleanup();
       if (err instanceof BootError) throw err;
-      // Trouble before the agent is up means the guest did not come up: a boot failure (the
-      // console says why), not a finding about the code under test.
+      // An oops, BUG, WARNING or panic before the agent is up is still the kernel's: the agent
+      // loads the IPVS modules (patched or out-of-tree ones included) before it says ready, so
+      // this is where a broken module init shows. A guest that found no init to run is a
+      // BootError (console.ts NO_USERSPACE), as is one that never answered.
       if (err instanceof KernelFinding)
-        throw new BootError(`the guest kernel failed while booting: ${err.message}`, guest.consoleText(), { cause: err });
+        throw new KernelFinding(
+          `while booting, before the agent was ready (it loads the IPVS modules then): ${err.message}`,
+          guest.consoleText(),
+        );
       throw new BootError(
         `guest did not boot within ${opts.bootTimeoutMs} ms (${(err as Error).message})`,
         guest.consoleText(),
@@ -174,6 +180,14 @@ export class Guest<L extends AgentLink = AgentLink> {
     });
     try {
       return await Promise.race([p, watch]);
+    } catch (err) {
+      if (err instanceof KernelFinding || err instanceof UsageError) throw err;
+      // A panicking guest closes the agent's channel, and that can reach us before the console
+      // lines that say why (the poll above runs every 100 ms): let QEMU's output settle, then
+      // judge by the console, so an oops is never reported as a lost channel.
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 300))]);
+      await new Promise((r) => setTimeout(r, 50));
+      throw this.findingOr(mark, err as Error);
     } finally {
       clearTimeout(timer);
       clearInterval(poll);

@@ -2,7 +2,7 @@
 // timeout, QEMU gone, a kernel finding) is killed and a fresh one boots in its place, so the
 // next case never runs on a hung or tainted kernel. The failing case's error goes to the caller
 // as it was (InfraError, KernelFinding): never a pass.
-import { InfraError, UsageError } from '../errors.js';
+import { InfraError, KernelFinding, UsageError } from '../errors.js';
 import type { AgentLink, Guest } from './guest.js';
 import { log } from './log.js';
 
@@ -66,8 +66,7 @@ export class GuestPool<L extends AgentLink> {
       if (g.alive) return Promise.resolve(g);
       this.replace(g); // died while idle
     }
-    if (this.all.size === 0 && this.booting === 0)
-      return Promise.reject(new InfraError('IPVS_CONFORM_NO_GUEST', 'no guest is left and none could be booted', { cause: this.lastBootError }));
+    if (this.all.size === 0 && this.booting === 0) return Promise.reject(this.noGuest('no guest is left and none could be booted'));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -108,10 +107,15 @@ export class GuestPool<L extends AgentLink> {
         if (this.closed) return;
         if (attempt < 2) return this.bootReplacement(attempt + 1);
         if (this.all.size === 0 && this.booting === 0)
-          for (const w of this.waiters.splice(0))
-            w.reject(new InfraError('IPVS_CONFORM_NO_GUEST', `no guest could be booted after ${attempt} tries`, { cause: err }));
+          for (const w of this.waiters.splice(0)) w.reject(this.noGuest(`no guest could be booted after ${attempt} tries`));
       },
     );
+  }
+
+  /** Why no guest is left: the kernel's own trouble while booting stays a KernelFinding (exit 4). */
+  private noGuest(message: string): Error {
+    if (this.lastBootError instanceof KernelFinding) return this.lastBootError;
+    return new InfraError('IPVS_CONFORM_NO_GUEST', message, { cause: this.lastBootError });
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,13 @@ describe('scanConsole', () => {
     const text = `${bootLog}[ 5.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n`;
     expect(scanConsole(text)?.kind).toBe('agent-died');
   });
+
+  it.each([
+    ['[ 2.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'],
+    ['[ 2.0] Kernel panic - not syncing: No working init found.  Try passing init= option to kernel.'],
+  ])('tells a guest with no userspace to run from a kernel bug: %s', (line) => {
+    expect(scanConsole(`${bootLog}${line}\n[ 2.1] Call Trace:\n`)).toEqual({ kind: 'no-userspace', line });
+  });
 });
 
 describe('ConsoleLog', () => {

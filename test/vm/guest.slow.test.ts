@@ -15,6 +15,7 @@ import { buildImage, type Image } from '../../src/vm/image.js';
 let dir: string;
 let image: Image;
 let crashing: { kernelPath: string; initrdPath: string };
+let crashingAtBoot: { kernelPath: string; initrdPath: string };
 
 beforeAll(async () => {
   image = await buildImage({ kernel: '6.1' });
@@ -38,6 +39,16 @@ echo c > /proc/sysrq-trigger
   const initrd = path.join(dir, 'initrd.img');
   await fs.writeFile(initrd, Buffer.concat([await fs.readFile(image.initrdPath), await fs.readFile(extra)]));
   crashing = { kernelPath: image.kernelPath, initrdPath: initrd };
+
+  // The same, but the kernel crashes before the agent is up (as a module's init would).
+  const early = path.join(dir, 'early');
+  await fs.mkdir(early);
+  await fs.writeFile(path.join(early, 'init'), '#!/bin/sh\nmount -t proc proc /proc\necho c > /proc/sysrq-trigger\nsleep 60\n', { mode: 0o755 });
+  const earlyCpio = path.join(dir, 'early.cpio');
+  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${earlyCpio}'`], { cwd: early });
+  const earlyInitrd = path.join(dir, 'early-initrd.img');
+  await fs.writeFile(earlyInitrd, Buffer.concat([await fs.readFile(image.initrdPath), await fs.readFile(earlyCpio)]));
+  crashingAtBoot = { kernelPath: image.kernelPath, initrdPath: earlyInitrd };
 }, 300_000);
 
 afterAll(async () => {
@@ -49,7 +60,10 @@ describe('Guest', () => {
     const g = await Guest.boot({ image: crashing, accel: 'tcg', connect: (s) => new AgentSession(s), bootTimeoutMs: 120_000 });
     try {
       const mark = g.console.mark();
-      const err = await g.guard(new Promise(() => {}), 60_000, 'nothing', false, mark).catch((e: unknown) => e);
+      // A case that is still running when the kernel dies: its channel closes, which must not
+      // hide the crash (the console's lines can arrive after the close).
+      const running = g.session.runCase({ version: 1, events: [{ op: 'wait', ms: 30_000 }] }, { timeoutMs: 60_000 });
+      const err = await g.guard(running, 60_000, 'a 30 s wait', false, mark).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KernelFinding);
       expect((err as KernelFinding).message).toMatch(/sysrq triggered crash|Oops|BUG|Kernel panic|Call Trace/);
       expect((err as KernelFinding).consoleLog).toContain('sysrq');
@@ -60,6 +74,15 @@ describe('Guest', () => {
       await g.close();
     }
   }, 180_000);
+
+  it('reports a kernel crash before the agent is ready as a KernelFinding, not a boot failure', async () => {
+    const err = await Guest.boot({ image: crashingAtBoot, accel: 'tcg', connect: (s) => new AgentSession(s), bootTimeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^while booting/);
+    expect(err).toBeInstanceOf(KernelFinding);
+    expect(err).not.toBeInstanceOf(BootError);
+    expect((err as KernelFinding).message).toMatch(/^while booting, before the agent was ready.*(sysrq|Oops|BUG|Kernel panic|Call Trace)/);
+    expect((err as KernelFinding).consoleLog).toContain('sysrq');
+  }, 120_000);
 
   it('reports a guest that never gets ready as a BootError with its console', async () => {
     const bogus = path.join(dir, 'not-an-initrd.img');

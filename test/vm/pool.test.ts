@@ -106,6 +106,20 @@ describe('GuestPool', () => {
     await pool.close();
   });
 
+  it('passes on a replacement that oopsed while booting as the KernelFinding it is', async () => {
+    let calls = 0;
+    const oops = new KernelFinding('while booting: Oops', 'console');
+    const f = fakes();
+    const pool = new GuestPool(1, async () => {
+      if (++calls > 1) throw oops;
+      return f.boot();
+    });
+    await pool.start();
+    await expect(pool.withGuest(async () => Promise.reject(new InfraError('X', 'broken')))).rejects.toThrow('broken');
+    await expect(pool.withGuest(async (g) => g.id)).rejects.toBe(oops);
+    await pool.close();
+  });
+
   it('fails start when a guest does not boot, closing the ones that did', async () => {
     const f = fakes();
     let calls = 0;
