@@ -1,5 +1,6 @@
 // The contract every kernel backend (QEMU guest, Docker container) keeps. A backend runs
 // Scenarios against a real kernel and reports what it saw; it never computes a verdict.
+import type { KernelFinding } from './errors.js';
 import type { Observation } from './observation.js';
 import type { KernelName, Scenario } from './scenario.js';
 
@@ -45,6 +46,12 @@ export interface Backend {
    * as if it were complete.
    */
   run(scenario: Scenario): Promise<Observation>;
+  /**
+   * Called once every case has run, before close: kernel trouble a worker printed after its last
+   * case had finished, each as a KernelFinding whose `after` is that case. Optional: a backend
+   * without it reports trouble only while a case runs.
+   */
+  drain?(): Promise<KernelFinding[]>;
   /** Stops every worker; idempotent; after it no QEMU process or container of this backend is left. */
   close(): Promise<void>;
 }

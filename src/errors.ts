@@ -1,5 +1,6 @@
 // Every error the harness raises, each with a stable code, an exit code and a message that says
 // what was expected, what arrived and the fix. The CLI maps them to exit codes in one place.
+import type { Scenario } from './scenario.js';
 
 export const EXIT = {
   ok: 0,
@@ -81,6 +82,12 @@ export class KernelFinding extends ConformError {
   constructor(
     message: string,
     readonly consoleLog: string,
+    /**
+     * Set when the trouble was printed after a case had finished (asynchronous kernel work, such
+     * as the clean-up of its network namespace): that case, the likeliest cause. Absent means the
+     * case running at the time.
+     */
+    readonly after?: Scenario,
   ) {
     super(message);
   }

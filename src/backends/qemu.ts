@@ -3,10 +3,11 @@
 // A hung or broken guest is killed and replaced, and its case fails with InfraError (or
 // KernelFinding when the console shows the kernel's trouble): never a pass.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { AgentSession } from '../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
-import { InfraError, UsageError } from '../errors.js';
+import { InfraError, KernelFinding, UsageError } from '../errors.js';
 import type { Observation } from '../observation.js';
 import type { Scenario } from '../scenario.js';
 import { scanConsole } from '../vm/console.js';
@@ -23,7 +24,16 @@ export const QEMU_TIMEOUTS = {
   boot: 60_000,
   caseBase: 20_000,
   perEvent: 500,
+  /** After the last case, how long to wait for trouble the kernel prints late (drain). */
+  drainSettle: 300,
 } as const;
+
+/** The image's initramfs with `overlay` (a cpio archive) appended, in a temporary file. */
+async function appendInitrd(initrd: string, overlay: string): Promise<string> {
+  const out = path.join(os.tmpdir(), `ipvsc-initrd-${process.pid}-${Date.now()}.img`);
+  await fs.writeFile(out, Buffer.concat([await fs.readFile(initrd), await fs.readFile(overlay)]));
+  return out;
+}
 
 export function caseTimeoutMs(scenario: Scenario): number {
   const waits = scenario.events.reduce((sum, e) => sum + (e.op === 'wait' ? e.ms : 0), 0);
@@ -38,6 +48,11 @@ export interface QemuBackendExtras {
   /** Extra kernel command-line words (bench experiments). */
   cmdline?: string[];
   memMiB?: number;
+  /**
+   * A cpio archive appended to the image's initramfs (the kernel unpacks them in order; later
+   * files win): tests use it to give the guest a different /init.
+   */
+  initrdOverlay?: string;
 }
 
 export type QemuBackend = Backend & {
@@ -46,6 +61,7 @@ export type QemuBackend = Backend & {
   withGuest<T>(fn: (g: Guest<AgentSession>) => Promise<T>): Promise<T>;
   /** Guests booted to replace failed ones so far. */
   readonly replaced: number;
+  drain(): Promise<KernelFinding[]>;
 };
 
 export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): QemuBackend {
@@ -54,6 +70,18 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
   let caps: Capabilities | undefined;
   let logCount = 0;
   let consoleCount = 0;
+  let overlaid: string | undefined;
+  // What each guest ran last, and how far its console had been read then. Trouble printed after
+  // that, before the guest's next case, belongs to that case: the kernel cleans up a case's
+  // network namespace asynchronously, after the agent has replied.
+  const lastCase = new WeakMap<Guest<AgentSession>, { scenario: Scenario; mark: number }>();
+  const lateTrouble = (g: Guest<AgentSession>): KernelFinding | undefined => {
+    const last = lastCase.get(g);
+    const f = last && scanConsole(g.console.since(last.mark));
+    if (!last || f?.kind !== 'kernel') return undefined;
+    lastCase.delete(g);
+    return new KernelFinding(`after its case had finished, guest ${g.id}'s console printed: ${f.line}`, g.consoleText(), last.scenario);
+  };
 
   const keepLog = async (err: unknown, g: Guest<AgentSession>): Promise<void> => {
     if (!opts.logDir) return;
@@ -80,10 +108,11 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs });
       const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.bzImagePath);
       const img = image;
+      const bootImage = opts.initrdOverlay ? { ...img, initrdPath: (overlaid = await appendInitrd(img.initrdPath, opts.initrdOverlay)) } : img;
       const started = performance.now();
       pool = new GuestPool(opts.jobs, () =>
         Guest.boot({
-          image: img,
+          image: bootImage,
           accel,
           connect: (s) => new AgentSession(s),
           bootTimeoutMs: opts.bootTimeoutMs ?? QEMU_TIMEOUTS.boot,
@@ -107,12 +136,20 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       const img = image;
       const timeoutMs = opts.caseTimeoutMs ?? caseTimeoutMs(scenario);
       return pool.withGuest(async (g) => {
+        const late = lateTrouble(g);
+        if (late) {
+          // This case does not run on a tainted kernel: the throw replaces the guest.
+          await keepLog(late, g).catch(() => undefined);
+          throw late;
+        }
         const mark = g.console.mark();
         try {
           const result = await g.guard(g.session.runCase(scenario, { timeoutMs }), timeoutMs + 1000, 'the case result', false, mark);
           // A WARNING printed during the case does not stop the agent: look once more.
+          const end = g.console.mark();
           const f = scanConsole(g.console.since(mark));
           if (f) throw g.findingOr(mark, new InfraError('IPVS_CONFORM_GUEST', f.line));
+          lastCase.set(g, { scenario, mark: end });
           return {
             backend: 'qemu',
             kernel: { name: opts.kernel, release: g.hello.release },
@@ -131,6 +168,23 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       });
     },
 
+    async drain(): Promise<KernelFinding[]> {
+      if (!pool) return [];
+      // A round trip to each agent, then a moment for work the kernel queued to print.
+      const guests = pool.guests();
+      await Promise.all(guests.map((g) => g.session.ping(2000).catch(() => undefined)));
+      await new Promise((r) => setTimeout(r, QEMU_TIMEOUTS.drainSettle));
+      const found: KernelFinding[] = [];
+      for (const g of guests) {
+        const late = lateTrouble(g);
+        if (!late) continue;
+        await keepLog(late, g).catch(() => undefined);
+        found.push(late);
+        pool.retire(g); // no later case runs on that kernel
+      }
+      return found;
+    },
+
     withGuest<T>(fn: (g: Guest<AgentSession>) => Promise<T>): Promise<T> {
       if (!pool) return Promise.reject(new InfraError('IPVS_CONFORM_NOT_STARTED', 'the QEMU backend was not started'));
       return pool.withGuest(fn);
@@ -138,6 +192,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
 
     async close(): Promise<void> {
       await pool?.close();
+      if (overlaid) await fs.rm(overlaid, { force: true });
     },
   };
   return backend;

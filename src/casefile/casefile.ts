@@ -35,6 +35,8 @@ export interface CaseFile {
   diff?: string;
   /** Console log of a kernel finding. */
   consoleLog?: string;
+  /** When the finding was made, where that is not plain (a kernel finding printed after the case had finished). */
+  note?: string;
   scenario: Scenario;
   observed?: { kernel?: Observation; model?: Observation };
 }

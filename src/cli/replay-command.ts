@@ -138,6 +138,12 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
     }
     throw e;
   }
+  // Trouble the kernel prints after the case has finished (its namespace's clean-up) is this case's.
+  const [late] = (await backend.drain?.()) ?? [];
+  if (late) {
+    out.write(`kernel finding (printed after the case had finished): ${late.message}\n${late.consoleLog}\n`);
+    return EXIT.kernel;
+  }
   const mismatch = buildMismatch(c, kernel, caps, kernelObs);
   if (mismatch.length && !force) {
     process.stderr.write(refuse(file, mismatch).message + '\n');

@@ -101,6 +101,9 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   const records: CaseRecord[] = [];
   const findings: SavedFinding[] = [];
   const signatures = new Map<string, string>(); // bug signature -> file of its shrunk case
+  // Which case each scenario run belongs to (shrink steps included), for late kernel findings.
+  const caseIndex = new WeakMap<Scenario, number>();
+  const lateKernel = new Map<number, { message: string; file: string }>();
   const log = o.log ?? (() => {});
   await mkdir(o.casesDir, { recursive: true });
   let next = 0;
@@ -123,6 +126,11 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   };
 
   const record = (r: CaseRecord) => {
+    const late = lateKernel.get(r.index);
+    if (late) {
+      lateKernel.delete(r.index);
+      markKernel(r, late.message, late.file);
+    }
     records.push(r);
     infraStreak = r.outcome === 'infra' ? infraStreak + 1 : 0;
     if (infraStreak >= maxStreak && !stoppedBy) {
@@ -217,7 +225,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       seed: caseSeed(o.seed, k),
       original: scenario,
       originalJudged: again as Judged & { verdict: Divergence },
-      oracle,
+      oracle: (s) => (caseIndex.set(s, k), oracle(s)),
       infraAttempts: o.infraAttempts,
       budgetMs: o.shrinkBudgetMs,
       signal: o.signal,
@@ -268,7 +276,38 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'diverge', ms: Date.now() - t0, detail: verdictLine(judged.verdict), file });
   }
 
+  /**
+   * Trouble a guest printed after case `e.after` had finished (the backend saw it before its next
+   * case, or when the run drained): saved with that case's scenario, and that case's record
+   * becomes a kernel finding. `k` names the case when `e.after` is not one of this run's cases
+   * (a shrink step of case k).
+   */
+  async function onLateKernelFinding(k: number, e: KernelFinding & { after: Scenario }): Promise<void> {
+    const j = caseIndex.get(e.after) ?? k;
+    const scenario = e.after;
+    const scheduler = scenarioScheduler(scenario);
+    const file = path.join(o.casesDir, `${slug(o.kernel)}-${scheduler}-kernel-seed${o.seed}-case${j}.yaml`);
+    const note = 'printed after this case had finished (asynchronous kernel work such as its namespace clean-up), before the next case on the same guest';
+    await save(file, { ...baseCase(j, scenario), finding: 'kernel', consoleLog: e.consoleLog, note, scenario });
+    const f: SavedFinding = { file, kernel: o.kernel, scheduler, kind: 'kernel', caseIndex: j, originalEvents: scenario.events.length, minimalEvents: scenario.events.length, line: e.message };
+    findings.push(f);
+    o.onFinding?.(f);
+    log(`[${o.kernel}] KERNEL FINDING after case ${j} (${scheduler}): ${e.message}; saved ${path.relative(process.cwd(), file)}`);
+    // Case j's record (now, or when it is made: it may still be shrinking) becomes a kernel finding.
+    const r = records.find((x) => x.index === j);
+    if (r) markKernel(r, e.message, file);
+    else lateKernel.set(j, { message: e.message, file });
+  }
+
+  function markKernel(r: CaseRecord, message: string, file: string): void {
+    if (r.outcome === 'kernel') return;
+    r.detail = `${message} (the case itself: ${r.outcome}${r.detail ? `, ${r.detail}` : ''})`;
+    r.outcome = 'kernel';
+    r.file = file;
+  }
+
   async function onKernelFinding(k: number, scenario: Scenario, e: KernelFinding, t0: number, rec = true): Promise<void> {
+    if (e.after && e.after !== scenario) return onLateKernelFinding(k, e as KernelFinding & { after: Scenario });
     const scheduler = scenarioScheduler(scenario);
     const file = path.join(o.casesDir, `${slug(o.kernel)}-${scheduler}-kernel-seed${o.seed}-case${k}.yaml`);
     await save(file, { ...baseCase(k, scenario), finding: 'kernel', consoleLog: e.consoleLog, scenario });
@@ -279,8 +318,9 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     if (rec) record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'kernel', ms: Date.now() - t0, detail: e.message, file });
   }
 
-  async function runCase(k: number): Promise<void> {
+  async function runCase(k: number, attempt = 1): Promise<void> {
     const scenario = generateCase(arb, o.seed, k);
+    caseIndex.set(scenario, k);
     const scheduler = scenarioScheduler(scenario);
     const base = { kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length };
     const t0 = Date.now();
@@ -289,6 +329,11 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       judged = await judgeWithRetries(scenario);
     } catch (e) {
       if (o.signal.aborted) return; // the backend was closed under it: not an outcome
+      if (e instanceof KernelFinding && e.after && e.after !== scenario) {
+        // An earlier case's trouble: this case never ran. Its guest was replaced; run it again.
+        await onLateKernelFinding(k, e as KernelFinding & { after: Scenario });
+        if (attempt < 3) return runCase(k, attempt + 1);
+      }
       if (e instanceof KernelFinding) return onKernelFinding(k, scenario, e, t0);
       if (e instanceof ModelError) return record({ ...base, outcome: 'model-error', ms: Date.now() - t0, detail: e.message });
       if (e instanceof InfraError) return record({ ...base, outcome: 'infra', ms: Date.now() - t0, detail: `${e.code}: ${e.message}` });
@@ -306,6 +351,10 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     for (let k = take(); k !== undefined; k = take()) await runCase(k);
   };
   await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
+  // Trouble printed after the last cases had finished.
+  if (!o.signal.aborted && o.backend.drain) {
+    for (const e of await o.backend.drain()) if (e.after) await onLateKernelFinding(-1, e as KernelFinding & { after: Scenario });
+  }
   if (o.signal.aborted && !stoppedBy) stoppedBy = 'interrupted';
   return { records, findings, elapsedMs: Date.now() - started, ...(stoppedBy ? { stoppedBy } : {}) };
 }

@@ -112,6 +112,19 @@ export class GuestPool<L extends AgentLink> {
     );
   }
 
+  /** Kills an idle guest whose kernel is tainted and boots a fresh one in its place. */
+  retire(g: Guest<L>): void {
+    const i = this.idle.indexOf(g);
+    if (i < 0) return;
+    this.idle.splice(i, 1);
+    this.replace(g);
+  }
+
+  /** Every guest the pool holds now (idle or busy). */
+  guests(): Guest<L>[] {
+    return [...this.all];
+  }
+
   /** Why no guest is left: the kernel's own trouble while booting stays a KernelFinding (exit 4). */
   private noGuest(message: string): Error {
     if (this.lastBootError instanceof KernelFinding) return this.lastBootError;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { loadCase } from '../../src/casefile/casefile.js';
 import type { Divergence } from '../../src/compare/verdict.js';
-import { InfraError } from '../../src/errors.js';
+import { InfraError, KernelFinding } from '../../src/errors.js';
 import { runKernelCases, type KernelRunOptions } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import type { Oracle } from '../../src/shrink/shrink.js';
@@ -79,6 +79,27 @@ describe('runKernelCases', () => {
     expect(res.records.map((r) => r.outcome)).toEqual(['infra', 'infra', 'infra', 'infra']);
     expect(calls).toBe(8); // 2 attempts each
     expect(res.stoppedBy).toMatch(/4 infrastructure failures in a row/);
+  });
+
+  it('pins trouble printed after a case to that case, and runs the case that met it again', async () => {
+    // The third scenario to run finds the console's WARNING left by the second one (printed after
+    // it had finished); drain reports one more after the last case.
+    const ran: Scenario[] = [];
+    const oracle: Oracle = async (s) => {
+      ran.push(s);
+      if (ran.length === 3) throw new KernelFinding('after its case had finished: WARNING: late', 'console', ran[1]!);
+      return { verdict: { kind: 'agree' } };
+    };
+    const backend = { drain: async () => [new KernelFinding('after its case had finished: WARNING: at the end', 'console', ran[ran.length - 1]!)] } as unknown as Backend;
+    const o = await opts({ oracle, backend, cases: 4, jobs: 1 });
+    const r = await runKernelCases(o);
+    expect(ran).toHaveLength(5); // case 2 ran twice: once into the late finding, once for real
+    expect(r.records.map((x) => [x.index, x.outcome])).toEqual([[0, 'agree'], [1, 'kernel'], [2, 'agree'], [3, 'kernel']]);
+    expect(r.records[1]!.detail).toMatch(/WARNING: late \(the case itself: agree\)/);
+    expect(r.findings.map((f) => [f.kind, f.caseIndex])).toEqual([['kernel', 1], ['kernel', 3]]);
+    const saved = await loadCase(r.findings[0]!.file);
+    expect(saved.scenario).toEqual(ran[1]);
+    expect(saved.note).toMatch(/after this case had finished/);
   });
 
   it('stops at once when interrupted, keeping what it recorded', async () => {
