@@ -316,6 +316,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     o.onFinding?.(f);
     log(`[${o.kernel}] KERNEL FINDING in case ${k} (${scheduler}): ${e.message}; saved ${path.relative(process.cwd(), file)}`);
     if (rec) record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'kernel', ms: Date.now() - t0, detail: e.message, file });
+    // Met while shrinking case k: its record, made later, counts the kernel finding (exit 4).
+    else lateKernel.set(k, { message: e.message, file });
   }
 
   async function runCase(k: number, attempt = 1): Promise<void> {

@@ -60,6 +60,20 @@ describe('runKernelCases', () => {
     expect((await readdir(o.casesDir)).length).toBe(diverged.length);
   });
 
+  it('a kernel oops met while shrinking makes that case a kernel finding (exit 4 outranks 1)', async () => {
+    let calls = 0;
+    const oops: Oracle = async (s) => {
+      // The first two runs (the divergence and its confirmation) are whole cases; a shrink step oopses.
+      if (buggy(s) && ++calls === 3) throw new KernelFinding('Oops in a shrink step', 'console');
+      return fake(s);
+    };
+    const r = await runKernelCases(await opts({ oracle: oops, cases: 40, jobs: 1 }));
+    const kernel = r.records.filter((x) => x.outcome === 'kernel');
+    expect(kernel).toHaveLength(1);
+    expect(kernel[0]!.detail).toMatch(/^Oops in a shrink step \(the case itself: diverge/);
+    expect(r.findings.filter((f) => f.kind === 'kernel').map((f) => f.caseIndex)).toEqual([kernel[0]!.index]);
+  });
+
   it('a divergence that does not repeat is flaky, not a finding', async () => {
     const runs = new Map<string, number>();
     const once: Oracle = async (s) => {
