@@ -1,9 +1,8 @@
 // Kernel trouble printed after a case has finished (the kernel cleans up a case's namespace
 // asynchronously, after the agent replied) belongs to that case, not to the next one and not to
-// nobody. The guest here is the normal image with a different /init (an appended cpio archive):
-// it starts the agent, and once the IPVS modules are loaded, waits 5 s and writes a WARNING line
+// nobody. The guest here is the normal image with a different /init (test/helpers/
+// init-overlay.ts): it starts the agent, and once the IPVS modules are loaded, waits 5 s and writes a WARNING line
 // to the kernel log, so the line reaches the real console between two cases.
-import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
 import { KernelFinding } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario.js';
+import { AGENT_INIT, initOverlay } from '../helpers/init-overlay.js';
 
 const WARNING = 'WARNING: CPU: 0 PID: 1 at ipvs-conform-test: printed between cases';
 
@@ -28,24 +28,11 @@ let backend: QemuBackend;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ipvsc-late-'));
-  const root = path.join(dir, 'root');
-  await fs.mkdir(root);
-  await fs.writeFile(
-    path.join(root, 'init'),
-    `#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-/sbin/ipvsc-agent &
-while [ ! -e /proc/net/ip_vs ]; do sleep 0.1; done
-sleep 5
-echo "<4>${WARNING}" > /dev/kmsg
-wait
-`,
-    { mode: 0o755 },
+  const overlay = await initOverlay(
+    dir,
+    'late-warning',
+    `${AGENT_INIT}while [ ! -e /proc/net/ip_vs ]; do sleep 0.1; done\nsleep 5\necho "<4>${WARNING}" > /dev/kmsg\nwait\n`,
   );
-  const overlay = path.join(dir, 'overlay.cpio');
-  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${overlay}'`], { cwd: root });
   backend = createQemuBackend({ kernel: '6.1', jobs: 1, initrdOverlay: overlay });
 }, 300_000);
 

@@ -1,8 +1,6 @@
 // A real kernel crash reaches the harness as a KernelFinding with the console log, not as a
-// timeout or a pass. The guest is the normal image plus a second cpio archive (the kernel
-// unpacks concatenated archives, later files win) whose /init starts the agent and then crashes
-// the kernel through /proc/sysrq-trigger a few seconds later.
-import { execa } from 'execa';
+// timeout or a pass. The guest is the normal image with a different /init (test/helpers/
+// init-overlay.ts) that crashes the kernel through /proc/sysrq-trigger.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +9,7 @@ import { AgentSession } from '../../src/agent/session.js';
 import { BootError, KernelFinding } from '../../src/errors.js';
 import { Guest } from '../../src/vm/guest.js';
 import { buildImage, type Image } from '../../src/vm/image.js';
+import { AGENT_INIT, initOverlay, withOverlay } from '../helpers/init-overlay.js';
 
 let dir: string;
 let image: Image;
@@ -20,35 +19,11 @@ let crashingAtBoot: { kernelPath: string; initrdPath: string };
 beforeAll(async () => {
   image = await buildImage({ kernel: '6.1' });
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ipvsc-guest-'));
-  const overlay = path.join(dir, 'overlay');
-  await fs.mkdir(overlay);
-  await fs.writeFile(
-    path.join(overlay, 'init'),
-    `#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-/sbin/ipvsc-agent &
-sleep 4
-echo c > /proc/sysrq-trigger
-`,
-    { mode: 0o755 },
-  );
-  const extra = path.join(dir, 'overlay.cpio');
-  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${extra}'`], { cwd: overlay });
-  const initrd = path.join(dir, 'initrd.img');
-  await fs.writeFile(initrd, Buffer.concat([await fs.readFile(image.initrdPath), await fs.readFile(extra)]));
-  crashing = { kernelPath: image.kernelPath, initrdPath: initrd };
-
+  const late = await initOverlay(dir, 'late', `${AGENT_INIT}sleep 4\necho c > /proc/sysrq-trigger\n`);
+  crashing = { kernelPath: image.kernelPath, initrdPath: await withOverlay(image.initrdPath, late) };
   // The same, but the kernel crashes before the agent is up (as a module's init would).
-  const early = path.join(dir, 'early');
-  await fs.mkdir(early);
-  await fs.writeFile(path.join(early, 'init'), '#!/bin/sh\nmount -t proc proc /proc\necho c > /proc/sysrq-trigger\nsleep 60\n', { mode: 0o755 });
-  const earlyCpio = path.join(dir, 'early.cpio');
-  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${earlyCpio}'`], { cwd: early });
-  const earlyInitrd = path.join(dir, 'early-initrd.img');
-  await fs.writeFile(earlyInitrd, Buffer.concat([await fs.readFile(image.initrdPath), await fs.readFile(earlyCpio)]));
-  crashingAtBoot = { kernelPath: image.kernelPath, initrdPath: earlyInitrd };
+  const early = await initOverlay(dir, 'early', '#!/bin/sh\nmount -t proc proc /proc\necho c > /proc/sysrq-trigger\nsleep 60\n');
+  crashingAtBoot = { kernelPath: image.kernelPath, initrdPath: await withOverlay(image.initrdPath, early) };
 }, 300_000);
 
 afterAll(async () => {
