@@ -107,35 +107,15 @@ static ssize_t nl_recv(int fd, char *buf, size_t n)
 	}
 }
 
-int nl_talk(int fd, struct nlreq *r)
+/*
+ * Sends r with `flags` added and reads replies to its sequence number until the kernel ends the
+ * exchange: NLMSG_ERROR (an error, or 0: the ACK) or NLMSG_DONE (a dump's end). Other messages
+ * go to cb (when given) until it returns non-zero, which becomes the result.
+ */
+static int nl_exchange(int fd, struct nlreq *r, uint16_t flags, nl_cb cb, void *arg)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)r->buf;
-	req->nlmsg_flags |= NLM_F_ACK;
-	uint32_t seq = req->nlmsg_seq;
-	int e = nl_send(fd, r);
-	if (e)
-		return e;
-	static char buf[32768] __attribute__((aligned(4)));
-	for (;;) {
-		ssize_t n = nl_recv(fd, buf, sizeof(buf));
-		if (n < 0)
-			return (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *err = NLMSG_DATA(h);
-				return err->error;  /* 0 is the ACK */
-			}
-		}
-	}
-}
-
-int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg)
-{
-	struct nlmsghdr *req = (struct nlmsghdr *)r->buf;
-	req->nlmsg_flags |= NLM_F_DUMP;
+	req->nlmsg_flags |= flags;
 	uint32_t seq = req->nlmsg_seq;
 	int e = nl_send(fd, r);
 	if (e)
@@ -154,15 +134,22 @@ int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg)
 				return result;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *err = NLMSG_DATA(h);
-				return err->error;
+				return err->error ? err->error : result;  /* 0 is the ACK */
 			}
-			if (!result) {
-				int c = cb(h, arg);
-				if (c)
-					result = c;
-			}
+			if (cb && !result)
+				result = cb(h, arg);
 		}
 	}
+}
+
+int nl_talk(int fd, struct nlreq *r)
+{
+	return nl_exchange(fd, r, NLM_F_ACK, NULL, NULL);
+}
+
+int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg)
+{
+	return nl_exchange(fd, r, NLM_F_DUMP, cb, arg);
 }
 
 void nl_parse(const void *p, size_t len, const void **tb, int max)
