@@ -1,0 +1,120 @@
+// The Docker backend on a Docker host whose kernel has IPVS, for real: a QEMU guest running the
+// pinned 6.1 kernel with the IPVS modules and hprio, plus dockerd (src/backends/docker/testhost/),
+// reached over a restricted user-mode NIC at tcp://127.0.0.1:<port>. The backend's probe must see
+// that kernel, its cases must agree with the model (or differ only by the documented hprio
+// code-vs-intent difference, README "Known divergences"), and nothing may be left behind: no
+// container in the guest's dockerd, no QEMU.
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../../../src/backends/docker/connect.js';
+import { createDockerBackend } from '../../../src/backends/docker/index.js';
+import { bootDockerHost, type DockerHostGuest } from '../../../src/backends/docker/testhost/guest.js';
+import type { Scenario } from '../../../src/scenario.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const BIN = path.join(ROOT, 'bin/ipvs-conform.mjs');
+const HPRIO_CASE = path.join(ROOT, 'golden/known-divergences/6.1-hprio-overloaded-same-weight.yaml');
+const GUEST_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'hprio'];
+
+let guest: DockerHostGuest;
+let docker: Docker;
+let scratch: string;
+
+beforeAll(async () => {
+  guest = await bootDockerHost({ kernel: '6.1' });
+  docker = await connectDocker(guest.host);
+  scratch = await mkdtemp(path.join(tmpdir(), 'ipvsc-dockerhost-'));
+}, 300_000);
+
+afterAll(async () => {
+  await guest?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** Every container on the guest's daemon, ours or not. */
+const containers = () => docker.listContainers({ all: true });
+
+const cli = (args: string[]) => execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { DOCKER_HOST: guest.host } });
+
+// hprio, as both the 2005 patch's code and its intent agree: two weight-5 servers with upper
+// threshold 2 take the first four connections (held open, so active), then both are overloaded
+// and the weight-1 spillover server takes the fifth (ip_vs_hprio_schedule: max weight over the
+// destinations without IP_VS_DEST_F_OVERLOAD).
+const svc = '10.0.0.1:80';
+const spillover: Scenario = {
+  version: 1,
+  events: [
+    { op: 'svc-add', svc, scheduler: 'hprio' },
+    { op: 'dest-add', svc, dest: '10.2.0.1:80', weight: 5, upper: 2, lower: 0 },
+    { op: 'dest-add', svc, dest: '10.2.0.2:80', weight: 5, upper: 2, lower: 0 },
+    { op: 'dest-add', svc, dest: '10.2.0.3:80', weight: 1, upper: 0, lower: 0 },
+    ...[1, 2, 3, 4, 5].map((i) => ({ op: 'connect' as const, conn: `c${i}`, svc, client: `10.1.0.${i}`, cport: 40000 + i })),
+  ],
+};
+
+describe('the Docker backend on a Docker host whose kernel has IPVS (QEMU guest, TCG)', () => {
+  it("the probe sees the guest's kernel: IPVS, its release, every scheduler /init loaded and hprio; a real case runs", async () => {
+    const backend = createDockerBackend({ kernel: '6.1', jobs: 1, dockerHost: guest.host });
+    try {
+      const caps = await backend.start();
+      expect(caps.release).toBe(guest.release);
+      expect(caps.release).toBe('6.1.0-50-cloud-amd64');
+      expect(caps.kernel).toBe('6.1'); // before upstream 6.12.104: the model follows 6.1
+      expect([...caps.schedulers].sort()).toEqual([...GUEST_SCHEDULERS].sort());
+      expect(caps.unavailable).toEqual(['twos']); // 6.1 has no ip_vs_twos
+
+      const obs = await backend.run(spillover);
+      expect(obs.backend).toBe('docker');
+      expect(obs.kernel).toEqual({ name: '6.1', release: guest.release });
+      const dests = obs.steps.filter((s) => s.index >= 4).map((s) => s.dest);
+      expect(obs.steps.every((s) => !s.error), JSON.stringify(obs.steps)).toBe(true);
+      expect([...dests.slice(0, 4)].sort()).toEqual(['10.2.0.1:80', '10.2.0.1:80', '10.2.0.2:80', '10.2.0.2:80']);
+      expect(dests[4]).toBe('10.2.0.3:80');
+      expect(obs.listings?.list).toMatch(/10\.0\.0\.1:80 hprio/);
+    } finally {
+      await backend.close();
+    }
+    expect(await containers()).toEqual([]);
+  }, 180_000);
+
+  it('run --backend docker through the CLI: generated cases agree with the model (hprio may differ only as documented)', async () => {
+    const report = path.join(scratch, 'run');
+    const r = await cli(['run', '--backend', 'docker', '--cases', '12', '--seed', '7', '--jobs', '2', '--shrink-budget', '60s', '--report', report, '--json']);
+    const summary = JSON.parse(r.stdout || '{}');
+    expect(summary.totals?.cases, r.stderr).toBe(12);
+    expect(summary.totals.infra, r.stderr).toBe(0);
+    expect(summary.totals.kernel, r.stderr).toBe(0);
+    expect(summary.totals.modelErrors, r.stderr).toBe(0);
+    expect(summary.kernels).toHaveLength(1);
+    expect(summary.kernels[0]).toMatchObject({ kernel: '6.1', semantics: '6.1', backend: 'docker' });
+    // Any divergence must be hprio's known one (the module ports the patch's code, the model its intent).
+    expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
+    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
+    expect(r.stderr).toContain(`host kernel ${guest.release}`);
+    expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio/);
+    expect(await containers()).toEqual([]);
+  }, 300_000);
+
+  it('replays the documented hprio divergence on the guest kernel: the kernel gives the overloaded server its turn (exit 1)', async () => {
+    // --force: the saved case records the QEMU image's module build; a Docker host has none.
+    const r = await cli(['replay', HPRIO_CASE, '--backend', 'docker', '--force']);
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(r.exitCode, out).toBe(1);
+    expect(out).toContain('dest: model expected 10.2.0.1:81, kernel gave 10.2.0.1:80');
+    expect(await containers()).toEqual([]);
+    const saved = await readFile(HPRIO_CASE, 'utf8');
+    expect(saved).toContain('got: 10.2.0.1:80'); // the same answer the QEMU backend recorded
+  }, 180_000);
+
+  it('stopping the guest leaves no QEMU', async () => {
+    const pid = guest.pid;
+    expect(guest.alive()).toBe(true);
+    await guest.stop();
+    expect(guest.alive()).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
