@@ -99,7 +99,7 @@ async function stopDaemon(child: ChildProcess, exited: Promise<number | null>, d
     await exited;
     clearTimeout(timer);
   }
-  if (containerdPid && alive(containerdPid)) process.kill(containerdPid, 'SIGKILL');
+  if (containerdPid && isAlive(containerdPid)) process.kill(containerdPid, 'SIGKILL');
   await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
@@ -112,7 +112,8 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (signal 0 probes without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

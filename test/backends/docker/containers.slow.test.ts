@@ -3,24 +3,13 @@
 // work fails; with them, it works, and /proc/sys stays read-only outside /proc/sys/net.
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { containerSpec, listContainers, runToEnd, WORKER_CAPS } from '../../../src/backends/docker/containers.js';
-import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
-import { ensureImage } from '../../../src/backends/docker/image.js';
+import type { PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { startDaemonWithImage } from './private-daemon.js';
 
-let dockerd: PrivateDockerd;
-let docker: Docker;
-let image: string;
-
-beforeAll(async () => {
-  dockerd = await startPrivateDockerd();
-  docker = await connectDocker(dockerd.host);
-  image = await ensureImage(docker);
-});
-
-afterAll(async () => {
-  await dockerd?.stop();
-});
+let dockerd: PrivateDockerd, docker: Docker, image: string;
+beforeAll(async () => void ({ dockerd, docker, image } = await startDaemonWithImage()));
+afterAll(() => dockerd?.stop());
 
 /** Runs a busybox shell script in a worker-like container with the given capabilities. */
 async function withCaps(caps: string[], script: string) {

@@ -13,28 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../../src/agent/session.js';
 import { createDockerBackend, startSlot } from '../../../src/backends/docker/index.js';
 import { WorkerPool } from '../../../src/backends/docker/pool.js';
-import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { containerSpec, listContainers, OWNER_LABEL, runProbe, startWorker, sweep } from '../../../src/backends/docker/containers.js';
-import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import type { PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
 import { ensureImage, IMAGE_REPO, importTar, removeOldImages } from '../../../src/backends/docker/image.js';
 import { parseProbe } from '../../../src/backends/docker/probe.js';
 import { TaintWatch } from '../../../src/backends/docker/taint.js';
 import { InfraError } from '../../../src/errors.js';
+import { startDaemonWithImage } from './private-daemon.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let dockerd: PrivateDockerd;
-let docker: Docker;
-let image: string;
-
-beforeAll(async () => {
-  dockerd = await startPrivateDockerd();
-  docker = await connectDocker(dockerd.host);
-  image = await ensureImage(docker);
-});
-
-afterAll(async () => {
-  await dockerd?.stop();
-});
+let dockerd: PrivateDockerd, docker: Docker, image: string;
+beforeAll(async () => void ({ dockerd, docker, image } = await startDaemonWithImage()));
+afterAll(() => dockerd?.stop());
 
 async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -4,16 +4,7 @@ import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { dockerOptions } from '../../../src/backends/docker/connect.js';
-import { dockerdArgs, startPrivateDockerd } from '../../../src/backends/docker/dockerd.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { dockerdArgs, isAlive, startPrivateDockerd } from '../../../src/backends/docker/dockerd.js';
 
 describe('startPrivateDockerd', { timeout: 120_000 }, () => {
   it('uses its own socket, roots and pid file, with the flags measured to work here', () => {
@@ -30,10 +21,10 @@ describe('startPrivateDockerd', { timeout: 120_000 }, () => {
     expect(info.Driver).toBe('vfs');
     const containerdPidFile = `${d.dir}/exec/containerd/containerd.pid`;
     expect(existsSync(containerdPidFile)).toBe(true);
-    expect(alive(d.pid)).toBe(true);
+    expect(isAlive(d.pid)).toBe(true);
     await d.stop();
     await d.stop(); // idempotent
-    expect(alive(d.pid)).toBe(false);
+    expect(isAlive(d.pid)).toBe(false);
     expect(existsSync(d.dir)).toBe(false);
     await expect(docker.ping()).rejects.toThrow();
   });
