@@ -8,11 +8,14 @@ import {
   MH_FALLBACK,
   MH_PORT,
   MH_TAB_SIZE,
+  buildTable,
+  buildTableReference,
   mh,
   mhGcdWeight,
   mhLookup,
   mhShiftWeight,
   mhSlot,
+  mhSnapshot,
 } from '../../../src/model/schedulers/mh.js';
 import type { DestState, ServiceState } from '../../../src/model/types.js';
 import { addDest, delDest, editDest, ip, mkDest, mkService, one, pkt } from './hash-fixtures.js';
@@ -155,5 +158,27 @@ describe('mh (ip_vs_mh.c)', () => {
     expect(mhLookup(svc)).toEqual(before);
     editDest(mh, svc, a, 2);
     expect(counts(svc).get(a)).toBeGreaterThan(2000);
+  });
+
+  it('fills the table within the first round when the turns add up to more than 4093', () => {
+    // weights 62 and 63 (gcd 1, no shift): 65 dests claim 4062 slots, the 66th the last 31, and
+    // the four after it get none (buildTable's owns flags, then no client can land on them)
+    const ds = Array.from({ length: 70 }, (_, i) => mkDest(`10.2.${i >> 8}.${(i & 255) + 1}`, { weight: 62 + (i % 2) }));
+    const snap = mhSnapshot(ds);
+    const fast = buildTable(snap);
+    const ref = buildTableReference(snap);
+    expect(Array.from(fast.lookup)).toEqual(Array.from(ref.lookup));
+    expect(Array.from(fast.owns)).toEqual(Array.from(ref.owns));
+    expect(Array.from(fast.owns.slice(64))).toEqual([1, 1, 0, 0, 0, 0]);
+    const c = counts(mkService(mh, ds.slice()));
+    expect(c.get(ds[65]!)).toBe(MH_TAB_SIZE - 4062);
+    expect(ds.slice(66).map((d) => c.get(d) ?? 0)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('builds the same table fast as the plain transcript of ip_vs_mh_populate', () => {
+    for (const weights of [[1, 1, 1, 1, 1], [1, 2, 3, 4, 5], [0, 3, 0, 100000, 7], [5, 0]]) {
+      const snap = mhSnapshot(weights.map((w, i) => mkDest(`10.2.0.${i + 1}`, { weight: w })));
+      expect(Array.from(buildTable(snap).lookup)).toEqual(Array.from(buildTableReference(snap).lookup));
+    }
   });
 });
