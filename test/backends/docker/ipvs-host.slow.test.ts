@@ -1,7 +1,8 @@
-// The Docker backend on a Docker host whose kernel has IPVS, for real: a QEMU guest running the
-// pinned 6.1 kernel with the IPVS modules and hprio, plus dockerd (src/backends/docker/testhost/),
-// reached over a restricted user-mode NIC at tcp://127.0.0.1:<port>. The backend's probe must see
-// that kernel, its cases must agree with the model (or differ only by the documented hprio
+// The Docker backend on a Docker host whose kernel has IPVS, for real: a QEMU guest running a
+// pinned kernel (6.1, then 6.12) with the IPVS modules and hprio, plus dockerd
+// (src/backends/docker/testhost/), reached over a restricted user-mode NIC at
+// tcp://127.0.0.1:<port>. The backend's probe must see that kernel, the model must follow its
+// release, its cases must agree with the model (or differ only by the documented hprio
 // code-vs-intent difference, README "Known divergences"), and nothing may be left behind: no
 // container in the guest's dockerd, no QEMU.
 import { execa } from 'execa';
@@ -21,25 +22,33 @@ const BIN = path.join(ROOT, 'bin/ipvs-conform.mjs');
 const HPRIO_CASE = path.join(ROOT, 'golden/known-divergences/6.1-hprio-overloaded-same-weight.yaml');
 const GUEST_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'hprio'];
 
-let guest: DockerHostGuest;
-let docker: Docker;
 let scratch: string;
 
 beforeAll(async () => {
-  guest = await bootDockerHost({ kernel: '6.1' });
-  docker = await connectDocker(guest.host);
   scratch = await mkdtemp(path.join(tmpdir(), 'ipvsc-dockerhost-'));
-}, 300_000);
+});
 
 afterAll(async () => {
-  await guest?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-/** Every container on the guest's daemon, ours or not. */
-const containers = () => docker.listContainers({ all: true });
+/** One guest for a describe block: booted before its tests, stopped after them (or by its last test). */
+function useGuest(kernel: string) {
+  const g = {} as { guest: DockerHostGuest; docker: Docker };
+  beforeAll(async () => {
+    g.guest = await bootDockerHost({ kernel });
+    g.docker = await connectDocker(g.guest.host);
+  }, 300_000);
+  afterAll(async () => {
+    await g.guest?.stop();
+  });
+  return g;
+}
 
-const cli = (args: string[]) => execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { DOCKER_HOST: guest.host } });
+/** Every container on a guest's daemon, ours or not. */
+const containersOn = (docker: Docker) => docker.listContainers({ all: true });
+
+const cli = (host: string, args: string[]) => execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { DOCKER_HOST: host } });
 
 // hprio, as both the 2005 patch's code and its intent agree: two weight-5 servers with upper
 // threshold 2 take the first four connections (held open, so active), then both are overloaded
@@ -57,8 +66,13 @@ const spillover: Scenario = {
   ],
 };
 
-describe('the Docker backend on a Docker host whose kernel has IPVS (QEMU guest, TCG)', () => {
+describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEMU guest, TCG)', () => {
+  const g = useGuest('6.1');
+  const containers = () => containersOn(g.docker);
+  const cli61 = (args: string[]) => cli(g.guest.host, args);
+
   it("the probe sees the guest's kernel: IPVS, its release, every scheduler /init loaded and hprio; a real case runs", async () => {
+    const { guest } = g;
     const backend = createDockerBackend({ kernel: '6.1', jobs: 1, dockerHost: guest.host });
     try {
       const caps = await backend.start();
@@ -84,7 +98,7 @@ describe('the Docker backend on a Docker host whose kernel has IPVS (QEMU guest,
 
   it('run --backend docker through the CLI: generated cases agree with the model (hprio may differ only as documented)', async () => {
     const report = path.join(scratch, 'run');
-    const r = await cli(['run', '--backend', 'docker', '--cases', '12', '--seed', '7', '--jobs', '2', '--shrink-budget', '60s', '--report', report, '--json']);
+    const r = await cli61(['run', '--backend', 'docker', '--cases', '12', '--seed', '7', '--jobs', '2', '--shrink-budget', '60s', '--report', report, '--json']);
     const summary = JSON.parse(r.stdout || '{}');
     expect(summary.totals?.cases, r.stderr).toBe(12);
     expect(summary.totals.infra, r.stderr).toBe(0);
@@ -95,14 +109,14 @@ describe('the Docker backend on a Docker host whose kernel has IPVS (QEMU guest,
     // Any divergence must be hprio's known one (the module ports the patch's code, the model its intent).
     expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
     expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
-    expect(r.stderr).toContain(`host kernel ${guest.release}`);
+    expect(r.stderr).toContain(`host kernel ${g.guest.release}`);
     expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio/);
     expect(await containers()).toEqual([]);
   }, 300_000);
 
   it('replays the documented hprio divergence on the guest kernel: the kernel gives the overloaded server its turn (exit 1)', async () => {
     // --force: the saved case records the QEMU image's module build; a Docker host has none.
-    const r = await cli(['replay', HPRIO_CASE, '--backend', 'docker', '--force']);
+    const r = await cli61(['replay', HPRIO_CASE, '--backend', 'docker', '--force']);
     const out = `${r.stdout}\n${r.stderr}`;
     expect(r.exitCode, out).toBe(1);
     expect(out).toContain('dest: model expected 10.2.0.1:81, kernel gave 10.2.0.1:80');
@@ -112,10 +126,33 @@ describe('the Docker backend on a Docker host whose kernel has IPVS (QEMU guest,
   }, 180_000);
 
   it('stopping the guest leaves no QEMU', async () => {
+    const { guest } = g;
     const pid = guest.pid;
     expect(guest.alive()).toBe(true);
     await guest.stop();
     expect(guest.alive()).toBe(false);
     expect(isAlive(pid)).toBe(false);
   });
+});
+
+describe('the same on a Docker host running the pinned 6.12 kernel: the model follows the guest', () => {
+  const g = useGuest('6.12');
+
+  it('run --backend docker (no --kernel): the release maps to 6.12 semantics, twos is there, the cases agree', async () => {
+    const report = path.join(scratch, 'run-6.12');
+    const r = await cli(g.guest.host, ['run', '--backend', 'docker', '--cases', '8', '--seed', '3', '--jobs', '2', '--shrink-budget', '60s', '--report', report, '--json']);
+    const summary = JSON.parse(r.stdout || '{}');
+    expect(summary.totals?.cases, r.stderr).toBe(8);
+    expect(summary.totals.infra, r.stderr).toBe(0);
+    expect(summary.totals.kernel, r.stderr).toBe(0);
+    expect(summary.kernels[0]).toMatchObject({ semantics: '6.12', backend: 'docker', release: '6.12.107+deb12-amd64' });
+    expect(r.stderr).toMatch(/the model follows 6\.12: 6\.12\.107 is at or after upstream 6\.12\.104/);
+    expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio twos/);
+    expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
+    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
+    expect(await containersOn(g.docker)).toEqual([]);
+    const pid = g.guest.pid;
+    await g.guest.stop();
+    expect(isAlive(pid)).toBe(false);
+  }, 300_000);
 });
