@@ -181,7 +181,7 @@ describe('mh (ip_vs_mh.c)', () => {
       expect(Array.from(buildTable(snap).lookup)).toEqual(Array.from(buildTableReference(snap).lookup));
     }
     // more dests than buildTable's reused scratch holds (256)
-    const many = mhSnapshot(Array.from({ length: 300 }, (_, i) => mkDest(`10.3.${i >> 8}.${(i & 255) + 1}`, { weight: 1 + (i % 7) })));
+    const many = mhSnapshot(Array.from({ length: 300 }, (_, i) => mkDest(`10.3.${i >> 8}.${i & 255}`, { weight: 1 + (i % 7) })));
     expect(Array.from(buildTable(many).lookup)).toEqual(Array.from(buildTableReference(many).lookup));
     expect(Array.from(buildTable(many).owns)).toEqual(Array.from(buildTableReference(many).owns));
   });
