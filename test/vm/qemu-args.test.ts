@@ -33,6 +33,22 @@ describe('buildQemuArgs', () => {
     expect(cmdline.at(-1)).toBe('extra=1');
   });
 
+  it('boots through qboot, with a virtio-serial bus of two ports, unless told another firmware', () => {
+    const args = buildQemuArgs(base);
+    expect(opt(args, '-bios')).toEqual(['qboot.rom']);
+    expect(opt(args, '-device')).toContain('virtio-serial-pci,id=vser0,max_ports=2');
+    expect(opt(buildQemuArgs({ ...base, bios: 'bios-256k.bin' }), '-bios')).toEqual(['bios-256k.bin']);
+  });
+
+  it('skips crypto self-tests and unneeded initcalls, but never hides the console', () => {
+    expect(KERNEL_CMDLINE).toContain('cryptomgr.notests');
+    const blacklist = KERNEL_CMDLINE.find((w) => w.startsWith('initcall_blacklist='))!.split('=')[1]!.split(',');
+    expect(blacklist).toEqual(expect.arrayContaining(['crypto_kdf108_init', 'jent_mod_init']));
+    // Nothing the agent needs (virtio console, IPVS, netns, TCP) and no console driver is blacklisted.
+    for (const fn of blacklist) expect(fn).not.toMatch(/virtio|serial|console|ip_vs|inet|net/);
+    expect(KERNEL_CMDLINE.filter((w) => /^(quiet|loglevel=[0-4]|console=)/.test(w))).toEqual(['console=ttyS0']);
+  });
+
   it('uses the host CPU under KVM only', () => {
     const args = buildQemuArgs({ ...base, accel: 'kvm' });
     expect(opt(args, '-accel')).toEqual(['kvm']);
@@ -50,6 +66,7 @@ describe('buildQemuArgs', () => {
     expect(() => buildQemuArgs({ ...base, cpus: 0 })).toThrow('bad qemu cpus: 0, want [1-8]');
     expect(() => buildQemuArgs({ ...base, kernel: '' })).toThrow('bad qemu kernel: "", want a file path');
     expect(() => buildQemuArgs({ ...base, agentSocket: '/tmp/a,b' })).toThrow('without ","');
+    expect(() => buildQemuArgs({ ...base, bios: '' })).toThrow('bad qemu bios: "", want a file path');
     expect(() => buildQemuArgs({ ...base, accel: 'hvf' as never })).toThrow('bad qemu accel: hvf, want kvm or tcg');
     expect(() => buildQemuArgs({ ...base, cmdline: ['two words'] })).toThrow('bad kernel command-line word');
   });
