@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey, hashFile, hashTree } from '../../src/vm/hash.js';
-import { initScript, rootfsKey } from '../../src/vm/rootfs.js';
+import { rootfsKey } from '../../src/vm/rootfs.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -46,14 +46,17 @@ describe('hashTree', () => {
 });
 
 describe('rootfsKey', () => {
-  it('changes with the init script and the agent binary', async () => {
+  it('changes with a given init script and the agent binary (the default /init is the agent)', async () => {
     const agent = path.join(dir, 'agent');
     await fs.writeFile(agent, 'agent v1');
     const base = cacheKey(await rootfsKey(agent));
     expect(cacheKey(await rootfsKey(agent))).toBe(base);
     const init2 = path.join(dir, 'init');
-    await fs.writeFile(init2, (await fs.readFile(initScript, 'utf8')) + '# changed\n');
-    expect(cacheKey(await rootfsKey(agent, init2))).not.toBe(base);
+    await fs.writeFile(init2, '#!/bin/sh\nexec /sbin/ipvsc-agent\n');
+    const withScript = cacheKey(await rootfsKey(agent, init2));
+    expect(withScript).not.toBe(base);
+    await fs.writeFile(init2, '#!/bin/sh\nexec /sbin/ipvsc-agent --verbose\n');
+    expect(cacheKey(await rootfsKey(agent, init2))).not.toBe(withScript);
     await fs.writeFile(agent, 'agent v2');
     expect(cacheKey(await rootfsKey(agent))).not.toBe(base);
     expect(await hashFile(agent)).toMatch(/^[0-9a-f]{64}$/);

@@ -47,6 +47,35 @@ static void mount_basics(void)
 	}
 }
 
+/*
+ * Soft dependencies modules.dep does not follow (the image build writes /etc/ipvsc-preload, one
+ * module path a line: 6.12's crc32c for libcrc32c), loaded before the boot modules. The agent is
+ * /init itself, so no shell starts for this (a busybox exec costs tens of ms under TCG).
+ */
+static void preload_soft_deps(void)
+{
+	FILE *f = fopen("/etc/ipvsc-preload", "re");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		const char *b = strrchr(line, '/');
+		b = b ? b + 1 : line;
+		char name[64];
+		size_t len = strcspn(b, ".");
+		if (!len || len >= sizeof(name))
+			continue;
+		for (size_t i = 0; i < len; i++)
+			name[i] = b[i] == '-' ? '_' : b[i];
+		name[len] = 0;
+		int e = module_load(name);
+		if (e)
+			logmsg("preload %s: %s", line, strerror(-e));
+	}
+	fclose(f);
+}
+
 static void hello_body(struct sbuf *b, const char *release)
 {
 	sb_printf(b, "agent %s\nrelease %s\nschedulers", AGENT_VERSION, release);
@@ -133,6 +162,8 @@ int main(int argc, char **argv)
 	if (!no_modules) {
 		if (modules_init(dir))
 			logmsg("no %s/modules.dep: loading no modules", dir);
+		else
+			preload_soft_deps();
 		/* Absent (-ENOENT) means built in or not needed: only real failures are worth a word. */
 		const char *base[] = { "virtio_pci", "virtio_console", "veth", "ip_vs" };
 		for (size_t i = stdio ? 2 : 0; i < sizeof(base) / sizeof(base[0]); i++) {
