@@ -13,8 +13,11 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { isAlive } from '../../../src/backends/docker/dockerd.js';
+import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
 import { createDockerBackend } from '../../../src/backends/docker/index.js';
+import { ensureImage } from '../../../src/backends/docker/image.js';
 import { bootDockerHost, type DockerHostGuest } from '../../../src/backends/docker/testhost/guest.js';
+import { KernelFinding } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -123,6 +126,31 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
     expect(await containers()).toEqual([]);
     const saved = await readFile(HPRIO_CASE, 'utf8');
     expect(saved).toContain('got: 10.2.0.1:80'); // the same answer the QEMU backend recorded
+  }, 180_000);
+
+  // Last on this guest: taint bits are never cleared, so the guest stays tainted W afterwards.
+  it("a WARNING on the Docker host's kernel during a run is a KernelFinding naming taint W, not a pass", async () => {
+    const { guest, docker } = g;
+    const backend = createDockerBackend({ kernel: '6.1', jobs: 1, dockerHost: guest.host });
+    try {
+      await backend.start();
+      // The host's own admin, as it were: a privileged container sets TAINT_WARN (bit 9) as
+      // __warn() does (kernel/panic.c add_taint). The workers could not: /proc/sys is read-only
+      // for them outside /proc/sys/net.
+      const spec = containerSpec({ image: await ensureImage(docker), runId: 'taint-test', role: 'probe', security: [] });
+      spec.Entrypoint = ['/bin/sh', '-c', 'echo 512 > /proc/sys/kernel/tainted && cat /proc/sys/kernel/tainted'];
+      spec.HostConfig = { ...spec.HostConfig, CapDrop: [], Privileged: true };
+      const set = await runToEnd(docker, spec);
+      expect(set.code, set.stderr).toBe(0);
+      expect(Number(set.stdout.trim()) & 512).toBe(512);
+      const err = await backend.run(spillover).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KernelFinding);
+      expect((err as KernelFinding).exitCode).toBe(4);
+      expect((err as Error).message).toContain(`the Docker host's kernel (${guest.release}) reported a WARNING (taint W)`);
+    } finally {
+      await backend.close();
+    }
+    expect(await containers()).toEqual([]);
   }, 180_000);
 
   it('stopping the guest leaves no QEMU', async () => {
