@@ -100,7 +100,11 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
   const dir = cacheDir('docker-host', `${spec.name}-${key}`);
   const result: DockerHostImage = { kernelPath: image.kernelPath, initrdPath: path.join(dir, 'initrd.img'), release: image.release, kernel: spec.name, key };
   const done = () => existsSync(path.join(dir, 'done'));
-  if (done()) return result;
+  if (done()) {
+    const now = new Date();
+    await fs.utimes(dir, now, now).catch(() => undefined); // in use: pruneOthers() leaves it
+    return result;
+  }
 
   await withLock(`docker-host-${spec.name}-${key}`, async () => {
     if (done()) return;
@@ -133,6 +137,7 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
       await fs.writeFile(path.join(tmp, 'done'), JSON.stringify({ ...result, inputs }, null, 2) + '\n');
       await fs.rm(dir, { recursive: true, force: true });
       await fs.rename(tmp, dir);
+      await pruneOthers(dir);
     } catch (err) {
       await fs.rm(tmp, { recursive: true, force: true });
       throw err;
@@ -141,4 +146,19 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
   const size = (await fs.stat(result.initrdPath)).size;
   log(`docker-host guest for kernel ${spec.name} ready (${key}, initramfs ${(size / 1e6).toFixed(0)} MB) in ${ms(performance.now() - started)}`);
   return result;
+}
+
+/**
+ * Each of these is ~160 MB: builds for the same kernel not used for an hour go once a new one is
+ * made. Recent ones stay: another process (another checkout's test run) may be about to boot one.
+ */
+async function pruneOthers(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  const kernelOf = (name: string) => name.slice(0, name.lastIndexOf('-'));
+  const kernel = kernelOf(path.basename(dir));
+  for (const name of await fs.readdir(parent)) {
+    if (name === path.basename(dir) || name.includes('.tmp-') || kernelOf(name) !== kernel) continue;
+    const st = await fs.stat(path.join(parent, name)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > 3600_000) await fs.rm(path.join(parent, name), { recursive: true, force: true });
+  }
 }
