@@ -59,14 +59,16 @@ export const KERNEL_CMDLINE: readonly string[] = [
   // Crypto self-tests run at boot and at each module load (crypto/testmgr.c alg_test): ~0.45 s
   // of TCG CPU on 6.12. The guest tests IPVS, which uses no crypto.
   'cryptomgr.notests',
-  // Initcalls the guest does not need, ~0.25 s on 6.12 (initcall_debug): the KDF self-test
+  // Initcalls the guest does not need, ~0.35 s on 6.12 (initcall_debug): the KDF self-test
   // (crypto_kdf108_init, crypto/kdf_sp800108.c, its only work), the jitter RNG health test
   // (jent_mod_init: nothing here asks for jitterentropy_rng; DRBG goes on without it), the
-  // encrypted-keys key type (init_encrypted), and parsing Debian's signing certificates
+  // encrypted-keys key type (init_encrypted), rewriting enum names in built-in trace event
+  // formats (trace_eval_init, kernel/trace/trace.c: only tracefs output; the guest does not
+  // trace), and parsing Debian's signing certificates
   // (load_system_certificate_list): without them a module's signature cannot be checked, so the
   // kernel loads it tainted "E" (as it already does hprio and patched modules) and says so at
   // KERN_NOTICE, below loglevel=5. Names the kernel does not have are ignored.
-  'initcall_blacklist=crypto_kdf108_init,jent_mod_init,init_encrypted,load_system_certificate_list',
+  'initcall_blacklist=crypto_kdf108_init,jent_mod_init,init_encrypted,trace_eval_init,load_system_certificate_list',
 ];
 
 function checkRange(what: string, value: number, [lo, hi]: readonly [number, number]): void {
