@@ -129,6 +129,13 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
     expect(saved).toContain('got: 10.2.0.1:80'); // the same answer the QEMU backend recorded
   }, 180_000);
 
+  it("golden --check --backend docker: the guest kernel's hprio observations equal the corpus the QEMU backend recorded", async () => {
+    const r = await cli61(['golden', '--check', '--backend', 'docker', '--kernel', '6.1', '--scheduler', 'hprio', '--jobs', '2']);
+    expect(r.stderr).toMatch(/kernel 6\.1: (\d+) golden cases, \1 unchanged, 0 differ/);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await containers()).toEqual([]);
+  }, 180_000);
+
   // Last on this guest: taint bits are never cleared, so the guest stays tainted W afterwards.
   it("a WARNING on the Docker host's kernel during a run is a KernelFinding naming taint W, not a pass", async () => {
     const { guest, docker } = g;
