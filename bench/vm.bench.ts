@@ -74,6 +74,7 @@ for (let i = 0; i < Number(v.boots); i++) {
 }
 console.log(`cold boot to ready agent: wall ${stat(boots)}   [target ≤ 3000 ms under TCG]`);
 console.log(`                          QEMU CPU ${stat(cpus)}   (load-independent cost: QEMU's CPU time, all its threads)`);
+console.log(`host load average after the boots: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
 // 2. Cases inside one guest.
 const g = await boot();
