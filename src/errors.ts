@@ -50,10 +50,13 @@ export class InputError extends UsageError {
 export class InfraError extends ConformError {
   readonly code: string;
   readonly exitCode = EXIT.infra;
-  constructor(code: string, message: string, options?: { cause?: unknown; log?: string }) {
+  /** Retrying cannot help (a host without IPVS, say): the fix is the user's, so it is not retried. */
+  readonly permanent: boolean;
+  constructor(code: string, message: string, options?: { cause?: unknown; log?: string; permanent?: boolean }) {
     super(message, options);
     this.code = code;
     this.log = options?.log;
+    this.permanent = options?.permanent ?? false;
   }
   readonly log: string | undefined;
 }

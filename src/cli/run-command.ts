@@ -169,7 +169,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           try {
             caps = await backend.start();
           } catch (e) {
-            if (!(e instanceof InfraError) || attempt >= infraAttempts || controller.signal.aborted) throw e;
+            if (!(e instanceof InfraError) || e.permanent || attempt >= infraAttempts || controller.signal.aborted) throw e;
             log(`[${k.name}] the backend did not start (attempt ${attempt}/${infraAttempts}): ${e.message}; retrying`);
             await backend.close().catch(() => {});
             backend = await createBackend(backendKind, opts);
@@ -182,18 +182,21 @@ export async function runCommand(argv: string[]): Promise<number> {
         // a pinned name (caps.kernel, Docker); failing that, the release decides.
         ks.semantics = semanticsOverride ?? (caps.kernel ? kernelByName(caps.kernel, 'the backend kernel').semantics : backendKind === 'docker' ? semanticsForRelease(caps.release) : k.semantics);
         if (caps.unavailable?.length) ks.unavailable = caps.unavailable;
-        const schedulers = schedulersFor(k.name, caps, wanted);
-        const missing = (wanted.length ? wanted : KERNEL_SCHEDULERS[k.name] ?? []).filter((s) => !schedulers.includes(s));
-        if (missing.length) log(`[${k.name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);
+        // Reports name the kernel the cases ran on: a Docker host's own, mapped to a pinned name.
+        const name = caps.kernel ?? k.name;
+        ks.kernel = name;
+        const schedulers = schedulersFor(name, caps, wanted);
+        const missing = (wanted.length ? wanted : KERNEL_SCHEDULERS[name] ?? []).filter((s) => !schedulers.includes(s));
+        if (missing.length) log(`[${name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);
         if (!schedulers.length) {
           ks.stoppedBy = 'no scheduler to test on this kernel';
           continue;
         }
-        log(`[${k.name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
+        log(`[${name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
         const total = cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
-        progress.startKernel(k.name, total);
+        progress.startKernel(name, total);
         const result = await runKernelCases({
-          kernel: k.name,
+          kernel: name,
           release: caps.release,
           semantics: ks.semantics as Semantics,
           backendName: backend.name,

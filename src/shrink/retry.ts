@@ -9,7 +9,7 @@ export async function withInfraRetries<T>(attempts: number, fn: () => Promise<T>
       return await fn();
     } catch (e) {
       // IPVS_CONFORM_MODEL: the model failed; it would fail the same way again.
-      if (!(e instanceof InfraError) || e.code === 'IPVS_CONFORM_MODEL' || attempt >= attempts) throw e;
+      if (!(e instanceof InfraError) || e.permanent || e.code === 'IPVS_CONFORM_MODEL' || attempt >= attempts) throw e;
       onRetry?.(e, attempt);
     }
   }

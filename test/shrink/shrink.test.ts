@@ -113,6 +113,9 @@ describe('withInfraRetries', () => {
     await expect(withInfraRetries(3, async () => { n++; throw new Error('bug'); })).rejects.toThrow('bug');
     expect(n).toBe(1);
     n = 0;
+    await expect(withInfraRetries(3, async () => { n++; throw new InfraError('X', 'no IPVS', { permanent: true }); })).rejects.toThrow('no IPVS');
+    expect(n).toBe(1); // retrying cannot help: the fix is the user's
+    n = 0;
     expect(await withInfraRetries(3, async () => { if (++n < 3) throw new InfraError('X', 'blip'); return 'ok'; })).toBe('ok');
   });
 });

@@ -113,7 +113,7 @@ class DockerBackend implements Backend {
     this.release = probe.release;
     const mapping = mapRelease(probe.release, loadKernels());
     if (this.opts.kernel && this.opts.kernel !== mapping.name)
-      log(`--kernel ${this.opts.kernel} does not apply: the Docker host runs its own kernel`);
+      log(`cases run on the Docker host's own kernel (${mapping.name}), not on the pinned ${this.opts.kernel} (--kernel names a pinned kernel for QEMU)`);
     log(`host kernel ${probe.release} (${probe.ipvs}); the model follows ${mapping.name}: ${mapping.rule}`);
 
     const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);

@@ -36,6 +36,7 @@ export function noIpvsError(probe: HostProbe, where: string): InfraError {
       `in a container, so ip_vs is neither built in nor loaded. Fix: run \`modprobe ip_vs\` on the Docker host ` +
       `(on Docker Desktop: \`docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -- modprobe ip_vs\`), ` +
       'use a Docker host whose kernel has ip_vs, or use the QEMU backend (--backend qemu), which boots a pinned kernel with IPVS.',
+    { permanent: true },
   );
 }
 
@@ -106,6 +107,7 @@ export function noSchedulersError(probe: HostProbe): InfraError {
     `the Docker host's kernel (${probe.release}) has IPVS but no scheduler module loaded (ip_vs_rr, ip_vs_wlc, ...), and ` +
       'the harness does not make the host load modules. Fix: on the Docker host run ' +
       '`for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s; done`',
+    { permanent: true },
   );
 }
 

@@ -25,6 +25,7 @@ describe('noIpvsError', () => {
     expect(e.message).toMatch(/6\.18\.44.*has no IPVS.*\/proc\/net\/ip_vs/);
     expect(e.message).toMatch(/modprobe ip_vs/);
     expect(e.message).toMatch(/--backend qemu/);
+    expect(e.permanent).toBe(true); // not retried: only the user can load ip_vs
   });
 });
 
@@ -96,6 +97,7 @@ describe('schedulersToTry (never make the host load a module)', () => {
   it('no scheduler at all is a clear error with the modprobe line', () => {
     const e = noSchedulersError({ release: '6.8.0', ipvs: 'x', modules: ['ip_vs'] });
     expect(e.code).toBe('IPVS_CONFORM_NO_SCHEDULERS');
+    expect(e.permanent).toBe(true);
     expect(e.message).toMatch(/modprobe ip_vs_\$s/);
   });
 });
