@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pidAlive } from '../vm/pid.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -14,15 +15,6 @@ export async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -38,7 +30,7 @@ async function acquire(lock: string): Promise<void> {
     }
     const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
     // No pid yet: the holder is between mkdir and writeFile; give it a moment.
-    if (pid > 0 && !alive(pid)) await rm(lock, { recursive: true, force: true });
+    if (pid > 0 && !pidAlive(pid)) await rm(lock, { recursive: true, force: true });
     else await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -7,15 +7,7 @@ import path from 'node:path';
 import { InfraError } from '../errors.js';
 import { log } from './log.js';
 import { cacheDir } from './paths.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive } from './pid.js';
 
 export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
   const dir = cacheDir('locks', `${name}.lock`);
@@ -31,7 +23,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(await fs.readFile(path.join(dir, 'pid'), 'utf8').catch(() => 'NaN'));
       // No pid yet: the owner is between mkdir and writeFile; give it a moment before judging.
-      if (Number.isInteger(owner) && owner !== process.pid && !alive(owner)) {
+      if (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner)) {
         await fs.rm(dir, { recursive: true, force: true });
         continue;
       }

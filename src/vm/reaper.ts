@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from './paths.js';
+import { pidAlive } from './pid.js';
 
 const live = new Set<ChildProcess>();
 let installed = false;
@@ -61,15 +62,6 @@ function install(): void {
   process.on('SIGTERM', onSignal);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Kills QEMUs left by Node processes that no longer exist (their pid files say which). */
 export async function sweepOrphans(): Promise<number> {
   let killed = 0;
@@ -83,7 +75,7 @@ export async function sweepOrphans(): Promise<number> {
     const m = f.match(/^(\d+)-\d+\.pid$/);
     if (!m) continue;
     const owner = Number(m[1]);
-    if (alive(owner)) continue;
+    if (pidAlive(owner)) continue;
     const file = path.join(pidDir(), f);
     const pid = Number(readFileSync(file, 'utf8').trim());
     try {

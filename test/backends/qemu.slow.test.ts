@@ -6,23 +6,15 @@ import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js'
 import { InfraError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario.js';
 import { kernelSpec } from '../../src/vm/kernels.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pidAlive } from '../../src/vm/pid.js';
 
 async function gone(pid: number, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!alive(pid)) return true;
+    if (!pidAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return !alive(pid);
+  return !pidAlive(pid);
 }
 
 const small: Scenario = {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/vm/paths.js';
+import { pidAlive } from '../../src/vm/pid.js';
 
 let dir: string;
 let script: string;
@@ -29,15 +30,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function bootInChild(): Promise<{ child: ReturnType<typeof spawn>; qemu: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
@@ -59,7 +51,7 @@ async function bootInChild(): Promise<{ child: ReturnType<typeof spawn>; qemu: n
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!alive(pid)) return true;
+    if (!pidAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
@@ -69,11 +61,11 @@ describe('QEMU dies with the harness', () => {
   it.each(['SIGKILL', 'SIGTERM'] as const)('when Node gets %s', async (sig) => {
     const { child, qemu } = await bootInChild();
     try {
-      expect(alive(qemu)).toBe(true);
+      expect(pidAlive(qemu)).toBe(true);
       child.kill(sig);
       expect(await waitGone(qemu, 10_000)).toBe(true);
     } finally {
-      if (alive(qemu)) process.kill(qemu, 'SIGKILL');
+      if (pidAlive(qemu)) process.kill(qemu, 'SIGKILL');
       child.kill('SIGKILL');
     }
   }, 180_000);

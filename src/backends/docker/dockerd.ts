@@ -9,6 +9,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { InfraError } from '../../errors.js';
 import { ensureTools } from '../../vm/tools.js';
+import { pidAlive } from '../../vm/pid.js';
 
 export interface PrivateDockerd {
   /** The directory holding everything of this daemon. */
@@ -99,7 +100,7 @@ async function stopDaemon(child: ChildProcess, exited: Promise<number | null>, d
     await exited;
     clearTimeout(timer);
   }
-  if (containerdPid && isAlive(containerdPid)) process.kill(containerdPid, 'SIGKILL');
+  if (containerdPid && pidAlive(containerdPid)) process.kill(containerdPid, 'SIGKILL');
   await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
@@ -112,12 +113,3 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-/** Whether a process exists (signal 0 probes without signalling). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { dockerOptions } from '../../../src/backends/docker/connect.js';
-import { dockerdArgs, isAlive, startPrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { dockerdArgs, startPrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { pidAlive } from '../../../src/vm/pid.js';
 
 describe('startPrivateDockerd', { timeout: 120_000 }, () => {
   it('uses its own socket, roots and pid file, with the flags measured to work here', () => {
@@ -21,10 +22,10 @@ describe('startPrivateDockerd', { timeout: 120_000 }, () => {
     expect(info.Driver).toBe('vfs');
     const containerdPidFile = `${d.dir}/exec/containerd/containerd.pid`;
     expect(existsSync(containerdPidFile)).toBe(true);
-    expect(isAlive(d.pid)).toBe(true);
+    expect(pidAlive(d.pid)).toBe(true);
     await d.stop();
     await d.stop(); // idempotent
-    expect(isAlive(d.pid)).toBe(false);
+    expect(pidAlive(d.pid)).toBe(false);
     expect(existsSync(d.dir)).toBe(false);
     await expect(docker.ping()).rejects.toThrow();
   });

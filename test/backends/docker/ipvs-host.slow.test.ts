@@ -12,7 +12,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
-import { isAlive } from '../../../src/backends/docker/dockerd.js';
+import { pidAlive } from '../../../src/vm/pid.js';
 import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
 import { createDockerBackend } from '../../../src/backends/docker/index.js';
 import { ensureImage } from '../../../src/backends/docker/image.js';
@@ -167,7 +167,7 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
     expect(guest.alive()).toBe(true);
     await guest.stop();
     expect(guest.alive()).toBe(false);
-    expect(isAlive(pid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
   });
 });
 
@@ -190,6 +190,6 @@ describe('the same on a Docker host running the pinned 6.12 kernel: the model fo
     expect(await containersOn(g.docker)).toEqual([]);
     const pid = g.guest.pid;
     await g.guest.stop();
-    expect(isAlive(pid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
   }, 300_000);
 });
