@@ -39,7 +39,7 @@ export interface DockerBackendOptions extends BackendOptions {
 
 const READY_TIMEOUT_MS = 30_000;
 
-export function createDockerBackend(opts: DockerBackendOptions): Backend {
+export function createDockerBackend(opts: DockerBackendOptions): Backend & { drain(): Promise<KernelFinding[]> } {
   return new DockerBackend(opts);
 }
 
@@ -79,6 +79,8 @@ class DockerBackend implements Backend {
   private watch: TaintWatch | undefined;
   /** Every taint bit seen so far (base at start, then each case's). */
   private taintSeen = 0;
+  /** The case that finished last, which taint seen before the next one starts is pinned to. */
+  private lastScenario: Scenario | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: DockerBackendOptions) {
@@ -149,9 +151,13 @@ class DockerBackend implements Backend {
     if (!pool || !mapping) throw new InfraError('IPVS_CONFORM_DOCKER_NOT_STARTED', 'run() before start() succeeded: call start() first');
     scenarioScript(scenario); // a scenario the protocol cannot carry is a usage error: no worker is spent on it
     return pool.use(async (slot) => {
+      // A taint set after the last case had replied (its namespace's clean-up runs later) is that case's.
+      const late = this.lateTaint(this.watch!.current);
+      if (late) throw late;
       try {
         const result = await slot.session.runCase(scenario, { timeoutMs: caseTimeoutMs(scenario) });
         await this.checkTaint(slot);
+        this.lastScenario = scenario;
         return {
           backend: 'docker',
           kernel: { name: mapping.name, release: this.release },
@@ -168,6 +174,29 @@ class DockerBackend implements Backend {
         );
       }
     });
+  }
+
+  /** Kernel trouble after the last case, as a KernelFinding pinned to that case (Backend.drain). */
+  async drain(): Promise<KernelFinding[]> {
+    if (!this.watch || !this.lastScenario) return [];
+    await new Promise((r) => setTimeout(r, 300)); // let work the kernel queued run
+    const late = this.lateTaint(await this.watch.sampleAfter(performance.now()));
+    return late ? [late] : [];
+  }
+
+  /** A KernelFinding for a D or W taint bit set since the last case finished, or undefined. */
+  private lateTaint(now: number): KernelFinding | undefined {
+    const findings = taintFindings(this.taintSeen, now);
+    if (!findings.length || !this.lastScenario) return undefined;
+    const before = this.taintSeen;
+    this.taintSeen |= now;
+    const others = this.opts.jobs > 1 ? ` With ${this.opts.jobs} workers, another case that finished about then may be the cause: replay with --jobs 1.` : '';
+    return new KernelFinding(
+      `the Docker host's kernel (${this.release}) reported ${findings.join(' and ')} after a case had finished.${others}`,
+      `Taint mask went from ${before} to ${now} (/proc/sys/kernel/tainted).\n` +
+        "A container cannot read the host's kernel log: run `dmesg` on the Docker host for the oops or WARNING text.",
+      this.lastScenario,
+    );
   }
 
   /** Throws KernelFinding if the host kernel set a D or W taint bit since the last check. */

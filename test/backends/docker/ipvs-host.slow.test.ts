@@ -70,6 +70,20 @@ const spillover: Scenario = {
   ],
 };
 
+/**
+ * The host's own admin, as it were: a privileged container sets TAINT_WARN (bit 9) as __warn()
+ * does (kernel/panic.c add_taint). The workers could not: /proc/sys is read-only for them outside
+ * /proc/sys/net. Taint bits are never cleared: the guest stays tainted W afterwards.
+ */
+async function setTaintWarn(docker: Docker): Promise<void> {
+  const spec = containerSpec({ image: await ensureImage(docker), runId: 'taint-test', role: 'probe', security: [] });
+  spec.Entrypoint = ['/bin/sh', '-c', 'echo 512 > /proc/sys/kernel/tainted && cat /proc/sys/kernel/tainted'];
+  spec.HostConfig = { ...spec.HostConfig, CapDrop: [], Privileged: true };
+  const set = await runToEnd(docker, spec);
+  expect(set.code, set.stderr).toBe(0);
+  expect(Number(set.stdout.trim()) & 512).toBe(512);
+}
+
 describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEMU guest, TCG)', () => {
   const g = useGuest('6.1');
   const containers = () => containersOn(g.docker);
@@ -142,15 +156,7 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
     const backend = createDockerBackend({ kernel: '6.1', jobs: 1, dockerHost: guest.host });
     try {
       await backend.start();
-      // The host's own admin, as it were: a privileged container sets TAINT_WARN (bit 9) as
-      // __warn() does (kernel/panic.c add_taint). The workers could not: /proc/sys is read-only
-      // for them outside /proc/sys/net.
-      const spec = containerSpec({ image: await ensureImage(docker), runId: 'taint-test', role: 'probe', security: [] });
-      spec.Entrypoint = ['/bin/sh', '-c', 'echo 512 > /proc/sys/kernel/tainted && cat /proc/sys/kernel/tainted'];
-      spec.HostConfig = { ...spec.HostConfig, CapDrop: [], Privileged: true };
-      const set = await runToEnd(docker, spec);
-      expect(set.code, set.stderr).toBe(0);
-      expect(Number(set.stdout.trim()) & 512).toBe(512);
+      await setTaintWarn(docker);
       const err = await backend.run(spillover).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KernelFinding);
       expect((err as KernelFinding).exitCode).toBe(4);
@@ -188,8 +194,26 @@ describe('the same on a Docker host running the pinned 6.12 kernel: the model fo
     expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
     expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
     expect(await containersOn(g.docker)).toEqual([]);
+  }, 300_000);
+
+  // Last on this guest (it stays tainted W).
+  it('a WARNING after the last case is pinned to that case by drain(), and no QEMU is left', async () => {
+    const backend = createDockerBackend({ kernel: '6.12', jobs: 1, dockerHost: g.guest.host });
+    try {
+      await backend.start();
+      expect((await backend.run(spillover)).steps).toHaveLength(spillover.events.length);
+      expect(await backend.drain()).toEqual([]);
+      await setTaintWarn(g.docker);
+      const late = await backend.drain();
+      expect(late).toHaveLength(1);
+      expect(late[0]!.after).toBe(spillover);
+      expect(late[0]!.message).toContain('reported a WARNING (taint W) after a case had finished');
+    } finally {
+      await backend.close();
+    }
+    expect(await containersOn(g.docker)).toEqual([]);
     const pid = g.guest.pid;
     await g.guest.stop();
     expect(pidAlive(pid)).toBe(false);
-  }, 300_000);
+  }, 180_000);
 });
