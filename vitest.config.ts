@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which Node 20
+    // refuses; bundled through Vite it loads (test/ci/nightly-workflow.test.ts).
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
