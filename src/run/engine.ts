@@ -335,6 +335,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
         // An earlier case's trouble: this case never ran. Its guest was replaced; run it again.
         await onLateKernelFinding(k, e as KernelFinding & { after: Scenario });
         if (attempt < 3) return runCase(k, attempt + 1);
+        return record({ ...base, outcome: 'infra', ms: Date.now() - t0, detail: `not run: ${attempt} guests in a row showed kernel trouble from earlier cases` });
       }
       if (e instanceof KernelFinding) return onKernelFinding(k, scenario, e, t0);
       if (e instanceof ModelError) return record({ ...base, outcome: 'model-error', ms: Date.now() - t0, detail: e.message });
