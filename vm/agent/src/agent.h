@@ -10,6 +10,7 @@
 
 /* ---- util.c ---- */
 double now_ms(void);                         /* CLOCK_MONOTONIC in ms */
+void cpu_pin(int on);                        /* keep to one CPU while a case runs (fence.c) */
 void sleep_ms(int ms);
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int g_verbose;

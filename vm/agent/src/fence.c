@@ -2,7 +2,7 @@
  * A fence: a UDP datagram between the clients' and servers' namespaces through the director
  * (routed, no IPVS service), sent after a packet of interest and awaited at the far end. Each
  * hop queues packets in order (netif_rx backlog of the sending CPU, veth has no NAPI by
- * default), so once the fence arrived, the packet sent before it was either delivered or
+ * default; the agent stays on one CPU for the whole case, util.c cpu_pin), so once the fence arrived, the packet sent before it was either delivered or
  * dropped on the way (by IPVS): no waiting on the clock, and no false timeout when the host
  * stalls the guest. Fence addresses 10.1.255.254:9 and 10.2.255.254:9 (AnyIP).
  */

@@ -225,7 +225,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(m.kind, "case")) {
 			struct sbuf out = { 0 };
 			err[0] = 0;
+			cpu_pin(1);
 			int cr = run_case(&topo, m.body, m.len, &out, err, sizeof(err));
+			cpu_pin(0);
 			if (cr == 0)
 				chan_send(&ch, m.id, "ok", out.p ? out.p : "", out.len);
 			else {

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,32 @@
 #include "agent.h"
 
 int g_verbose;
+
+/*
+ * The fences (fence.c) rely on packets queueing in order on the sending CPU's backlog. On a host
+ * with several CPUs (a Docker host) the agent must not move between CPUs during a case, or a
+ * fence can overtake the packet it follows and a connection the kernel answered reads as
+ * ETIMEDOUT. cpu_pin(1) keeps it on the CPU it is on; cpu_pin(0) gives back the mask it had, so
+ * parallel workers still spread out between cases. A no-op in the one-CPU QEMU guest.
+ */
+void cpu_pin(int on)
+{
+	static cpu_set_t saved;
+	static int pinned;
+	if (on && !pinned) {
+		int cpu = sched_getcpu();
+		if (cpu < 0 || sched_getaffinity(0, sizeof(saved), &saved))
+			return;
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			pinned = 1;
+	} else if (!on && pinned) {
+		sched_setaffinity(0, sizeof(saved), &saved);
+		pinned = 0;
+	}
+}
 
 double now_ms(void)
 {
