@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario.js';
 import { scanConsole } from '../vm/console.js';
 import { Guest } from '../vm/guest.js';
 import { buildImage, type Image } from '../vm/image.js';
+import { appendInitramfs } from '../vm/initramfs.js';
 import { chooseAccel } from '../vm/kvm.js';
 import { log, ms } from '../vm/log.js';
 import { GuestPool } from '../vm/pool.js';
@@ -27,13 +28,6 @@ export const QEMU_TIMEOUTS = {
   /** After the last case, how long to wait for trouble the kernel prints late (drain). */
   drainSettle: 300,
 } as const;
-
-/** The image's initramfs with `overlay` (a cpio archive) appended, in a temporary file. */
-async function appendInitrd(initrd: string, overlay: string): Promise<string> {
-  const out = path.join(os.tmpdir(), `ipvsc-initrd-${process.pid}-${Date.now()}.img`);
-  await fs.writeFile(out, Buffer.concat([await fs.readFile(initrd), await fs.readFile(overlay)]));
-  return out;
-}
 
 export function caseTimeoutMs(scenario: Scenario): number {
   const waits = scenario.events.reduce((sum, e) => sum + (e.op === 'wait' ? e.ms : 0), 0);
@@ -108,7 +102,11 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs });
       const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.bzImagePath);
       const img = image;
-      const bootImage = opts.initrdOverlay ? { ...img, initrdPath: (overlaid = await appendInitrd(img.initrdPath, opts.initrdOverlay)) } : img;
+      if (opts.initrdOverlay) {
+        overlaid = path.join(os.tmpdir(), `ipvsc-initrd-${process.pid}-${Date.now()}.img`);
+        await appendInitramfs(img.initrdPath, opts.initrdOverlay, overlaid);
+      }
+      const bootImage = overlaid ? { ...img, initrdPath: overlaid } : img;
       const started = performance.now();
       pool = new GuestPool(opts.jobs, () =>
         Guest.boot({

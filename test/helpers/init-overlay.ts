@@ -1,9 +1,9 @@
 // A guest with a different /init, for tests that need the real kernel to do something on cue
-// (crash, print a WARNING): a one-file cpio archive to append to the image's initramfs. The
-// kernel unpacks concatenated archives in order, and later files win.
-import { execa } from 'execa';
+// (crash, print a WARNING): a one-file cpio archive to append to the image's initramfs
+// (src/vm/initramfs.ts appendInitramfs; later files win).
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { appendInitramfs, packInitramfs } from '../../src/vm/initramfs.js';
 
 /** Writes `script` as /init into a cpio archive in `dir` (its own subfolder named `name`) and returns the archive's path. */
 export async function initOverlay(dir: string, name: string, script: string): Promise<string> {
@@ -11,14 +11,14 @@ export async function initOverlay(dir: string, name: string, script: string): Pr
   await fs.mkdir(root, { recursive: true });
   await fs.writeFile(path.join(root, 'init'), script, { mode: 0o755 });
   const cpio = path.join(dir, `${name}.cpio`);
-  await execa('sh', ['-c', `echo init | cpio -o -H newc --quiet -R 0:0 > '${cpio}'`], { cwd: root });
+  await packInitramfs(root, cpio);
   return cpio;
 }
 
 /** The image's initramfs with `overlay` appended, written next to the overlay. */
 export async function withOverlay(initrd: string, overlay: string): Promise<string> {
   const out = overlay.replace(/\.cpio$/, '') + '-initrd.img';
-  await fs.writeFile(out, Buffer.concat([await fs.readFile(initrd), await fs.readFile(overlay)]));
+  await appendInitramfs(initrd, overlay, out);
   return out;
 }
 

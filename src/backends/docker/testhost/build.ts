@@ -4,17 +4,16 @@
 // the virtio_net driver. Composed, not patched: a second cpio archive holding those files and
 // vm/docker-host/init is appended to the image's initramfs (the kernel unpacks concatenated
 // archives in order; later files win, so this /init replaces the agent's).
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InfraError } from '../../../errors.js';
 import { fetchDebs, unpackKernel } from '../../../vm/debs.js';
 import { cacheKey, hashFile } from '../../../vm/hash.js';
 import { buildImage } from '../../../vm/image.js';
-import { packInitramfs } from '../../../vm/initramfs.js';
+import { appendInitramfs, packInitramfs } from '../../../vm/initramfs.js';
 import { kernelSpec } from '../../../vm/kernels.js';
 import { withLock } from '../../../vm/lock.js';
 import { log, ms } from '../../../vm/log.js';
@@ -130,8 +129,7 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
       await fs.chmod(path.join(root, 'init'), 0o755);
       await packInitramfs(root, path.join(tmp, 'overlay.cpio'));
       // The image's archive, then ours.
-      await fs.copyFile(image.initrdPath, path.join(tmp, 'initrd.img'));
-      await pipeline(createReadStream(path.join(tmp, 'overlay.cpio')), createWriteStream(path.join(tmp, 'initrd.img'), { flags: 'a' }));
+      await appendInitramfs(image.initrdPath, path.join(tmp, 'overlay.cpio'), path.join(tmp, 'initrd.img'));
       await fs.rm(root, { recursive: true, force: true });
       await fs.rm(path.join(tmp, 'overlay.cpio'));
       await fs.writeFile(path.join(tmp, 'done'), JSON.stringify({ ...result, inputs }, null, 2) + '\n');
