@@ -186,33 +186,35 @@ class DockerBackend implements Backend {
 
   /** A KernelFinding for a D or W taint bit set since the last case finished, or undefined. */
   private lateTaint(now: number): KernelFinding | undefined {
-    const findings = taintFindings(this.taintSeen, now);
-    if (!findings.length || !this.lastScenario) return undefined;
-    const before = this.taintSeen;
-    this.taintSeen |= now;
-    const others = this.opts.jobs > 1 ? ` With ${this.opts.jobs} workers, another case that finished about then may be the cause: replay with --jobs 1.` : '';
-    return new KernelFinding(
-      `the Docker host's kernel (${this.release}) reported ${findings.join(' and ')} after a case had finished.${others}`,
-      `Taint mask went from ${before} to ${now} (/proc/sys/kernel/tainted).\n` +
-        "A container cannot read the host's kernel log: run `dmesg` on the Docker host for the oops or WARNING text.",
-      this.lastScenario,
-    );
+    if (!this.lastScenario) return undefined; // nothing has finished yet: the next case's check sees it
+    return this.newTaint(now, 'after a case had finished', 'another case that finished about then', '', this.lastScenario);
   }
 
   /** Throws KernelFinding if the host kernel set a D or W taint bit since the last check. */
   private async checkTaint(slot: Slot): Promise<void> {
-    const watch = this.watch!;
-    const after = await watch.sampleAfter(performance.now());
+    const after = await this.watch!.sampleAfter(performance.now());
+    const id = slot.worker.id.slice(0, 12);
+    const found = this.newTaint(after, `during this case (container ${id})`, 'a case running beside it', `\nAgent stderr:\n${slot.worker.stderr()}`);
+    if (found) throw found;
+  }
+
+  /**
+   * The D or W taint bits set in `now` since the last check, as a KernelFinding (`when` they were
+   * seen, `suspect` the other case that may have set them with several workers), or undefined.
+   * Either way `now`'s bits count as seen from here on.
+   */
+  private newTaint(now: number, when: string, suspect: string, log: string, after?: Scenario): KernelFinding | undefined {
     const before = this.taintSeen;
-    const findings = taintFindings(before, after);
-    this.taintSeen |= after;
-    if (!findings.length) return;
-    const others = this.opts.jobs > 1 ? ` With ${this.opts.jobs} workers, a case running beside it may be the cause: replay with --jobs 1.` : '';
-    throw new KernelFinding(
-      `the Docker host's kernel (${this.release}) reported ${findings.join(' and ')} during this case (container ${slot.worker.id.slice(0, 12)}).${others}`,
-      `Taint mask went from ${before} to ${after} (/proc/sys/kernel/tainted).\n` +
-        "A container cannot read the host's kernel log: run `dmesg` on the Docker host for the oops or WARNING text.\n" +
-        `Agent stderr:\n${slot.worker.stderr()}`,
+    const findings = taintFindings(before, now);
+    this.taintSeen |= now;
+    if (!findings.length) return undefined;
+    const others = this.opts.jobs > 1 ? ` With ${this.opts.jobs} workers, ${suspect} may be the cause: replay with --jobs 1.` : '';
+    return new KernelFinding(
+      `the Docker host's kernel (${this.release}) reported ${findings.join(' and ')} ${when}.${others}`,
+      `Taint mask went from ${before} to ${now} (/proc/sys/kernel/tainted).\n` +
+        "A container cannot read the host's kernel log: run `dmesg` on the Docker host for the oops or WARNING text." +
+        log,
+      after,
     );
   }
 
