@@ -57,3 +57,18 @@ export function oneOf<T extends string>(flag: string, v: string | undefined, val
   if (!valid.includes(v as T)) bad(flag, `one of ${valid.join(', ')}`, v);
   return v as T;
 }
+
+/**
+ * A list option as people type lists: repeated (`--kernel 6.1 --kernel 6.12`), comma-separated
+ * (`--kernel 6.1,6.12`) or both. Spaces around commas are allowed; an empty item is not.
+ */
+export function listArg(flag: string, values: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const v of values ?? []) {
+    for (const item of v.split(',').map((s) => s.trim())) {
+      if (!item) bad(flag, 'a name or a comma-separated list of names (e.g. rr,wrr)', v);
+      if (!out.includes(item)) out.push(item);
+    }
+  }
+  return out;
+}

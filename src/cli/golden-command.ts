@@ -10,6 +10,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { regenerate } from '../golden/regenerate.js';
 import { BACKENDS, createBackend, type BackendKind } from '../run/backends.js';
 import { kernelByName, pinnedKernels } from '../run/kernels.js';
+import { listArg } from './args.js';
 
 const HELP = `Usage: ipvs-conform golden --update|--check [options]
 
@@ -21,6 +22,13 @@ const HELP = `Usage: ipvs-conform golden --update|--check [options]
   --patch FILE        patch(es) for the kernel's IPVS source (--check only)
   --module DIR        out-of-tree scheduler module(s) (--check only)
   --jobs J            guests in parallel (default 1)
+  -h, --help          this text
+
+Lists: --kernel 6.1,6.12 and --scheduler rr,wrr, or the flag repeated.
+
+Examples:
+  ipvs-conform golden --check --kernel 6.1 --scheduler hprio
+  ipvs-conform golden --update --kernel 6.1,6.12
 `;
 
 export async function goldenCommand(argv: string[]): Promise<number> {
@@ -61,7 +69,9 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--jobs\` to be a positive integer, got \`${values.jobs}\``);
   // A Docker host has one kernel: it is checked once, against the pinned kernel whose semantics
   // its release maps to (Capabilities.kernel).
-  const names = backendKind === 'docker' ? [values.kernel?.[0] ?? pinnedKernels().default] : (values.kernel ?? pinnedKernels().kernels.map((k) => k.name));
+  const kernelList = listArg('--kernel', values.kernel);
+  const schedulerList = listArg('--scheduler', values.scheduler);
+  const names = backendKind === 'docker' ? [kernelList[0] ?? pinnedKernels().default] : kernelList.length ? kernelList : pinnedKernels().kernels.map((k) => k.name);
   const kernels = names.map((k) => kernelByName(k));
 
   let changed = 0;
@@ -71,7 +81,7 @@ export async function goldenCommand(argv: string[]): Promise<number> {
     try {
       const caps = await backend.start();
       const goldenKernel = caps.kernel ?? k.name;
-      const schedulers = caps.schedulers.filter((s) => !values.scheduler || values.scheduler.includes(s));
+      const schedulers = caps.schedulers.filter((s) => !schedulerList.length || schedulerList.includes(s));
       process.stderr.write(`golden ${values.update ? 'update' : 'check'}: kernel ${goldenKernel} (${caps.release}), ${schedulers.length} schedulers\n`);
       const results = await regenerate(backend, goldenKernel, caps.release, schedulers, async (r) => {
         total++;

@@ -11,7 +11,10 @@ Commands:
   vm         build and check the guest images (vm build|smoke ...)
   golden     the golden corpus
 
-Run \`ipvs-conform <command> --help\` for a command's options.`;
+Run \`ipvs-conform <command> --help\` for a command's options and an example.
+
+Example:
+  ipvs-conform run --kernel 6.1,6.12 --scheduler hprio --cases 300 --seed 7`;
 
 type Command = (argv: string[]) => Promise<number>;
 

@@ -28,6 +28,10 @@ Options:
   --semantics S   judge with this model semantics instead of the case's (${SEMANTICS.join(', ')})
   -h, --help      this text
 
+Examples:
+  ipvs-conform replay reports/cases/6.1-hprio-dest-seed7-case3.yaml
+  ipvs-conform replay reports/cases/X.yaml --patch my-fix.patch
+
 Exit codes: 0 every case agrees now, 1 a divergence repeats, 2 a bad case file or option,
 3 infrastructure failure, 4 kernel oops or warning.`;
 

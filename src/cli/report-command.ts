@@ -17,7 +17,10 @@ one summary, table and JUnit file.
 Options:
   --out DIR   write the merged summary.json and junit.xml there (default: print only)
   --json      print the merged JSON summary on stdout
-  -h, --help  this text`;
+  -h, --help  this text
+
+Example:
+  ipvs-conform report merge reports/6.1-shard* --out reports/merged`;
 
 const OPTIONS = { out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 

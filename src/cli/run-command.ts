@@ -15,7 +15,7 @@ import { junitXml } from '../report/junit.js';
 import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import writeFileAtomic from 'write-file-atomic';
-import { bad, durationArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
+import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
 import { Progress } from './progress.js';
 
 export const RUN_HELP = `Usage: ipvs-conform run [options]
@@ -23,12 +23,14 @@ export const RUN_HELP = `Usage: ipvs-conform run [options]
 Runs generated cases on real kernels and on the model, and shrinks and saves every divergence.
 
 Options:
-  --scheduler S      only this scheduler (repeatable; default: every scheduler the kernel has)
+  --scheduler S      only these schedulers (rr,wrr or repeated; default: every one the kernel has)
                      one of: ${ALL_SCHEDULERS.join(' ')}
-  --kernel K         kernel from vm/kernels.yaml (repeatable; default: the file's default)
+  --kernel K         kernels from vm/kernels.yaml (6.1,6.12 or repeated; default: the file's default)
   --cases N          number of cases per kernel (default 100), or
   --time-budget D    run cases until D has passed per kernel (e.g. 30m, 1h)
   --seed N           run seed (default: random, printed); case k uses a seed derived from (N, k)
+  --case K           rerun only case K of the run with --seed N (sharded or not; give the same
+                     --kernel, --scheduler and --max-ops as that run: they shape the case)
   --jobs J           guests run in parallel (default 2)
   --shard i/n        run only cases k with k mod n = i (same --seed on every shard)
   --report DIR       where summary.json, junit.xml and cases/ go (default reports)
@@ -42,6 +44,11 @@ Options:
   --max-ops N        most operations per generated case after the set-up (default 56)
   -h, --help         this text
 
+Examples:
+  ipvs-conform run --cases 200
+  ipvs-conform run --kernel 6.1,6.12 --scheduler rr,wrr,hprio --cases 300 --seed 7
+  ipvs-conform run --kernel 6.1 --scheduler hprio --seed 7 --case 12
+
 Exit codes: 0 all agree, 1 divergence, 2 usage or input error, 3 infrastructure failure,
 4 kernel oops or warning. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
 
@@ -51,6 +58,7 @@ const OPTIONS = {
   cases: { type: 'string' },
   'time-budget': { type: 'string' },
   seed: { type: 'string' },
+  case: { type: 'string' },
   jobs: { type: 'string' },
   shard: { type: 'string' },
   report: { type: 'string' },
@@ -64,6 +72,18 @@ const OPTIONS = {
   'max-ops': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** `--case K`: one case of the run with `--seed N`; in a shard, it must be one of that shard's. */
+function caseArg(v: string | undefined, seed: number | undefined, shard: { index: number; count: number } | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) bad('--case', 'a case index (0, 1, 2 ...: the number after "case" in a saved file name)', v);
+  if (seed === undefined) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected `--seed` with `--case`: a case index means nothing without its run seed. Fix: add --seed N (the seed the run printed)');
+  const k = Number(v);
+  if (shard && k % shard.count !== shard.index) {
+    throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--case\` to be a case of shard ${shard.index}/${shard.count} (k mod ${shard.count} = ${shard.index}), got \`${k}\`. Fix: drop --shard (case ${k} is the same case in any shard layout)`);
+  }
+  return k;
+}
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values: v } = parse(argv, OPTIONS, 'run');
@@ -81,6 +101,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (shard && explicitSeed === undefined) {
     throw new UsageError('IPVS_CONFORM_USAGE', 'Expected `--seed` with `--shard`: every shard must draw from the same seed. Fix: add --seed N (the same on every shard)');
   }
+  const onlyCase = caseArg(v.case, explicitSeed, shard);
   const seed = explicitSeed ?? Math.floor(Math.random() * 2 ** 31);
   const jobs = positiveInt('--jobs', v.jobs, 2);
   const infraAttempts = positiveInt('--infra-retries', v['infra-retries'], 3);
@@ -88,8 +109,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
-  const kernels = (v.kernel?.length ? v.kernel : [pinnedKernels().default]).map((k) => kernelByName(k));
-  const wanted = v.scheduler ?? [];
+  const kernelNames = listArg('--kernel', v.kernel);
+  const kernels = (kernelNames.length ? kernelNames : [pinnedKernels().default]).map((k) => kernelByName(k));
+  const wanted = listArg('--scheduler', v.scheduler);
   for (const s of wanted) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
   for (const s of wanted) {
     if (!kernels.some((k) => (KERNEL_SCHEDULERS[k.name] ?? []).includes(s))) {
@@ -120,7 +142,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const records: CaseRecord[] = [];
   const findings: SavedFinding[] = [];
   const command = ['ipvs-conform', 'run', ...argv].join(' ');
-  log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
+  log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${onlyCase !== undefined ? `case ${onlyCase} only` : cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
 
   /** `fatal`: the exit code of the error that stopped the run, which is what the process exits with. */
   const writeReports = async (fatal?: number): Promise<Summary> => {
@@ -193,7 +215,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           continue;
         }
         log(`[${name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
-        const total = cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
+        const total = onlyCase !== undefined ? 1 : cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
         progress.startKernel(name, total);
         const result = await runKernelCases({
           kernel: name,
@@ -204,6 +226,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           schedulers,
           seed,
           ...(cases !== undefined ? { cases } : { deadline: Date.now() + timeBudget! }),
+          ...(onlyCase !== undefined ? { onlyCase } : {}),
           ...(shard ? { shard } : {}),
           ...(maxOps ? { maxOps } : {}),
           jobs,

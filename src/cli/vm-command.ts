@@ -18,7 +18,7 @@ import {
   smokeVip,
   summarizeSeed,
 } from '../vm/smoke.js';
-import { parse } from './args.js';
+import { listArg, parse } from './args.js';
 
 export const VM_HELP = `Usage: ipvs-conform vm <build|smoke> [options]
 
@@ -29,12 +29,17 @@ export const VM_HELP = `Usage: ipvs-conform vm <build|smoke> [options]
                               service per scheduler (3 destinations, 10 connections) and the 2005
                               hprio patch's spillover setup (160 clients); print the listings.
 
-Kernels: ${'KERNELS'}. Exit: 0 ok, 2 usage, 3 infrastructure (the smoke check failed), 4 kernel finding.`;
+Examples:
+  ipvs-conform vm build --kernel 6.1
+  ipvs-conform vm smoke --kernel 6.1,6.12
+
+Kernels: ${'KERNELS'} (a comma-separated list or --kernel repeated). Exit: 0 ok, 2 usage, 3 infrastructure (the smoke check failed), 4 kernel finding.`;
 
 function kernelsArg(values: string[] | undefined, all: boolean): string[] {
   const table = loadKernels();
   const names = Object.keys(table.kernels);
-  const chosen = values?.length ? values : all ? names : [table.default];
+  const listed = listArg('--kernel', values);
+  const chosen = listed.length ? listed : all ? names : [table.default];
   for (const k of chosen)
     if (!names.includes(k)) throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--kernel\` to be one of ${names.join(', ')}, got \`${k}\``);
   return chosen;

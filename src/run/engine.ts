@@ -65,6 +65,8 @@ export interface KernelRunOptions {
   cases?: number;
   /** Epoch ms after which no new case starts. */
   deadline?: number;
+  /** Run only case k of the run (`run --seed N --case K`): the same case in any shard layout. */
+  onlyCase?: number;
   shard?: Shard;
   jobs: number;
   casesDir: string;
@@ -118,6 +120,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
         stoppedBy = 'interrupted';
         return undefined;
       }
+      if (o.onlyCase !== undefined) return next++ === 0 ? o.onlyCase : undefined;
       if (o.cases !== undefined && next >= o.cases) return undefined;
       if (o.deadline !== undefined && Date.now() >= o.deadline) return undefined;
       const k = next++;

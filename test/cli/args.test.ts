@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationArg, oneOf, positiveInt, seedArg, shardArg } from '../../src/cli/args.js';
+import { durationArg, listArg, oneOf, positiveInt, seedArg, shardArg } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('option parsers', () => {
@@ -34,5 +34,13 @@ describe('option parsers', () => {
   it('lists the valid values of a closed set', () => {
     expect(oneOf('--backend', undefined, ['qemu', 'docker'], 'qemu')).toBe('qemu');
     expect(() => oneOf('--backend', 'lxc', ['qemu', 'docker'], 'qemu')).toThrow('Expected `--backend` to be one of qemu, docker, got `lxc`');
+  });
+
+  it('reads lists typed as lists, repeated flags, or both', () => {
+    expect(listArg('--scheduler', ['rr,wrr'])).toEqual(['rr', 'wrr']);
+    expect(listArg('--kernel', ['6.1', '6.12'])).toEqual(['6.1', '6.12']);
+    expect(listArg('--scheduler', ['rr, wrr', 'lc', 'rr'])).toEqual(['rr', 'wrr', 'lc']);
+    expect(listArg('--kernel', undefined)).toEqual([]);
+    expect(() => listArg('--scheduler', ['rr,,wrr'])).toThrow('Expected `--scheduler` to be a name or a comma-separated list of names (e.g. rr,wrr), got `rr,,wrr`');
   });
 });

@@ -10,17 +10,23 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/ipvs-conform.mjs');
 const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
 
 describe('ipvs-conform CLI', () => {
-  it('prints help for each subcommand', async () => {
-    for (const sub of ['run', 'replay', 'report']) {
+  it('prints help with an example for each subcommand', async () => {
+    for (const sub of ['run', 'replay', 'report', 'vm', 'golden']) {
       const r = await cli(sub, '--help');
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: ipvs-conform ${sub}`));
+      expect(r.stdout).toMatch(new RegExp(`Examples?:\\n  ipvs-conform ${sub} `));
     }
   }, 60_000);
 
   it.each([
     [['run', '--jobs', '0'], /Expected `--jobs` to be a positive integer, got `0`/],
     [['run', '--scheduler', 'foo'], /Expected `--scheduler` to be one of rr, wrr, .*twos, got `foo`/],
+    [['run', '--scheduler', 'rr,foo'], /Expected `--scheduler` to be one of rr, wrr, .*twos, got `foo`/],
+    [['run', '--case', '3'], /Expected `--seed` with `--case`/],
+    [['run', '--case', 'x', '--seed', '1'], /Expected `--case` to be a case index/],
+    [['run', '--case', '4', '--seed', '1', '--shard', '1/4'], /Expected `--case` to be a case of shard 1\/4 .*got `4`. Fix: drop --shard/],
+    [['run', '--kernel', '6.1,5.4'], /Expected `--kernel` to be one of 6\.1, 6\.12/],
     [['run', '--kernel', '5.4'], /Expected `--kernel` to be one of 6\.1, 6\.12/],
     [['run', '--shard', '3/3', '--seed', '1'], /Expected `--shard` to be i\/n with 0 <= i < n/],
     [['run', '--shard', '0/3'], /Expected `--seed` with `--shard`/],

@@ -8,6 +8,8 @@ import type { Backend } from '../../src/backend.js';
 import { loadCase } from '../../src/casefile/casefile.js';
 import type { Divergence } from '../../src/compare/verdict.js';
 import { InfraError, KernelFinding } from '../../src/errors.js';
+import { generateCase } from '../../src/generate/case-seed.js';
+import { scenarioArb } from '../../src/generate/scenario-arb.js';
 import { runKernelCases, type KernelRunOptions } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import type { Oracle } from '../../src/shrink/shrink.js';
@@ -40,6 +42,17 @@ describe('runKernelCases', () => {
       expect(shards.filter((x) => x.index === r.index)).toHaveLength(1);
       expect(`${r.seed}/${r.scheduler}/${r.events}`).toBe(seen.get(r.index));
     }
+  });
+
+  it('--case K runs exactly case K of the run, sharded or not', async () => {
+    const all = await runKernelCases(await opts({}));
+    const seven = all.records.find((r) => r.index === 7)!;
+    const seen: Scenario[] = [];
+    const one = await runKernelCases(await opts({ onlyCase: 7, oracle: async (sc) => (seen.push(sc), { verdict: { kind: 'agree' } }) }));
+    expect(one.records.map((r) => [r.index, r.seed, r.scheduler, r.events])).toEqual([[7, seven.seed, seven.scheduler, seven.events]]);
+    expect(seen).toEqual([generateCase(scenarioArb({ schedulers: ['rr', 'wlc'] }), 99, 7)]);
+    const sharded = await runKernelCases(await opts({ onlyCase: 7, shard: { index: 1, count: 3 } }));
+    expect(sharded.records.map((r) => r.seed)).toEqual([seven.seed]);
   });
 
   it('confirms, shrinks and saves a divergence, once per signature', async () => {
