@@ -1,6 +1,6 @@
 // An Observation is what a backend (the real kernel, or the model) saw when it ran a Scenario.
 // Both produce this same shape; neither decides pass or fail (that is src/compare/).
-import type { AddrPort } from './scenario.js';
+import type { AddrPort, SvcKey } from './scenario.js';
 
 /** A kernel or ipvsadm error for one event, as the kernel gave it. */
 export interface OpError {
@@ -26,13 +26,16 @@ export interface DestRow {
 }
 
 export interface ServiceRow {
-  svc: AddrPort;
+  /** The service key: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5". */
+  svc: SvcKey;
   scheduler: string;
   /** Scheduler flags, sorted: e.g. ["sh-fallback", "sh-port"]. */
   flags: string[];
   /** Persistence timeout in seconds, absent if not persistent. */
   persistent?: number;
   netmask?: string;
+  /** One-packet scheduling (IP_VS_SVC_F_ONEPACKET), absent when off. */
+  ops?: true;
   dests: DestRow[];
 }
 

@@ -8,9 +8,16 @@ export type KernelName = string;
 /** An IPv4 address and port, "10.2.0.3:80". */
 export type AddrPort = string;
 
+/** A service key (src/service-key.ts): "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5". */
+export type SvcKey = string;
+
+/** Where a client's packets go (src/service-key.ts): "10.0.0.1:80", "udp/10.0.5.7:53". */
+export type TargetKey = string;
+
 /**
  * The fixed guest topology every backend provides (see vm/agent/PROTOCOL.md):
- * - virtual services live on 10.0.0.0/24 (the director's client-side network), usually 10.0.0.1;
+ * - virtual services and fwmark targets live on 10.0.0.0/16, local to the director; packets to
+ *   10.0.M.x (M = 1..255) carry firewall mark M (fwm/M services), 10.0.0.x none;
  * - clients are any address in 10.1.0.0/16 (AnyIP in the client namespace);
  * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port.
  * Forwarding is always masquerading: it is the only method this topology routes back.
@@ -31,6 +38,8 @@ export interface ServiceFields {
   persistent?: number;
   /** Persistence netmask (`-M`), dotted quad; only meaningful with persistent. */
   netmask?: string;
+  /** One-packet scheduling (`-o`): every UDP datagram is scheduled on its own. */
+  ops?: true;
 }
 
 /** Destination fields sent on add and edit, as `ipvsadm -a/-e -t VIP -r RS -m -w W -x U -y L`. */
@@ -43,14 +52,17 @@ export interface DestFields {
 }
 
 export type Event =
-  | ({ op: 'svc-add'; svc: AddrPort } & ServiceFields)
-  | ({ op: 'svc-edit'; svc: AddrPort } & ServiceFields)
-  | { op: 'svc-del'; svc: AddrPort }
-  | ({ op: 'dest-add'; svc: AddrPort; dest: AddrPort } & DestFields)
-  | ({ op: 'dest-edit'; svc: AddrPort; dest: AddrPort } & DestFields)
-  | { op: 'dest-del'; svc: AddrPort; dest: AddrPort }
-  /** Open a TCP connection from client:cport to svc and take it to ESTABLISHED. `conn` names it. */
-  | { op: 'connect'; conn: string; svc: AddrPort; client: string; cport: number }
+  | ({ op: 'svc-add'; svc: SvcKey } & ServiceFields)
+  | ({ op: 'svc-edit'; svc: SvcKey } & ServiceFields)
+  | { op: 'svc-del'; svc: SvcKey }
+  | ({ op: 'dest-add'; svc: SvcKey; dest: AddrPort } & DestFields)
+  | ({ op: 'dest-edit'; svc: SvcKey; dest: AddrPort } & DestFields)
+  | { op: 'dest-del'; svc: SvcKey; dest: AddrPort }
+  /**
+   * From client:cport to the target (`svc`): TCP, a handshake to ESTABLISHED; UDP, one datagram
+   * and the server's reply. `conn` names it.
+   */
+  | { op: 'connect'; conn: string; svc: TargetKey; client: string; cport: number }
   /** Close a connection opened by `connect` with FIN from both ends (client first). */
   | { op: 'fin'; conn: string }
   /** Abort a connection with RST from the client. */
@@ -77,6 +89,7 @@ export function eventText(e: Event): string {
       if (e.flags?.length) parts.push(`b=${e.flags.join(',')}`);
       if (e.persistent !== undefined) parts.push(`p=${e.persistent}`);
       if (e.netmask !== undefined) parts.push(`M=${e.netmask}`);
+      if (e.ops) parts.push('ops');
       return `${e.op}[${e.svc} ${parts.join(' ')}]`;
     }
     case 'svc-del':

@@ -4,6 +4,7 @@
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
 import type { Event, Scenario } from '../scenario.js';
+import { KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
   steps: StepResult[];
@@ -24,6 +25,27 @@ function addrPort(v: unknown, field: string): string {
     if (i > 0 && IPV4.test(v.slice(0, i)) && /^\d{1,5}$/.test(v.slice(i + 1)) && port <= 65535) return v;
   }
   throw new InputError(undefined, field, 'an IPv4 address and port like "10.0.0.1:80"', v);
+}
+
+/** A service key in its canonical text (the agent's S/D rows print that form). */
+function svcKey(v: unknown, field: string): string {
+  try {
+    const k = parseServiceKey(v as string);
+    if (keyText(k) === v) return v;
+  } catch (e) {
+    if (!(e instanceof KeyError)) throw e;
+  }
+  throw new InputError(undefined, field, SERVICE_KEY_SYNTAX, v);
+}
+
+function target(v: unknown, field: string): string {
+  try {
+    const k = parseTarget(v as string);
+    if (keyText(k) === v) return v;
+  } catch (e) {
+    if (!(e instanceof KeyError)) throw e;
+  }
+  throw new InputError(undefined, field, TARGET_SYNTAX, v);
 }
 
 function ipv4(v: unknown, field: string): string {
@@ -55,7 +77,7 @@ export function eventLine(e: Event, i = 0): string {
   switch (e.op) {
     case 'svc-add':
     case 'svc-edit': {
-      const parts = [e.op, addrPort(e.svc, f('svc')), `sched=${word(e.scheduler, f('scheduler'), 31)}`];
+      const parts = [e.op, svcKey(e.svc, f('svc')), `sched=${word(e.scheduler, f('scheduler'), 31)}`];
       if (e.flags?.length) {
         for (const fl of e.flags)
           if (!FLAGS.has(fl)) throw new InputError(undefined, f('flags'), `flags among ${[...FLAGS].join(', ')}`, fl);
@@ -63,24 +85,28 @@ export function eventLine(e: Event, i = 0): string {
       }
       if (e.persistent !== undefined) parts.push(`p=${uint(e.persistent, f('persistent'))}`);
       if (e.netmask !== undefined) parts.push(`M=${ipv4(e.netmask, f('netmask'))}`);
+      if (e.ops !== undefined) {
+        if (e.ops !== true) throw new InputError(undefined, f('ops'), 'true or absent', e.ops);
+        parts.push('ops');
+      }
       return parts.join(' ');
     }
     case 'svc-del':
-      return `svc-del ${addrPort(e.svc, f('svc'))}`;
+      return `svc-del ${svcKey(e.svc, f('svc'))}`;
     case 'dest-add':
     case 'dest-edit':
       return [
         e.op,
-        addrPort(e.svc, f('svc')),
+        svcKey(e.svc, f('svc')),
         addrPort(e.dest, f('dest')),
         `w=${int32(e.weight, f('weight'))}`,
         `x=${uint(e.upper, f('upper'))}`,
         `y=${uint(e.lower, f('lower'))}`,
       ].join(' ');
     case 'dest-del':
-      return `dest-del ${addrPort(e.svc, f('svc'))} ${addrPort(e.dest, f('dest'))}`;
+      return `dest-del ${svcKey(e.svc, f('svc'))} ${addrPort(e.dest, f('dest'))}`;
     case 'connect':
-      return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${addrPort(e.svc, f('svc'))} ${ipv4(e.client, f('client'))}:${uint(e.cport, f('cport'), 65535)}`;
+      return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${target(e.svc, f('svc'))} ${ipv4(e.client, f('client'))}:${uint(e.cport, f('cport'), 65535)}`;
     case 'fin':
     case 'rst':
       return `${e.op} ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)}`;
@@ -136,15 +162,16 @@ export function parseResultHead(line: string): ResultHead {
   return head;
 }
 
-/** `S VIP:PORT sched=NAME flags=F1,F2|- p=SECONDS|- M=NETMASK|-` and `D VIP:PORT RIP:RPORT fwd=.. w= x= y= active= inact= persist=` rows. */
+/** `S SVCKEY sched=NAME flags=F1,F2|- p=SECONDS|- M=NETMASK|- ops=0|1` and `D SVCKEY RIP:RPORT fwd=.. w= x= y= active= inact= persist=` rows. */
 export function parseTable(lines: string[]): ServiceRow[] {
   const out: ServiceRow[] = [];
   for (const line of lines) {
-    const s = /^S (\S+) sched=(\S+) flags=(\S+) p=(\S+) M=(\S+)$/.exec(line);
+    const s = /^S (\S+) sched=(\S+) flags=(\S+) p=(\S+) M=(\S+) ops=([01])$/.exec(line);
     if (s) {
       const row: ServiceRow = { svc: s[1]!, scheduler: s[2]!, flags: s[3] === '-' ? [] : s[3]!.split(',').sort(), dests: [] };
       if (s[4] !== '-') row.persistent = Number(s[4]);
       if (s[5] !== '-') row.netmask = s[5]!;
+      if (s[6] === '1') row.ops = true;
       out.push(row);
       continue;
     }

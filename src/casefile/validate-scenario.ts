@@ -3,6 +3,7 @@
 import { InputError } from '../errors.js';
 import { NET, type Scenario } from '../scenario.js';
 import { ALL_FLAGS } from '../generate/schedulers.js';
+import { keyText, SERVICE_KEY_SYNTAX, TARGET_SYNTAX, tryServiceKey, type ServiceKey } from '../service-key.js';
 
 const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -17,6 +18,17 @@ function isAddrPort(s: unknown, prefix: string): s is string {
   const port = Number(s.slice(i + 1));
   return i > 0 && isQuad(s.slice(0, i)) && s.startsWith(prefix) && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
+
+/** A key in canonical text whose address lies on the director's side (10.0.0.0/16). */
+function isVipKey(s: unknown, targetOnly: boolean): boolean {
+  const k: ServiceKey | undefined = tryServiceKey(s);
+  if (!k || keyText(k) !== s) return false;
+  if (k.kind === 'fwm') return !targetOnly;
+  return k.addr.startsWith('10.0.') && !TOPOLOGY_OWN.includes(k.addr) && k.port >= 1;
+}
+
+/** The director's and the clients' link addresses (vm/agent/PROTOCOL.md): never a VIP. */
+const TOPOLOGY_OWN = ['10.0.0.2', '10.0.0.254'];
 
 const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
@@ -37,7 +49,8 @@ export function validateScenario(file: string | undefined, where: string, v: unk
     if (!raw || typeof raw !== 'object') bad(f, 'an event mapping with an `op`', raw);
     const e = raw as Record<string, unknown>;
     if (typeof e.op !== 'string' || !OPS.includes(e.op)) bad(`${f}.op`, `one of ${OPS.join(', ')}`, e.op);
-    const vip = () => isAddrPort(e.svc, NET.vipPrefix) || bad(`${f}.svc`, `a virtual service ${NET.vipPrefix}N:PORT`, e.svc);
+    const vip = () => isVipKey(e.svc, false) || bad(`${f}.svc`, `${SERVICE_KEY_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 (the topology's own) and a port 1..65535`, e.svc);
+    const target = () => isVipKey(e.svc, true) || bad(`${f}.svc`, `${TARGET_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 and a port 1..65535`, e.svc);
     const rs = () => isAddrPort(e.dest, NET.serverPrefix) || bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT`, e.dest);
     const u32 = (k: string) => isInt(e[k], 0, 0xffffffff) || bad(`${f}.${k}`, 'an integer 0..4294967295', e[k]);
     const name = () => (typeof e.conn === 'string' && /^[A-Za-z0-9_-]+$/.test(e.conn)) || bad(`${f}.conn`, 'a connection name like c3', e.conn);
@@ -51,6 +64,7 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         }
         if (e.persistent !== undefined && !isInt(e.persistent, 1, 0x7fffffff)) bad(`${f}.persistent`, 'a timeout in seconds, 1 or more', e.persistent);
         if (e.netmask !== undefined && !isQuad(e.netmask)) bad(`${f}.netmask`, 'a dotted-quad netmask like 255.255.255.0', e.netmask);
+        if (e.ops !== undefined && e.ops !== true) bad(`${f}.ops`, 'true or absent', e.ops);
         break;
       case 'svc-del':
         vip();
@@ -69,7 +83,7 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         break;
       case 'connect': {
         name();
-        vip();
+        target();
         if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
         if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
         const cp = `${e.client}:${e.cport}`;

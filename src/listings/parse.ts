@@ -13,8 +13,10 @@ type Format = 'list' | 'thresholds' | 'persistent';
 
 function parseServiceLine(t: string[], what: string, lineNo: number, line: string): ServiceRow {
   // TCP  10.0.0.1:80 rr (sh-fallback,sh-port) persistent 300 mask 255.255.255.0
-  if (t.length < 3) throw new ListingParseError(what, lineNo, line, 'a service line "TCP VIP:PORT SCHED ..."');
-  const row: ServiceRow = { svc: t[1]!, scheduler: t[2]!, flags: [], dests: [] };
+  // "TCP  10.0.0.1:80 rr", "UDP  10.0.0.1:53 rr", "FWM  5 rr": the service key's three forms
+  if (t.length < 3 || !['TCP', 'UDP', 'FWM'].includes(t[0]!)) throw new ListingParseError(what, lineNo, line, 'a service line "TCP|UDP VIP:PORT SCHED ..." or "FWM MARK SCHED ..."');
+  const svc = t[0] === 'FWM' ? `fwm/${t[1]}` : t[0] === 'UDP' ? `udp/${t[1]}` : t[1]!;
+  const row: ServiceRow = { svc, scheduler: t[2]!, flags: [], dests: [] };
   for (let i = 3; i < t.length; i++) {
     const w = t[i]!;
     if (w.startsWith('(') && w.endsWith(')')) row.flags = w.slice(1, -1).split(',').filter(Boolean).sort();
@@ -23,7 +25,8 @@ function parseServiceLine(t: string[], what: string, lineNo: number, line: strin
       row.netmask ??= '255.255.255.255';
     } else if (w === 'mask') row.netmask = t[++i]!;
     else if (w === 'pe') i++;
-    else if (w !== 'ops') throw new ListingParseError(what, lineNo, line, 'flags, persistent, mask, pe or ops after the scheduler');
+    else if (w === 'ops') row.ops = true;
+    else throw new ListingParseError(what, lineNo, line, 'flags, persistent, mask, pe or ops after the scheduler');
   }
   return row;
 }

@@ -1,7 +1,8 @@
 // ipvsadm 1.31's listings, byte for byte (ipvsadm.c list_all, print_title, print_service_entry,
 // list_conn, print_conn; all with -n).
 import type { ConnRow, DestRow, Listings, ServiceRow } from '../observation.js';
-import { sortByAddrPort } from './sort.js';
+import { parseServiceKey, protoName } from '../service-key.js';
+import { sortByAddrPort, sortServices } from './sort.js';
 
 /** NVERSION(IP_VS_VERSION_CODE 0x010201) and IP_VS_CONN_TAB_SIZE (CONFIG_IP_VS_TAB_BITS=12). */
 export const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)\n';
@@ -51,15 +52,22 @@ function schedFlags(s: ServiceRow): string {
   return names.join(',');
 }
 
+/** print_service_entry()'s svc_name: "FWM  %d", or snprintf("%-4s %s", "TCP", vname) cut at 33. */
+function serviceName(svc: string): string {
+  const k = parseServiceKey(svc);
+  if (k.kind === 'fwm') return `FWM  ${k.mark | 0}`;
+  return `${padEnd(protoName(k.proto), 4)} ${k.addr}:${k.port}`.slice(0, 33);
+}
+
 function serviceLine(s: ServiceRow): string {
-  // snprintf("%-4s %s", "TCP", vname); svc_name[33] = '\0'
-  let line = `${padEnd('TCP', 4)} ${s.svc}`.slice(0, 33) + ` ${s.scheduler}`;
+  let line = `${serviceName(s.svc)} ${s.scheduler}`;
   const flags = schedFlags(s);
   if (flags) line += ` (${flags})`;
   if (s.persistent !== undefined) {
     line += ` persistent ${s.persistent >>> 0}`;
     if (s.netmask !== undefined && s.netmask !== '255.255.255.255') line += ` mask ${s.netmask}`;
   }
+  if (s.ops) line += ' ops';
   return line + '\n';
 }
 
@@ -76,7 +84,7 @@ function destLine(d: DestRow, format: Format): string {
 
 /** Services and their dests in ipvsadm's order (ipvs_sort_services, ipvs_sort_dests). */
 function sorted(table: readonly ServiceRow[]): { s: ServiceRow; dests: DestRow[] }[] {
-  return sortByAddrPort(table, (s) => s.svc).map((s) => ({ s, dests: sortByAddrPort(s.dests, (d) => d.dest) }));
+  return sortServices(table, (s) => s.svc).map((s) => ({ s, dests: sortByAddrPort(s.dests, (d) => d.dest) }));
 }
 
 function renderSorted(order: { s: ServiceRow; dests: DestRow[] }[], format: Format): string {

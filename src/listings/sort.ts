@@ -4,6 +4,7 @@
 // algorithm: glibc's qsort is a top-down merge sort (msort.c, msort_with_tmp) for arrays this small,
 // reproduced here.
 import { ipToNum } from '../model/addr.js';
+import { parseServiceKey } from '../service-key.js';
 
 /** glibc msort_with_tmp(): n1 = n / 2 first, merge takes from the left while cmp <= 0. */
 export function glibcMsort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
@@ -37,6 +38,22 @@ export function sortByAddrPort<T>(items: readonly T[], key: (item: T) => string)
     return { a, p, item };
   });
   return glibcMsort(keyed, (x, y) => ((x.a - y.a) | 0) || x.p - y.p).map((k) => k.item);
+}
+
+const IPPROTO = { tcp: 6, udp: 17 } as const;
+
+/**
+ * Sorts services as ipvs_cmp_services() orders them: fwmark (u32 difference into an int: address
+ * services, fwmark 0, come first), family, protocol (a fwmark service is TCP), address, port.
+ */
+export function sortServices<T>(items: readonly T[], key: (item: T) => string): T[] {
+  if (items.length <= 1) return items.slice();
+  const keyed = items.map((item) => {
+    const k = parseServiceKey(key(item));
+    if (k.kind === 'fwm') return { m: k.mark, af: k.af, p: 6, a: 0, port: 0, item };
+    return { m: 0, af: k.af, p: IPPROTO[k.proto], a: ipToNum(k.addr), port: k.port, item };
+  });
+  return glibcMsort(keyed, (x, y) => ((x.m - y.m) | 0) || x.af - y.af || x.p - y.p || ((x.a - y.a) | 0) || x.port - y.port).map((k) => k.item);
 }
 
 /**

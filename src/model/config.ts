@@ -5,6 +5,7 @@ import type { OpError } from '../observation.js';
 import type { DestFields, ServiceFields } from '../scenario.js';
 import { updateThresholds } from './accounting.js';
 import { ipToNum, parseAddrPort } from './addr.js';
+import { parseServiceKey } from '../service-key.js';
 import { opError } from './errno.js';
 import { SCHEDULERS } from './schedulers/index.js';
 import type { ModelDest, ModelService, ModelState } from './state.js';
@@ -48,19 +49,29 @@ function applyServiceFields(svc: ModelService, f: ServiceFields): void {
   svc.persistFlag = f.persistent !== undefined;
   svc.persistent = f.persistent ?? 0;
   svc.netmask = f.netmask !== undefined ? ipToNum(f.netmask) : 0xffffffff;
+  svc.ops = f.ops === true;
+}
+
+/** ipvs->ftpsvc_counter / nullsvc_counter, updated on add (+1) and delete (-1). */
+function countPorts(st: ModelState, svc: ModelService, d: 1 | -1): void {
+  if (svc.port === 21) st.svcPort21 += d;
+  else if (svc.port === 0) st.svcPort0 += d;
 }
 
 export function svcAdd(st: ModelState, key: string, f: ServiceFields): OpError | undefined {
   if (f.scheduler.length > SCHED_NAME_MAX) return opError('EINVAL');
-  const { addr, addrNum, port } = parseAddrPort(key);
+  const k = parseServiceKey(key);
   if (st.services.has(key)) return opError('EEXIST');
   const sched = lookupScheduler(st, f.scheduler);
   if (sched === undefined) return opError('ENOENT');
   const svc: ModelService = {
     key,
-    addr,
-    addrNum,
-    port,
+    addr: k.kind === 'addr' ? k.addr : '0.0.0.0',
+    addrNum: k.kind === 'addr' ? ipToNum(k.addr) : 0,
+    port: k.kind === 'addr' ? k.port : 0,
+    proto: k.kind === 'addr' ? k.proto : 'tcp',
+    fwmark: k.kind === 'fwm' ? k.mark : 0,
+    ops: false,
     scheduler: f.scheduler,
     flags: 0,
     persistent: 0,
@@ -73,6 +84,7 @@ export function svcAdd(st: ModelState, key: string, f: ServiceFields): OpError |
   applyServiceFields(svc, f);
   sched?.initService?.(svc, st.ctx);
   st.services.set(key, svc);
+  countPorts(st, svc, 1);
   return undefined;
 }
 
@@ -102,6 +114,7 @@ export function svcDel(st: ModelState, key: string): OpError | undefined {
   for (const d of svc.destinations) putInTrash(st, d);
   svc.destinations = [];
   st.services.delete(key);
+  countPorts(st, svc, -1);
   return undefined;
 }
 

@@ -26,6 +26,7 @@ export interface ConnFields {
   dport: number;
   /** Conn table place (normal connections; ignored for templates). */
   svcKey: string;
+  proto: Conn['proto'];
   key: number;
 }
 
@@ -51,6 +52,7 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
     live: true,
     agentClosed: false,
     svcKey: f.svcKey,
+    proto: f.proto,
     key: f.key,
   };
   bindDest(cp, dest, st.rules);

@@ -22,8 +22,14 @@ export interface ModelDest extends DestState {
 
 /** struct ip_vs_service */
 export interface ModelService extends ServiceState {
-  /** "10.0.0.1:80" */
+  /** The service key: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5" (src/service-key.ts). */
   key: string;
+  /** svc->protocol (a fwmark service has IPPROTO_TCP: ip_vs_genl_parse_service). */
+  proto: 'tcp' | 'udp';
+  /** svc->fwmark, 0 for an address service. */
+  fwmark: number;
+  /** IP_VS_SVC_F_ONEPACKET */
+  ops: boolean;
   destinations: ModelDest[];
   /** svc->scheduler, null for the scheduler "none". */
   sched: SchedulerModel | null;
@@ -39,8 +45,10 @@ export interface ModelService extends ServiceState {
 export interface Conn {
   /** The scenario's name for it (`connect` conn), undefined for templates. */
   name: string | undefined;
-  /** Its conn table place (normal connections): the service key and clientKey(). */
+  /** Its conn table place (normal connections): the target ("udp/10.0.5.7:53") and clientKey(). */
   svcKey: string;
+  /** cp->protocol as /proc/net/ip_vs_conn names it: "TCP", "UDP", "IP" (fwmark templates). */
+  proto: 'TCP' | 'UDP' | 'IP';
   key: number;
   template: boolean;
   caddr: number;
@@ -73,13 +81,16 @@ export interface ModelState {
   rules: KernelRules;
   ctx: SchedContext;
   services: Map<string, ModelService>;
+  /** ipvs->ftpsvc_counter and ipvs->nullsvc_counter: services on port 21, on port 0 (fwmark ones too). */
+  svcPort21: number;
+  svcPort0: number;
   /** ipvs->dest_trash: deleted dests still referenced by connections (see trash.ts). */
   trash: ModelDest[];
   /** Every live connection and template. */
   conns: Set<Conn>;
-  /** Normal connections by the event's "VIP:port", then clientKey() (see connGet). */
+  /** Normal connections by the connect's target ("udp/10.0.5.7:53"), then clientKey() (see connGet). */
   connTable: Map<string, Map<number, Conn>>;
-  /** Hashed templates by `snet>vaddr:vport`. */
+  /** Hashed templates by `proto/snet>vaddr:vport` (templateKey). */
   templates: Map<string, Conn>;
   /** Connections by the scenario's name (the latest `connect` of that name). */
   byName: Map<string, Conn>;
@@ -97,6 +108,8 @@ export function newState(semantics: Semantics, rules: KernelRules): ModelState {
     rules,
     ctx: { semantics, now: 0 },
     services: new Map(),
+    svcPort21: 0,
+    svcPort0: 0,
     trash: [],
     conns: new Set(),
     connTable: new Map(),
@@ -124,7 +137,8 @@ export function connDelete(st: ModelState, cp: Conn): void {
   const m = st.connTable.get(cp.svcKey);
   if (m && m.get(cp.key) === cp) m.delete(cp.key);
 }
-export const templateKey = (snet: number, vaddr: number, vport: number): string => `${snet}>${vaddr}:${vport}`;
+/** ip_vs_ct_in_get() matches protocol, client network, vaddr (a fwmark for fwmark templates), vport. */
+export const templateKey = (proto: string, snet: number, vaddr: number, vport: number): string => `${proto}/${snet}>${vaddr}:${vport}`;
 
 /** Marks the model indeterminate from now on (the first reason is kept). */
 export function giveUp(st: ModelState, reason: string): void {

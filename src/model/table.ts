@@ -63,7 +63,8 @@ export function serviceRow(svc: ModelService): ServiceRow {
     prev.scheduler === svc.scheduler &&
     svc.rowFlags === svc.flags &&
     prev.persistent === (svc.persistFlag ? svc.persistent : undefined) &&
-    svc.rowNetmask === svc.netmask;
+    svc.rowNetmask === svc.netmask &&
+    (prev.ops === true) === svc.ops;
   for (let i = 0; i < list.length; i++) {
     const r = destRow(list[i]!);
     if (same && prev!.dests[i] !== r) same = false;
@@ -76,6 +77,7 @@ export function serviceRow(svc: ModelService): ServiceRow {
     row.persistent = svc.persistent;
     row.netmask = numToIp(svc.netmask);
   }
+  if (svc.ops) row.ops = true;
   svc.rowFlags = svc.flags;
   svc.rowNetmask = svc.netmask;
   return (svc.row = row);
@@ -100,7 +102,7 @@ export function connRows(st: ModelState, now: number): { row: ConnRow; expires: 
   for (const cp of st.conns) {
     out.push({
       row: {
-        proto: 'TCP',
+        proto: cp.proto,
         state: cp.template ? (cp.state ? 'ASSURED' : 'NONE') : TCP_STATE_NAMES[cp.state]!,
         source: numToIp(cp.caddr) + ':' + cp.cport,
         virtual: numToIp(cp.vaddr) + ':' + cp.vport,

@@ -4,6 +4,7 @@ import type { AddrPort } from '../scenario.js';
 import { ipToNum } from './addr.js';
 import { armTimer, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
+import { findService, type ParsedTarget, target } from './lookup.js';
 import { clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
 import { CONNECT_PACKETS, FIN_PACKETS, RST_PACKETS, S } from './tcp.js';
 import { SOFTIRQ_MS } from './time.js';
@@ -34,12 +35,12 @@ function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | 
 
 const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, dport: 0 };
 
-function runScheduler(st: ModelState, svc: ModelService, caddr: number, cport: number, out: ConnectResult, kernel: KernelPick): ModelDest | null {
+function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, out: ConnectResult, kernel: KernelPick): ModelDest | null {
   if (!svc.sched) return null; // scheduler "none"
   pkt.saddr = caddr;
   pkt.sport = cport;
-  pkt.daddr = svc.addrNum;
-  pkt.dport = svc.port;
+  pkt.daddr = tg.addrNum;
+  pkt.dport = tg.port;
   const dec: Decision = svc.sched.schedule(svc, pkt, st.ctx);
   if (dec.kind === 'one') return dec.dest as ModelDest | null;
   const dests = dec.dests as (ModelDest | null)[];
@@ -57,12 +58,12 @@ export function connect(
 ): ConnectResult {
   const out: ConnectResult = { dest: null };
   const caddr = ipToNum(ev.client);
-  const svc = st.services.get(ev.svc);
+  const tg = target(ev.svc);
+  const svc = findService(st, tg);
   const key = clientKey(caddr, ev.cport);
-  const svcKey = svc ? svc.key : ev.svc;
 
-  // ip_vs_in(): an existing entry for this client address and port
-  const old = connGet(st, svcKey, key);
+  // ip_vs_in(): an existing entry for this client address and port (ip_vs_conn_in_get)
+  const old = connGet(st, tg.text, key);
   let resched: Conn | undefined;
   if (old) {
     // is_new_conn_expected(): TIME_WAIT or CLOSE, not controlled. Only CLOSE (after a client RST)
@@ -78,7 +79,7 @@ export function connect(
   }
 
   let cp: Conn | null = null;
-  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, caddr, ev.cport, key, t, out, kernel) : schedule(st, svc, caddr, ev.cport, key, out, kernel);
+  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, tg, caddr, ev.cport, key, t, out, kernel) : schedule(st, svc, tg, caddr, ev.cport, key, out, kernel);
   if (resched) {
     // ip_vs_conn_expire_now(): the old entry goes on the next timer tick, after this scheduling
     // (which still counted it) and about when the agent reads the table: a real kernel shows it
@@ -102,17 +103,22 @@ export function connect(
   return out;
 }
 
+const PROTO = { tcp: 'TCP', udp: 'UDP' } as const;
+
 /** ip_vs_schedule(), non-persistent part. */
-function schedule(st: ModelState, svc: ModelService, caddr: number, cport: number, key: number, out: ConnectResult, kernel: KernelPick): Conn | null {
-  const dest = runScheduler(st, svc, caddr, cport, out, kernel);
+function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, key: number, out: ConnectResult, kernel: KernelPick): Conn | null {
+  if (!svc.fwmark && tg.port !== svc.port) return null; // a port-zero service must be persistent
+  const dest = runScheduler(st, svc, tg, caddr, cport, out, kernel);
   if (!dest) return null;
-  return newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port, svcKey: svc.key, key }, dest);
+  const f = { template: false, caddr, cport, vaddr: tg.addrNum, vport: tg.port, dport: dest.port || tg.port, svcKey: tg.text, proto: PROTO[tg.proto], key };
+  return newConn(st, f, dest);
 }
 
 /** ip_vs_sched_persist(): templates keyed on the client network; a hit skips the scheduler. */
 function schedPersist(
   st: ModelState,
   svc: ModelService,
+  tg: ParsedTarget,
   caddr: number,
   cport: number,
   key: number,
@@ -121,8 +127,13 @@ function schedPersist(
   kernel: KernelPick,
 ): Conn | null {
   const snet = (caddr & svc.netmask) >>> 0;
-  const tvport = svc.port !== FTPPORT ? svc.port : 0; // non-FTP template: <caddr, 0, vaddr, vport>
-  const tkey = templateKey(snet, svc.addrNum, tvport);
+  // <protocol, caddr, 0, vaddr, vport>; vport 0 for FTP and port-zero services; a fwmark
+  // template is <IPPROTO_IP, caddr, 0, fwmark, 0>
+  const full = tg.port === svc.port;
+  const tvport = full && svc.port !== FTPPORT ? tg.port : 0;
+  const tproto = !full && svc.fwmark ? 'IP' : PROTO[tg.proto];
+  const tvaddr = !full && svc.fwmark ? svc.fwmark : tg.addrNum;
+  const tkey = templateKey(tproto, snet, tvaddr, tvport);
   let ct = st.templates.get(tkey);
   // ip_vs_check_template(ct, NULL): dest gone (or quiescent with expire_quiescent_template, off by
   // default) invalidates the template; it keeps its timer and its place in persistconns
@@ -134,16 +145,19 @@ function schedPersist(
   }
   let dest: ModelDest;
   if (!ct) {
-    const d = runScheduler(st, svc, caddr, cport, out, kernel);
+    const d = runScheduler(st, svc, tg, caddr, cport, out, kernel);
     if (!d) return null;
     dest = d;
-    ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: svc.addrNum, vport: tvport, dport: svc.port !== FTPPORT ? d.port : 0, svcKey: '', key: 0 }, d);
+    const dport = full && svc.port !== FTPPORT ? d.port : 0;
+    ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: tvaddr, vport: tvport, dport, svcKey: '', proto: tproto, key: 0 }, d);
     ct.timeout = svc.persistent * 1000; // ct->timeout = svc->timeout
     st.templates.set(tkey, ct);
   } else {
     dest = ct.dest;
   }
-  const cp = newConn(st, { template: false, caddr, cport, vaddr: svc.addrNum, vport: svc.port, dport: dest.port, svcKey: svc.key, key }, dest);
+  // dport = dst_port, or dest->port when the packet is for the service's own port
+  const dport = full && dest.port ? dest.port : tg.port;
+  const cp = newConn(st, { template: false, caddr, cport, vaddr: tg.addrNum, vport: tg.port, dport, svcKey: tg.text, proto: PROTO[tg.proto], key }, dest);
   // ip_vs_control_add(cp, ct); ip_vs_conn_put(ct) re-arms the template's timer
   cp.control = ct;
   ct.nControl++;

@@ -25,6 +25,10 @@ describe('script encoding', () => {
       ],
       [{ op: 'svc-edit', svc: SVC, scheduler: 'wrr', persistent: 0 }, 'svc-edit 10.0.0.1:80 sched=wrr p=0'],
       [{ op: 'svc-del', svc: SVC }, 'svc-del 10.0.0.1:80'],
+      [{ op: 'svc-add', svc: 'udp/10.0.0.2:53', scheduler: 'rr', ops: true }, 'svc-add udp/10.0.0.2:53 sched=rr ops'],
+      [{ op: 'svc-edit', svc: 'fwm/5', scheduler: 'dh', persistent: 60 }, 'svc-edit fwm/5 sched=dh p=60'],
+      [{ op: 'dest-del', svc: 'fwm/5', dest: '10.2.0.1:0' }, 'dest-del fwm/5 10.2.0.1:0'],
+      [{ op: 'connect', conn: 'u1', svc: 'udp/10.0.5.7:53', client: '10.1.0.7', cport: 40000 }, 'connect u1 udp/10.0.5.7:53 10.1.0.7:40000'],
       [{ op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 5, upper: 50, lower: 20 }, 'dest-add 10.0.0.1:80 10.2.0.1:80 w=5 x=50 y=20'],
       [{ op: 'dest-edit', svc: SVC, dest: '10.2.0.1:8080', weight: -1, upper: 0, lower: 0 }, 'dest-edit 10.0.0.1:80 10.2.0.1:8080 w=-1 x=0 y=0'],
       [{ op: 'dest-del', svc: SVC, dest: '10.2.0.1:80' }, 'dest-del 10.0.0.1:80 10.2.0.1:80'],
@@ -63,6 +67,11 @@ describe('script encoding', () => {
       { op: 'connect', conn: 'c 1', svc: SVC, client: '10.1.0.1', cport: 1 },
       { op: 'connect', conn: 'c1', svc: SVC, client: '10.1.0.1', cport: 65536 },
       { op: 'wait', ms: -5 },
+      { op: 'svc-add', svc: 'tcp/10.0.0.1:80', scheduler: 'rr' },
+      { op: 'svc-add', svc: 'fwm/0', scheduler: 'rr' },
+      { op: 'svc-add', svc: 'fwm/05', scheduler: 'rr' },
+      { op: 'svc-add', svc: SVC, scheduler: 'rr', ops: false as unknown as true },
+      { op: 'connect', conn: 'c1', svc: 'fwm/5', client: '10.1.0.1', cport: 1 },
     ];
     for (const e of bad) expect(() => eventLine(e, 4), JSON.stringify(e)).toThrow(InputError);
     expect(() => eventLine({ op: 'svc-add', svc: SVC, scheduler: 'a b' }, 4)).toThrow(/events\[4\]\.scheduler/);
@@ -89,13 +98,15 @@ describe('result parsing', () => {
 
   it('parses table rows into services with their destinations in kernel order', () => {
     const rows = parseTable([
-      'S 10.0.0.5:81 sched=sh flags=sh-port,sh-fallback p=30 M=255.255.255.0',
-      'S 10.0.0.1:80 sched=rr flags=- p=- M=-',
+      'S udp/10.0.0.5:81 sched=sh flags=sh-port,sh-fallback p=30 M=255.255.255.0 ops=1',
+      'S fwm/5 sched=dh flags=- p=- M=- ops=0',
+      'S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0',
       'D 10.0.0.1:80 10.2.0.3:8080 fwd=Masq w=1 x=2 y=1 active=1 inact=1 persist=0',
       'D 10.0.0.1:80 10.2.0.2:80 fwd=Masq w=0 x=0 y=0 active=0 inact=1 persist=2',
     ]);
     expect(rows).toEqual([
-      { svc: '10.0.0.5:81', scheduler: 'sh', flags: ['sh-fallback', 'sh-port'], persistent: 30, netmask: '255.255.255.0', dests: [] },
+      { svc: 'udp/10.0.0.5:81', scheduler: 'sh', flags: ['sh-fallback', 'sh-port'], persistent: 30, netmask: '255.255.255.0', ops: true, dests: [] },
+      { svc: 'fwm/5', scheduler: 'dh', flags: [], dests: [] },
       {
         svc: '10.0.0.1:80',
         scheduler: 'rr',
@@ -118,7 +129,7 @@ describe('result parsing', () => {
   });
 
   it('refuses a count that runs past the end of the body', () => {
-    expect(() => splitResults('ok t=1 table=3\nS 10.0.0.1:80 sched=rr flags=- p=- M=-\n')).toThrow(/announces 3 lines/);
+    expect(() => splitResults('ok t=1 table=3\nS 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0\n')).toThrow(/announces 3 lines/);
   });
 
   const scenario: Scenario = {
@@ -132,7 +143,7 @@ describe('result parsing', () => {
       { op: 'connect', conn: 'c3', svc: SVC, client: '10.1.0.3', cport: 40000 },
     ],
   };
-  const S = 'S 10.0.0.1:80 sched=rr flags=- p=- M=-';
+  const S = 'S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0';
   const D = (a: number) => `D 10.0.0.1:80 10.2.0.1:80 fwd=Masq w=1 x=0 y=0 active=${a} inact=0 persist=0`;
   const body = [
     'ok t=10.000', 'ok t=10.100 table=1', S,
@@ -161,11 +172,11 @@ describe('result parsing', () => {
   });
 
   it('names a port-0 destination as the table does, though it receives on the service port', () => {
-    const table = parseTable(['S 10.0.0.1:80 sched=rr flags=- p=- M=-', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0']);
+    const table = parseTable(['S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0']);
     expect(destKey('10.2.0.2:80', '10.0.0.1:80', table)).toBe('10.2.0.2:0');
     expect(destKey('10.2.0.3:80', '10.0.0.1:80', table)).toBe('10.2.0.3:80');
     expect(destKey('10.2.0.2:81', '10.0.0.1:80', table)).toBe('10.2.0.2:81');
-    const both = parseTable([...['S 10.0.0.1:80 sched=rr flags=- p=- M=-'], 'D 10.0.0.1:80 10.2.0.2:80 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=0 inact=0 persist=0']);
+    const both = parseTable([...['S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0'], 'D 10.0.0.1:80 10.2.0.2:80 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=0 inact=0 persist=0']);
     expect(destKey('10.2.0.2:80', '10.0.0.1:80', both)).toBe('10.2.0.2:80');
   });
 

@@ -76,7 +76,7 @@ describe('AgentSession', () => {
       send({
         id: f.id,
         kind: 'ok',
-        body: 'ok t=1.000\nok t=1.100 table=1\nS 10.0.0.1:80 sched=rr flags=- p=- M=-\nok t=2.000 listings=4\n# list\n# thresholds\n# persistent\n# conns\n',
+        body: 'ok t=1.000\nok t=1.100 table=1\nS 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0\nok t=2.000 listings=4\n# list\n# thresholds\n# persistent\n# conns\n',
       });
     });
     const s = new AgentSession(stream);

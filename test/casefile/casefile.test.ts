@@ -58,6 +58,10 @@ describe('case files', () => {
     ['cport', (c) => (c.scenario.events[2].cport = 70000), /events\[2\]\.cport: expected a client port 1\.\.65535, got 70000/],
     ['path', (c) => (c.generator.path = 'x'), /generator\.path: expected a fast-check path/],
     ['what', (c) => (c.verdict.what = 'color'), /verdict\.what: expected one of error, dest/],
+    ['service key', (c) => (c.scenario.events[0].svc = 'tcp/10.0.0.1:80'), /events\[0\]\.svc: expected a service key like 10\.0\.0\.1:80, udp\/10\.0\.0\.1:53 or fwm\/5.*got "tcp\/10\.0\.0\.1:80"/],
+    ['VIP on the topology', (c) => (c.scenario.events[0].svc = '10.0.0.2:80'), /events\[0\]\.svc: .*other than 10\.0\.0\.2/],
+    ['target', (c) => (c.scenario.events[2].svc = 'fwm/5'), /events\[2\]\.svc: expected a target like 10\.0\.0\.1:80 or udp\/10\.0\.5\.7:53/],
+    ['ops', (c) => (c.scenario.events[0].ops = 'yes'), /events\[0\]\.ops: expected true or absent, got "yes"/],
     ['netmask', (c) => (c.scenario.events[0].persistent = 300, c.scenario.events[0].netmask = '255.255.0'), /events\[0\]\.netmask: expected a dotted-quad netmask/],
   ];
   for (const [name, mut, re] of bad) {

@@ -27,6 +27,23 @@ describe('renderServices', () => {
     );
   });
 
+  it('UDP and fwmark services, ops, in ipvs_cmp_services order (fwmark, protocol, address, port)', () => {
+    const rows: ServiceRow[] = [
+      { svc: 'fwm/300', scheduler: 'lc', flags: [], dests: [] },
+      { svc: 'udp/10.0.0.1:53', scheduler: 'rr', flags: [], ops: true, dests: [] },
+      { svc: 'fwm/5', scheduler: 'sh', flags: ['sh-port'], persistent: 60, netmask: '255.255.255.0', dests: [d('10.2.0.5:0')] },
+      { svc: '10.0.0.3:80', scheduler: 'wrr', flags: [], dests: [] },
+    ];
+    expect(renderServices(rows, 'list').split('\n').slice(3)).toEqual([
+      'TCP  10.0.0.3:80 wrr',
+      'UDP  10.0.0.1:53 rr ops',
+      'FWM  5 sh (sh-port) persistent 60 mask 255.255.255.0',
+      '  -> 10.2.0.5:0                   Masq    1      0          0         ',
+      'FWM  300 lc',
+      '',
+    ]);
+  });
+
   it('--thresholds and --persistent-conn', () => {
     const th = renderServices([TABLE[0]!], 'thresholds').split('\n');
     expect(th[1]).toBe('Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn ');

@@ -104,6 +104,9 @@ extern struct sbuf g_setup_trace;
 
 /* ---- ipvs.c: IPVS over generic netlink ---- */
 struct svc_spec {
+	int af;              /* AF_INET */
+	uint16_t proto;      /* IPPROTO_TCP or IPPROTO_UDP; 0 for a fwmark service */
+	uint32_t fwmark;     /* non-zero: a fwmark service (addr and port unused) */
 	uint32_t addr;       /* network order */
 	uint16_t port;       /* network order */
 	char sched[32];
@@ -117,6 +120,10 @@ struct dest_spec {
 	int32_t weight;
 	uint32_t upper, lower;
 };
+/* ---- svckey.c: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5" (allow_fwm: service keys, not targets) ---- */
+int parse_svckey(const char *s, struct svc_spec *out, int allow_fwm);  /* 0 ok, -1 bad */
+void fmt_svckey(char *out, size_t n, const struct svc_spec *s);
+
 int ipvs_open(char *err, size_t errn);    /* in the current netns; fd or -1 */
 int ipvs_service(int fd, int cmd, const struct svc_spec *s, int full);
 int ipvs_dest(int fd, int cmd, const struct svc_spec *s, const struct dest_spec *d, int full);

@@ -105,9 +105,9 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 	case SVC_ADD:
 	case SVC_EDIT: {
 		if (nt < 3)
-			BAD("%s VIP:PORT sched=NAME [flags=F,..] [p=SECONDS] [M=NETMASK]", tok[0]);
-		if (parse_addrport(tok[1], &c->svc.addr, &c->svc.port))
-			BAD("bad VIP:PORT '%.40s'", tok[1]);
+			BAD("%s SVCKEY sched=NAME [flags=F,..] [p=SECONDS] [M=NETMASK] [ops]", tok[0]);
+		if (parse_svckey(tok[1], &c->svc, 1))
+			BAD("bad service key '%.40s' (expected 10.0.0.1:80, udp/10.0.0.1:53 or fwm/5)", tok[1]);
 		c->svc.netmask = 0xffffffffu;
 		int have_sched = 0, have_mask = 0;
 		for (int i = 2; i < nt; i++) {
@@ -137,6 +137,8 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 					BAD("M= expects a dotted quad, got '%.20s'", v);
 				c->svc.netmask = a.s_addr;
 				have_mask = 1;
+			} else if (!strcmp(tok[i], "ops")) {
+				c->svc.flags |= IP_VS_SVC_F_ONEPACKET;
 			} else
 				BAD("unexpected token '%.30s'", tok[i]);
 		}
@@ -146,14 +148,14 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 		return 0;
 	}
 	case SVC_DEL:
-		if (nt != 2 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port))
-			BAD("svc-del VIP:PORT");
+		if (nt != 2 || parse_svckey(tok[1], &c->svc, 1))
+			BAD("svc-del SVCKEY");
 		return 0;
 	case DEST_ADD:
 	case DEST_EDIT:
-		if (nt != 6 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port) ||
+		if (nt != 6 || parse_svckey(tok[1], &c->svc, 1) ||
 		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
-			BAD("%s VIP:PORT RIP:RPORT w=W x=U y=L", tok[0]);
+			BAD("%s SVCKEY RIP:RPORT w=W x=U y=L", tok[0]);
 		if (!kv(tok[3], "w") || parse_i32(kv(tok[3], "w"), &c->dest.weight))
 			BAD("expected w=WEIGHT, got '%.30s'", tok[3]);
 		if (!kv(tok[4], "x") || parse_u32(kv(tok[4], "x"), &c->dest.upper))
@@ -162,14 +164,14 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 			BAD("expected y=LOWER, got '%.30s'", tok[5]);
 		return 0;
 	case DEST_DEL:
-		if (nt != 3 || parse_addrport(tok[1], &c->svc.addr, &c->svc.port) ||
+		if (nt != 3 || parse_svckey(tok[1], &c->svc, 1) ||
 		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
-			BAD("dest-del VIP:PORT RIP:RPORT");
+			BAD("dest-del SVCKEY RIP:RPORT");
 		return 0;
 	case CONNECT:
-		if (nt != 4 || !valid_name(tok[1]) || parse_addrport(tok[2], &c->svc.addr, &c->svc.port) ||
+		if (nt != 4 || !valid_name(tok[1]) || parse_svckey(tok[2], &c->svc, 0) ||
 		    parse_addrport(tok[3], &c->caddr, &c->cport))
-			BAD("connect NAME VIP:PORT CLIENTIP:CPORT (NAME: [A-Za-z0-9_.-]{1,31})");
+			BAD("connect NAME TARGET CLIENTIP:CPORT (NAME: [A-Za-z0-9_.-]{1,31}; TARGET: 10.0.0.1:80 or udp/10.0.0.1:53)");
 		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
 		return 0;
 	case FIN:
@@ -333,7 +335,8 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		case DEST_EDIT: {
 			/* a port-0 dest receives on the service's port (ip_vs_schedule: dest->port ?: vport) */
 			uint16_t lport = ntohs(c->dest.port ? c->dest.port : c->svc.port);
-			int le = traffic_listen(&tr, lport);
+			/* a fwmark service's port-0 dest receives on each packet's own port */
+			int le = lport ? traffic_listen(&tr, lport) : 0;
 			if (le) {
 				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, lport, strerror(-le));
 				goto done;

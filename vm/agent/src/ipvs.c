@@ -74,10 +74,14 @@ static void begin(struct nlreq *r, int cmd)
 static void put_service(struct nlreq *r, const struct svc_spec *s, int full)
 {
 	size_t n = nl_nest_begin(r, IPVS_CMD_ATTR_SERVICE);
-	nl_put_u16(r, IPVS_SVC_ATTR_AF, AF_INET);
-	nl_put_u16(r, IPVS_SVC_ATTR_PROTOCOL, IPPROTO_TCP);
-	nl_put(r, IPVS_SVC_ATTR_ADDR, &s->addr, 4);
-	nl_put(r, IPVS_SVC_ATTR_PORT, &s->port, 2);
+	nl_put_u16(r, IPVS_SVC_ATTR_AF, (uint16_t)s->af);
+	if (s->fwmark) {
+		nl_put_u32(r, IPVS_SVC_ATTR_FWMARK, s->fwmark);
+	} else {
+		nl_put_u16(r, IPVS_SVC_ATTR_PROTOCOL, s->proto);
+		nl_put(r, IPVS_SVC_ATTR_ADDR, &s->addr, 4);
+		nl_put(r, IPVS_SVC_ATTR_PORT, &s->port, 2);
+	}
 	if (full) {
 		/* libipvs sends mask ~0: the flags given replace all of the service's flags */
 		struct ip_vs_flags f = { .flags = s->flags, .mask = ~0u };
@@ -174,14 +178,20 @@ static int collect_service(struct nlmsghdr *h, void *arg)
 		return 0;
 	nl_parse(nla_payload(tb[IPVS_CMD_ATTR_SERVICE]), nla_len_of(tb[IPVS_CMD_ATTR_SERVICE]), sv,
 		 IPVS_SVC_ATTR_MAX);
-	if (!sv[IPVS_SVC_ATTR_ADDR] || !sv[IPVS_SVC_ATTR_PORT] || l->n >= 256)
+	uint32_t fwmark = sv[IPVS_SVC_ATTR_FWMARK] ? nla_u32(sv[IPVS_SVC_ATTR_FWMARK]) : 0;
+	if ((!fwmark && (!sv[IPVS_SVC_ATTR_ADDR] || !sv[IPVS_SVC_ATTR_PORT])) || l->n >= 256)
 		return 0;
 	if (sv[IPVS_SVC_ATTR_AF] && nla_u16(sv[IPVS_SVC_ATTR_AF]) != AF_INET)
 		return 0;
 	struct svc_spec *s = &l->s[l->n++];
 	memset(s, 0, sizeof(*s));
-	memcpy(&s->addr, nla_payload(sv[IPVS_SVC_ATTR_ADDR]), 4);
-	s->port = nla_u16(sv[IPVS_SVC_ATTR_PORT]);
+	s->af = AF_INET;
+	s->fwmark = fwmark;
+	if (!fwmark) {
+		s->proto = sv[IPVS_SVC_ATTR_PROTOCOL] ? nla_u16(sv[IPVS_SVC_ATTR_PROTOCOL]) : IPPROTO_TCP;
+		memcpy(&s->addr, nla_payload(sv[IPVS_SVC_ATTR_ADDR]), 4);
+		s->port = nla_u16(sv[IPVS_SVC_ATTR_PORT]);
+	}
 	if (sv[IPVS_SVC_ATTR_SCHED_NAME])
 		snprintf(s->sched, sizeof(s->sched), "%.*s", (int)nla_len_of(sv[IPVS_SVC_ATTR_SCHED_NAME]),
 			 (const char *)nla_payload(sv[IPVS_SVC_ATTR_SCHED_NAME]));
@@ -247,14 +257,15 @@ int ipvs_table(int fd, struct sbuf *out, int *nlines)
 	*nlines = 0;
 	for (int i = 0; i < l.n; i++) {
 		struct svc_spec *s = &l.s[i];
-		char ap[40], fl[64], p[16] = "-", m[20] = "-";
-		fmt_addrport(ap, sizeof(ap), s->addr, s->port);
+		char ap[64], fl[64], p[16] = "-", m[20] = "-";
+		fmt_svckey(ap, sizeof(ap), s);
 		sched_flags_text(s->sched, s->flags, fl, sizeof(fl));
 		if (s->flags & IP_VS_SVC_F_PERSISTENT) {
 			snprintf(p, sizeof(p), "%u", s->timeout);
 			inet_ntop(AF_INET, &s->netmask, m, sizeof(m));
 		}
-		sb_printf(out, "S %s sched=%s flags=%s p=%s M=%s\n", ap, s->sched, fl, p, m);
+		sb_printf(out, "S %s sched=%s flags=%s p=%s M=%s ops=%d\n", ap, s->sched, fl, p, m,
+			  !!(s->flags & IP_VS_SVC_F_ONEPACKET));
 		(*nlines)++;
 		struct dest_out o = { out, nlines, ap };
 		begin(&r, IPVS_CMD_GET_DEST);
