@@ -2,6 +2,7 @@
 // Scenarios against a real kernel and reports what it saw; it never computes a verdict.
 import type { KernelFinding } from './errors.js';
 import type { Observation } from './observation.js';
+import type { Semantics } from './model/types.js';
 import type { KernelName, Scenario } from './scenario.js';
 
 export interface BackendOptions {
@@ -14,6 +15,8 @@ export interface BackendOptions {
   moduleDirs?: string[];
   /** Where console logs of failed guests are kept. */
   logDir?: string;
+  /** --semantics: the model's rule set, given by the user instead of read from the kernel's version. */
+  semantics?: Semantics;
 }
 
 /** What the kernel offers, probed before any case runs. */
@@ -28,11 +31,17 @@ export interface Capabilities {
    */
   unavailable?: string[];
   /**
-   * Pinned kernel name (vm/kernels.yaml) whose `semantics` the model follows, when it differs from
-   * BackendOptions.kernel: the Docker backend maps the host's release to one. Absent means
-   * BackendOptions.kernel.
+   * Pinned kernel name (vm/kernels.yaml) that reports and golden files use, when it differs from
+   * BackendOptions.kernel: the Docker backend names the pinned kernel of its host's semantics.
+   * Absent means BackendOptions.kernel.
    */
   kernel?: KernelName;
+  /**
+   * The model semantics for this kernel, chosen by the backend from its exact version (a Docker
+   * host's /proc/version), with the reason in words. Absent: those of BackendOptions.kernel.
+   */
+  semantics?: Semantics;
+  semanticsWhy?: string;
 }
 
 export interface Backend {

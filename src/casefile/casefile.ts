@@ -20,7 +20,7 @@ export interface CaseFile {
   /** What the case found: a divergence, or a kernel oops met while running it. */
   finding: 'divergence' | 'kernel';
   kernel: { name: string; release?: string };
-  /** Model semantics the case was judged with (vm/kernels.yaml `semantics`, or an override). */
+  /** Model semantics the case was judged with (chosen by the kernel's exact version, or --semantics). */
   semantics: string;
   backend: string;
   /** Identity of the build that ran: module set hash, patch and out-of-tree module hashes. */

@@ -10,7 +10,7 @@ import { ALL_SCHEDULERS, KERNEL_SCHEDULERS, schedulersFor } from '../generate/sc
 import type { Semantics } from '../model/types.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
-import { kernelByName, pinnedKernels, SEMANTICS, semanticsForRelease } from '../run/kernels.js';
+import { kernelByName, pinnedKernels, SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
 import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
@@ -176,6 +176,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         logDir: path.join(reportDir, 'logs'),
         ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
         ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+        ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
       };
       let backend = await createBackend(backendKind, opts);
       current = backend;
@@ -200,9 +201,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         }
         ks.bootMs = Date.now() - t0;
         ks.release = caps.release;
-        // The model follows the pinned kernel's semantics: the backend may map its host kernel to
-        // a pinned name (caps.kernel, Docker); failing that, the release decides.
-        ks.semantics = semanticsOverride ?? (caps.kernel ? kernelByName(caps.kernel, 'the backend kernel').semantics : backendKind === 'docker' ? semanticsForRelease(caps.release) : k.semantics);
+        // The model follows the kernel's exact version: the backend may have read it (a Docker
+        // host's /proc/version); else the pinned kernel's package version decided.
+        ks.semantics = semanticsOverride ?? caps.semantics ?? k.semantics;
         if (caps.unavailable?.length) ks.unavailable = caps.unavailable;
         // Reports name the kernel the cases ran on: a Docker host's own, mapped to a pinned name.
         const name = caps.kernel ?? k.name;

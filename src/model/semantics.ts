@@ -1,10 +1,13 @@
-// Every difference between the pinned kernels that the model follows, in one table: adding a
-// kernel is one entry here (and its name in types.ts `Semantics`).
+// Every difference between kernels that the model follows, in one place: the rule sets
+// (KERNEL_RULES, named by `--semantics` and in case files) and, in VERSION_SEMANTICS, which exact
+// kernel versions follow which rule set. A kernel's semantics is never a label: it is looked up
+// here from its exact version (src/kernels/version.ts says where that is read).
 //
-// Read from the exact sources of the pinned packages (vm/kernels.yaml), not from a later point
-// release: linux-source-6.1 6.1.176-1 and linux-source-6.12 6.12.107-1~deb12u1. Note that the
-// host's /work/ksrc/6.1 is 6.1.192 (Debian's linux-source-6.1 was upgraded), which already has the
-// "totalconns" backport (it arrived in Debian 6.1.187); the pinned 6.1.176 does not.
+// Read from the kernels' own sources: linux-source-6.1 6.1.176-1 and 6.1.192-3, linux-source-6.12
+// 6.12.117-1~deb12u1, and their Debian changelogs (which name the upstream stable release that
+// brought each change).
+import { UsageError } from '../errors.js';
+import { type KernelVersion, versionText } from '../kernels/version.js';
 import type { Semantics } from './types.js';
 
 export interface KernelRules {
@@ -30,10 +33,79 @@ export interface KernelRules {
 
 const COMMON_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'hprio'];
 
+/** The rule sets. '6.1': the 6.1.176 rules; '6.12': the 6.12.104+ rules (also 6.1.183+). */
 export const KERNEL_RULES: Readonly<Record<Semantics, KernelRules>> = {
   '6.1': { hz: 250, accounting: 'inactconns', uThresholdIntMaxCheck: false, schedulers: COMMON_SCHEDULERS },
   '6.12': { hz: 250, accounting: 'totalconns', uThresholdIntMaxCheck: true, schedulers: [...COMMON_SCHEDULERS, 'twos'] },
 };
+
+export const SEMANTICS = Object.keys(KERNEL_RULES) as readonly Semantics[];
+
+/** What each rule set is, in words (help texts, errors, the `kernels` listing). */
+export const RULES_ABOUT: Readonly<Record<Semantics, string>> = {
+  '6.1': 'cost (active<<8)+inactive, OVERLOAD set on every bind (6.1.176 rules)',
+  '6.12': 'cost (active<<8)+total, __ip_vs_dest_update_overload() (6.12.104+ and 6.1.183+ rules)',
+};
+
+/**
+ * Which versions follow which rule set: per line, a stream (major.minor) and the first patch level
+ * from which `semantics` holds, up to the next line of the same stream. `mainline` lines cover the
+ * x.y.0 releases (and their -rc) of every stream from `stream` up to `until`.
+ */
+export interface VersionRule {
+  stream: string;
+  since: number;
+  semantics: Semantics;
+  why: string;
+  mainlineUntil?: string;
+}
+
+export const VERSION_SEMANTICS: readonly VersionRule[] = [
+  { stream: '6.1', since: 0, semantics: '6.1', why: 'before stable 6.1.183 (ip_vs_dest_conn_overhead() adds inactconns)' },
+  {
+    stream: '6.1',
+    since: 183,
+    semantics: '6.12',
+    why: 'stable 6.1.183 backported "ipvs: add totalconns for dest" and "ipvs: properly update the overload flag on dest edit" (in Debian from 6.1.187-1)',
+  },
+  { stream: '6.12', since: 0, semantics: '6.1', why: 'before stable 6.12.104 (ip_vs_dest_conn_overhead() adds inactconns)' },
+  { stream: '6.12', since: 104, semantics: '6.12', why: 'stable 6.12.104 brought "ipvs: add totalconns for dest" and "ipvs: properly update the overload flag on dest edit"' },
+  {
+    stream: '6.1',
+    since: 0,
+    semantics: '6.1',
+    mainlineUntil: '6.12',
+    why: 'a mainline release up to 6.12 predates the change (6.12 itself got it only in stable 6.12.104)',
+  },
+];
+
+/** The rule set for an exact version, and why; an unknown version is a usage error naming --semantics. */
+export function semanticsForVersion(v: KernelVersion): { semantics: Semantics; why: string } {
+  const stream = `${v.major}.${v.minor}`;
+  const lines = VERSION_SEMANTICS.filter((r) => r.mainlineUntil === undefined && r.stream === stream && v.patch >= r.since);
+  const hit = lines.sort((a, b) => b.since - a.since)[0];
+  if (hit) return { semantics: hit.semantics, why: `${versionText(v)} (${v.from}): ${hit.why}` };
+  const mainline = v.patch === 0 ? VERSION_SEMANTICS.find((r) => r.mainlineUntil && inStreams(stream, r.stream, r.mainlineUntil)) : undefined;
+  if (mainline) return { semantics: mainline.semantics, why: `${versionText(v)} (${v.from}): ${mainline.why}` };
+  throw unknownSemantics(`kernel ${versionText(v)} (${v.from})`);
+}
+
+function inStreams(stream: string, from: string, until: string): boolean {
+  const n = (s: string) => s.split('.').map(Number) as [number, number];
+  const [a, b, c] = [n(stream), n(from), n(until)];
+  const cmp = (x: [number, number], y: [number, number]) => x[0] - y[0] || x[1] - y[1];
+  return cmp(a, b) >= 0 && cmp(a, c) <= 0;
+}
+
+/** The error for a kernel whose rules the table cannot tell: it names --semantics and the choices. */
+export function unknownSemantics(what: string): UsageError {
+  const known = [...new Set(VERSION_SEMANTICS.filter((r) => !r.mainlineUntil).map((r) => `${r.stream}.x`))].join(', ');
+  return new UsageError(
+    'IPVS_CONFORM_UNKNOWN_SEMANTICS',
+    `cannot tell which model semantics ${what} follows: the version table (src/model/semantics.ts VERSION_SEMANTICS) knows ${known} and mainline releases up to 6.12. ` +
+      `Fix: read the kernel's ip_vs_dest_conn_overhead() (include/net/ip_vs.h) and pass ${SEMANTICS.map((s) => `--semantics ${s} (${RULES_ABOUT[s]})`).join(' or ')}`,
+  );
+}
 
 export function rulesFor(semantics: Semantics): KernelRules {
   const r = KERNEL_RULES[semantics];

@@ -2,7 +2,7 @@
 // contract, mirroring struct ip_vs_scheduler. One scheduler model per file in ./schedulers/,
 // named after the kernel's ip_vs_<name>.c; hooks a kernel scheduler leaves NULL are left out.
 
-/** Which kernel's semantics to follow (see vm/kernels.yaml `semantics`). */
+/** A rule set of the model (src/model/semantics.ts KERNEL_RULES), chosen by exact kernel version. */
 export type Semantics = '6.1' | '6.12';
 
 /** struct ip_vs_dest */

@@ -1,26 +1,35 @@
-// The pinned kernels (vm/kernels.yaml): their names, releases and the model semantics each follows.
+// The pinned kernels (vm/kernels.yaml): their names, releases and the model semantics each follows,
+// chosen from its exact Debian package version by the one table in src/model/semantics.ts.
 import { InputError, UsageError } from '../errors.js';
+import { semanticsForVersion, SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
-import { kernelsFile, loadKernels } from '../vm/kernels.js';
+import { parseDebianVersion, parseProcVersion, parseRelease, type KernelVersion } from '../kernels/version.js';
+import { kernelsFile, loadKernels, type KernelSpec } from '../vm/kernels.js';
+
+export { SEMANTICS };
 
 export interface PinnedKernel {
   name: string;
   release: string;
   semantics: Semantics;
+  /** Why these semantics: the version read and the table line that applied. */
+  why: string;
 }
-
-export const SEMANTICS: readonly Semantics[] = ['6.1', '6.12'];
 
 let cache: { default: string; kernels: PinnedKernel[] } | undefined;
 
-/** vm/kernels.yaml as the run sees it (parsed once, by src/vm/kernels.ts), semantics checked. */
+/** The semantics of a kernel spec, from its Debian package version. */
+export function specSemantics(k: Pick<KernelSpec, 'name' | 'version'>): { semantics: Semantics; why: string } {
+  const v = parseDebianVersion(k.version);
+  if (!v) throw new InputError(kernelsFile, `kernels.${k.name}.version`, 'a Debian package version like 6.1.176-1', k.version);
+  return semanticsForVersion(v);
+}
+
+/** vm/kernels.yaml as the run sees it (parsed once, by src/vm/kernels.ts), semantics by version. */
 export function pinnedKernels(): { default: string; kernels: PinnedKernel[] } {
   if (cache) return cache;
   const table = loadKernels();
-  const kernels = Object.values(table.kernels).map((k) => {
-    if (!SEMANTICS.includes(k.semantics as Semantics)) throw new InputError(kernelsFile, `kernels.${k.name}.semantics`, SEMANTICS.join(' or '), k.semantics);
-    return { name: k.name, release: k.release, semantics: k.semantics as Semantics };
-  });
+  const kernels = Object.values(table.kernels).map((k) => ({ name: k.name, release: k.release, ...specSemantics(k) }));
   cache = { default: table.default, kernels };
   return cache;
 }
@@ -37,11 +46,23 @@ export function kernelByName(name: string, flag = '--kernel'): PinnedKernel {
   return k;
 }
 
-/** Semantics for a release string (docker backends report a release, not a pinned name). */
-export function semanticsForRelease(release: string): Semantics {
-  const m = /^(\d+)\.(\d+)\.(\d+)?/.exec(release);
-  const [maj, min, patch] = m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [0, 0, 0];
-  // Upstream 6.12.104 changed the cost and overload rules (see vm/kernels.yaml).
-  if (maj > 6 || (maj === 6 && min > 12) || (maj === 6 && min === 12 && patch >= 104)) return '6.12';
-  return '6.1';
+/**
+ * The exact version of a running kernel: /proc/version where it is known (Debian's carries the
+ * package version), else the release when that is not a distribution's ABI name.
+ */
+export function runningVersion(release: string, procVersion?: string): KernelVersion | undefined {
+  return (procVersion ? parseProcVersion(procVersion) : undefined) ?? parseRelease(release);
+}
+
+/** Semantics for a running kernel (a Docker host): by exact version; unknown or ambiguous is an error naming --semantics. */
+export function semanticsForRunning(release: string, procVersion?: string): { semantics: Semantics; why: string; version: KernelVersion } {
+  const v = runningVersion(release, procVersion);
+  if (!v) {
+    throw new UsageError(
+      'IPVS_CONFORM_UNKNOWN_SEMANTICS',
+      `cannot tell the exact version of kernel ${release}: its release carries a distribution's ABI number, not the point release, and /proc/version ${procVersion ? `(${JSON.stringify(procVersion.trim().slice(0, 200))}) names none either` : 'was not read'}. ` +
+        `Fix: pass --semantics (${SEMANTICS.join(' or ')}) after checking the kernel's ip_vs_dest_conn_overhead() in include/net/ip_vs.h`,
+    );
+  }
+  return { ...semanticsForVersion(v), version: v };
 }

@@ -14,7 +14,6 @@ export interface KernelSpec {
   image: string;
   headers: string[];
   source: string;
-  semantics: string;
 }
 
 export interface KernelTable {
@@ -36,6 +35,8 @@ export function parseKernels(text: string, file = 'kernels.yaml'): KernelTable {
       if (typeof v !== 'string' || v === '') throw new InputError(file, `kernels.${name}.${field}`, 'a non-empty string', v);
       return v;
     };
+    // The model's semantics follow from `version` (src/model/semantics.ts), never from a label.
+    if ('semantics' in raw) throw new InputError(file, `kernels.${name}.semantics`, 'no such field (semantics follow from `version`)', raw.semantics);
     const headers = raw.headers;
     if (!Array.isArray(headers) || headers.length === 0 || !headers.every((h) => typeof h === 'string'))
       throw new InputError(file, `kernels.${name}.headers`, 'a non-empty list of package names', headers);
@@ -46,7 +47,6 @@ export function parseKernels(text: string, file = 'kernels.yaml'): KernelTable {
       image: str('image'),
       headers: headers as string[],
       source: str('source'),
-      semantics: str('semantics'),
     };
   }
   const def = doc.default;

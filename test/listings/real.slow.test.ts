@@ -8,6 +8,7 @@ import { runModel } from '../../src/model/index.js';
 import type { Semantics } from '../../src/model/types.js';
 import type { Event, Scenario } from '../../src/scenario.js';
 import { loadKernels } from '../../src/vm/kernels.js';
+import { kernelByName } from '../../src/run/kernels.js';
 
 const SVC = '10.0.0.1:80';
 const add = (n: number, weight = 1, upper = 0, lower = 0): Event => ({ op: 'dest-add', svc: SVC, dest: `10.2.0.${n}:80`, weight, upper, lower });
@@ -37,7 +38,7 @@ let semantics: Semantics;
 
 beforeAll(async () => {
   const kernels = loadKernels();
-  semantics = kernels.kernels[kernels.default]!.semantics as Semantics;
+  semantics = kernelByName(kernels.default).semantics;
   backend = createQemuBackend({ kernel: kernels.default, jobs: 1 });
   await backend.start();
 }, 600_000);

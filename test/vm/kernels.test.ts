@@ -23,11 +23,11 @@ describe('vm/kernels.yaml', () => {
 
   const good = `default: a
 kernels:
-  a: { release: r, version: v, image: i, headers: [h], source: s, semantics: "6.1" }
+  a: { release: r, version: v, image: i, headers: [h], source: s }
 `;
 
   it('parses a minimal table', () => {
-    expect(parseKernels(good).kernels.a).toEqual({ name: 'a', release: 'r', version: 'v', image: 'i', headers: ['h'], source: 's', semantics: '6.1' });
+    expect(parseKernels(good).kernels.a).toEqual({ name: 'a', release: 'r', version: 'v', image: 'i', headers: ['h'], source: 's' });
   });
 
   it('says which field is wrong and what was expected', () => {
@@ -35,5 +35,7 @@ kernels:
     expect(() => parseKernels(good.replace('headers: [h]', 'headers: []'))).toThrow('kernels.a.headers: expected a non-empty list of package names');
     expect(() => parseKernels(good.replace('default: a', 'default: b'))).toThrow('default: expected one of a, got "b"');
     expect(() => parseKernels('- 1\n')).toThrow(InputError);
+    // Semantics follow from the version (src/model/semantics.ts): a label would drift from it.
+    expect(() => parseKernels(good.replace('source: s', 'source: s, semantics: "6.1"'))).toThrow('kernels.a.semantics: expected no such field (semantics follow from `version`)');
   });
 });

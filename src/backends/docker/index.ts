@@ -113,10 +113,10 @@ class DockerBackend implements Backend {
     const probe = parseProbe(await runProbe(docker, spec));
     if (!probe.ipvs) throw noIpvsError(probe, describeHost(this.opts.dockerHost));
     this.release = probe.release;
-    const mapping = mapRelease(probe.release, loadKernels());
+    const mapping = mapRelease(probe, loadKernels(), this.opts.semantics);
     if (this.opts.kernel && this.opts.kernel !== mapping.name)
       log(`cases run on the Docker host's own kernel (${mapping.name}), not on the pinned ${this.opts.kernel} (--kernel names a pinned kernel for QEMU)`);
-    log(`host kernel ${probe.release} (${probe.ipvs}); the model follows ${mapping.name}: ${mapping.rule}`);
+    log(`host kernel ${probe.release} (${probe.ipvs}); model ${mapping.rule}`);
 
     const { tryThese, notLoaded } = schedulersToTry(probe, ALL_SCHEDULERS);
     if (tryThese.length === 0) throw noSchedulersError(probe);
@@ -142,7 +142,7 @@ class DockerBackend implements Backend {
     if (unavailable.length) log(`schedulers this host's kernel lacks or has not loaded (reported as unavailable): ${unavailable.join(' ')}`);
     this.taintSeen = await this.watch.sampleAfter(performance.now());
     this.mapping = mapping;
-    return { release: probe.release, schedulers, unavailable, kernel: mapping.name };
+    return { release: probe.release, schedulers, unavailable, kernel: mapping.name, semantics: mapping.semantics, semanticsWhy: mapping.rule };
   }
 
   async run(scenario: Scenario): Promise<Observation> {

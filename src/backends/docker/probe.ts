@@ -3,7 +3,9 @@
 import { InfraError } from '../../errors.js';
 import type { Scenario } from '../../scenario.js';
 import type { StepResult } from '../../observation.js';
-import { semanticsForRelease } from '../../run/kernels.js';
+import { compareVersions, parseDebianVersion } from '../../kernels/version.js';
+import type { Semantics } from '../../model/types.js';
+import { semanticsForRunning, specSemantics } from '../../run/kernels.js';
 import type { KernelTable } from '../../vm/kernels.js';
 
 export interface HostProbe {
@@ -12,6 +14,8 @@ export interface HostProbe {
   ipvs: string | null;
   /** ip_vs* modules loaded on the host (empty where IPVS is built in). */
   modules: string[];
+  /** /proc/version (Debian's names the exact package version), when the probe printed it. */
+  procVersion?: string;
 }
 
 /** Reads the `key value` lines of vm/docker/probe.sh. */
@@ -25,7 +29,8 @@ export function parseProbe(text: string): HostProbe {
   const ipvs = fields.get('ipvs');
   if (!release || ipvs === undefined)
     throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the probe container printed no "release" and "ipvs" lines; it printed: ${JSON.stringify(text.slice(0, 500))}`);
-  return { release, ipvs: ipvs === 'none' ? null : ipvs, modules: (fields.get('modules') ?? '').split(/\s+/).filter(Boolean) };
+  const procVersion = fields.get('version');
+  return { release, ipvs: ipvs === 'none' ? null : ipvs, modules: (fields.get('modules') ?? '').split(/\s+/).filter(Boolean), ...(procVersion ? { procVersion } : {}) };
 }
 
 /** The clear error for a Docker host whose kernel has no IPVS. */
@@ -41,47 +46,29 @@ export function noIpvsError(probe: HostProbe, where: string): InfraError {
 }
 
 export interface KernelMapping {
-  /** Pinned kernel name (vm/kernels.yaml) whose `semantics` the model follows. */
+  /** Pinned kernel name (vm/kernels.yaml) of the same semantics: the name reports and golden files use. */
   name: string;
-  semantics: string;
+  /** What the model follows, by the host kernel's exact version. */
+  semantics: Semantics;
   /** The rule applied, in words, for the run summary. */
   rule: string;
 }
 
-type Version = [number, number, number];
-
-export function parseVersion(s: string): Version | undefined {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
-}
-
-function cmp(a: Version, b: Version): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
 /**
- * Maps a host's `uname -r` to a pinned kernel whose `semantics` the model follows. The rule is the
- * project's one (src/run/kernels.ts semanticsForRelease): upstream 6.12.104 changed the cost to
- * (activeconns << 8) + totalconns and the overload flag to __ip_vs_dest_update_overload(), so a
- * release at or after it follows "6.12", one before it "6.1". Of the pinned kernels with that
- * semantics, the newest (by its Debian `version`) names it.
+ * The host kernel's model semantics, by its exact version (src/model/semantics.ts): /proc/version's
+ * "Debian 6.1.x-y" where it has one, else an unambiguous release; an unknown or ambiguous version
+ * is a usage error naming --semantics. `override` (--semantics) skips the lookup. Reports and the
+ * golden corpus name the pinned kernel of the same semantics (the newest by Debian version), or the
+ * default when none has them.
  */
-export function mapRelease(release: string, table: KernelTable): KernelMapping {
-  const semantics = semanticsForRelease(release);
-  const pick = Object.values(table.kernels)
-    .filter((k) => k.semantics === semantics)
-    .sort((a, b) => cmp(parseVersion(b.version) ?? [0, 0, 0], parseVersion(a.version) ?? [0, 0, 0]))[0];
-  if (!pick) {
-    const d = table.kernels[table.default]!;
-    return { name: d.name, semantics: d.semantics, rule: `no pinned kernel has ${semantics} semantics: the default, ${d.name}` };
-  }
-  const v = parseVersion(release);
-  const where = !v
-    ? `release ${JSON.stringify(release)} has no version number, taken as before 6.12.104`
-    : semantics === '6.12'
-      ? `${v.join('.')} is at or after upstream 6.12.104 (cost (active<<8)+total, __ip_vs_dest_update_overload)`
-      : `${v.join('.')} is before upstream 6.12.104 (cost (active<<8)+inactive)`;
-  return { name: pick.name, semantics: pick.semantics, rule: `${where}: semantics of pinned kernel ${pick.name}` };
+export function mapRelease(probe: Pick<HostProbe, 'release' | 'procVersion'>, table: KernelTable, override?: Semantics): KernelMapping {
+  const read = override ? { semantics: override, why: `--semantics ${override}` } : semanticsForRunning(probe.release, probe.procVersion);
+  const pinned = Object.values(table.kernels)
+    .map((k) => ({ k, s: specSemantics(k).semantics, v: parseDebianVersion(k.version) }))
+    .filter((x) => x.s === read.semantics)
+    .sort((a, b) => (b.v && a.v ? compareVersions(b.v, a.v) : 0))[0];
+  const name = pinned?.k.name ?? table.default;
+  return { name, semantics: read.semantics, rule: `semantics ${read.semantics}: ${read.why}; reported as pinned kernel ${name}` };
 }
 
 /**

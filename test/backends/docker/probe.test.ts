@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapRelease, noIpvsError, noSchedulersError, parseProbe, parseVersion, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
+import { mapRelease, noIpvsError, noSchedulersError, parseProbe, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
 import { InfraError } from '../../../src/errors.js';
 import { loadKernels, parseKernels } from '../../../src/vm/kernels.js';
 
@@ -10,6 +10,11 @@ describe('parseProbe', () => {
   });
   it('reads a host without IPVS', () => {
     expect(parseProbe('release 6.18.44-fc-v669\nipvs none\nmodules \n')).toEqual({ release: '6.18.44-fc-v669', ipvs: null, modules: [] });
+  });
+  it('keeps /proc/version', () => {
+    expect(parseProbe('release 6.1.0-57-cloud-amd64\nversion Linux version 6.1.0-57-cloud-amd64 (x) #1 SMP Debian 6.1.192-3 (2026-11-20)\nipvs none\n').procVersion).toBe(
+      'Linux version 6.1.0-57-cloud-amd64 (x) #1 SMP Debian 6.1.192-3 (2026-11-20)',
+    );
   });
   it('rejects output that is not the probe', () => {
     expect(() => parseProbe('sh: /probe.sh: not found\n')).toThrow(/printed no "release" and "ipvs" lines/);
@@ -29,29 +34,34 @@ describe('noIpvsError', () => {
   });
 });
 
-describe('mapRelease (host release to the pinned semantics the model follows)', () => {
+describe('mapRelease (the host kernel\'s exact version picks the semantics)', () => {
   const table = loadKernels();
-  it('before upstream 6.12.104: the 6.1 semantics; at or after it: 6.12', () => {
-    expect(parseVersion('6.8.0-1017-azure')).toEqual([6, 8, 0]);
-    expect(mapRelease('6.8.0-1017-azure', table)).toMatchObject({ name: '6.1', semantics: '6.1' });
-    expect(mapRelease('6.12.50-generic', table)).toMatchObject({ name: '6.1' });
-    expect(mapRelease('6.12.104', table)).toMatchObject({ name: '6.12', semantics: '6.12' });
-    expect(mapRelease('6.12.107+deb12-amd64', table)).toMatchObject({ name: '6.12' });
-    expect(mapRelease('6.18.44-fc-v669', table)).toMatchObject({ name: '6.12' });
-    expect(mapRelease('5.15.0-1070-azure', table)).toMatchObject({ name: '6.1' });
+  const debian = (rel: string, pkg: string) => ({ release: rel, procVersion: `Linux version ${rel} (debian-kernel@lists.debian.org) (gcc-12) #1 SMP PREEMPT_DYNAMIC Debian ${pkg} (2026-11-20)` });
+  it('reads /proc/version on a Debian host: 6.1.192 follows the 6.12 rules (backported in 6.1.183)', () => {
+    expect(mapRelease(debian('6.1.0-57-cloud-amd64', '6.1.192-3'), table)).toMatchObject({ name: '6.12', semantics: '6.12' });
+    expect(mapRelease(debian('6.1.0-50-cloud-amd64', '6.1.176-1'), table)).toMatchObject({ name: '6.1', semantics: '6.1' });
+    expect(mapRelease(debian('6.12.107+deb12-amd64', '6.12.107-1~deb12u1'), table)).toMatchObject({ name: '6.12', semantics: '6.12' });
   });
-  it('says which rule it applied', () => {
-    expect(mapRelease('6.10.14-linuxkit', table).rule).toMatch(/6\.10\.14 is before upstream 6\.12\.104.*pinned kernel 6\.1/);
-    expect(mapRelease('weird', table).rule).toMatch(/no version number/);
+  it('says which version it read and which table line applied', () => {
+    expect(mapRelease(debian('6.1.0-57-cloud-amd64', '6.1.192-3'), table).rule).toMatch(/semantics 6\.12: 6\.1\.192 \(\/proc\/version's "Debian 6\.1\.192-3"\): stable 6\.1\.183/);
+    expect(mapRelease({ release: '6.12.103' }, table).rule).toMatch(/semantics 6\.1: 6\.12\.103 \(release 6\.12\.103\): before stable 6\.12\.104/);
+  });
+  it('an ABI release without /proc/version, or an unknown stream, is an error naming --semantics', () => {
+    expect(() => mapRelease({ release: '6.1.0-57-cloud-amd64' }, table)).toThrow(/6\.1\.0-57-cloud-amd64.*ABI number.*--semantics/);
+    expect(() => mapRelease({ release: '6.10.14-linuxkit' }, table)).toThrow(/kernel 6\.10\.14 \(release 6\.10\.14-linuxkit\).*--semantics 6\.1 .*--semantics 6\.12/);
+  });
+  it('--semantics skips the lookup', () => {
+    expect(mapRelease({ release: '6.10.14-linuxkit' }, table, '6.1')).toMatchObject({ name: '6.1', semantics: '6.1' });
   });
   it('names the newest pinned kernel of that semantics, from the table', () => {
     const t = parseKernels(
-      'default: a\nkernels:\n  a: {release: r, version: 6.1.1-1, image: i, headers: [h], source: s, semantics: "6.1"}\n' +
-        '  b: {release: r, version: 6.6.30-1, image: i, headers: [h], source: s, semantics: "6.1"}\n' +
-        '  c: {release: r, version: 6.12.110-1, image: i, headers: [h], source: s, semantics: "6.12"}\n',
+      'default: a\nkernels:\n  a: {release: r, version: 6.1.1-1, image: i, headers: [h], source: s}\n' +
+        '  b: {release: r, version: 6.1.170-1, image: i, headers: [h], source: s}\n' +
+        '  c: {release: r, version: 6.12.110-1, image: i, headers: [h], source: s}\n' +
+        '  d: {release: r, version: 6.1.190-1, image: i, headers: [h], source: s}\n',
     );
-    expect(mapRelease('6.8.0', t).name).toBe('b');
-    expect(mapRelease('6.14.0', t).name).toBe('c');
+    expect(mapRelease({ release: '6.1.100' }, t).name).toBe('b');
+    expect(mapRelease({ release: '6.1.185' }, t).name).toBe('c');
   });
 });
 
