@@ -96,7 +96,10 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
       const caps = await backend.start();
       expect(caps.release).toBe(guest.release);
       expect(caps.release).toBe(kernelSpec('6.1').release); // 6.1.0-50-cloud-amd64 (vm/kernels.yaml)
-      expect(caps.kernel).toBe('6.1'); // before upstream 6.12.104: the model follows 6.1
+      expect(caps.kernel).toBe('6.1');
+      // By the exact version in /proc/version (uname -r has no point release): 6.1.176 is before 6.1.183.
+      expect(caps.semantics).toBe('6.1');
+      expect(caps.semanticsWhy).toMatch(/^semantics 6\.1: 6\.1\.176 \(\/proc\/version's "Debian 6\.1\.176-1"\): before stable 6\.1\.183/);
       expect([...caps.schedulers].sort()).toEqual([...GUEST_SCHEDULERS].sort());
       expect(caps.unavailable).toEqual(['twos']); // 6.1 has no ip_vs_twos
 
@@ -189,7 +192,7 @@ describe('the same on a Docker host running the pinned 6.12 kernel: the model fo
     expect(summary.totals.kernel, r.stderr).toBe(0);
     // Labelled with the kernel the cases ran on, not the default --kernel.
     expect(summary.kernels[0]).toMatchObject({ kernel: '6.12', semantics: '6.12', backend: 'docker', release: kernelSpec('6.12').release });
-    expect(r.stderr).toMatch(/the model follows 6\.12: 6\.12\.\d+ is at or after upstream 6\.12\.104/);
+    expect(r.stderr).toMatch(/model semantics 6\.12: 6\.12\.\d+ \(\/proc\/version's "Debian 6\.12\.\d+-[^"]+"\): stable 6\.12\.104/);
     expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio twos/);
     expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
     expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
