@@ -38,10 +38,12 @@ export class InputError extends UsageError {
     readonly field: string,
     readonly expected: string,
     readonly got: unknown,
+    /** How to put it right, when the reader can be told more than "give what was expected". */
+    readonly fix?: string,
   ) {
     super(
       'IPVS_CONFORM_BAD_INPUT',
-      `${file ? `${file}: ` : ''}${field}: expected ${expected}, got ${JSON.stringify(got)}`,
+      `${file ? `${file}: ` : ''}${field}: expected ${expected}, got ${got === undefined ? 'nothing (the field is missing)' : JSON.stringify(got)}${fix ? `. Fix: ${fix}` : ''}`,
     );
   }
 }

@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import type { DiffKind } from '../compare/verdict.js';
 import type { Observation } from '../observation.js';
 import type { Scenario } from '../scenario.js';
+import type { ReduceInfo } from '../shrink/minimise.js';
 import { validateScenario } from './validate-scenario.js';
 
 export const CASE_FORMAT = 1;
@@ -29,7 +30,7 @@ export interface CaseFile {
   /** How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. */
   generator: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number };
   /** truncatedAt: events after the first difference were cut; `generator.path` leads to the case of that length. */
-  shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; truncatedAt?: number; stoppedBy?: string };
+  shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; truncatedAt?: number; stoppedBy?: string; reduce?: ReduceInfo };
   /** The first difference (absent for a kernel finding). */
   verdict?: { stepIndex: number; event: string; what: DiffKind; expected: string; got: string };
   diff?: string;

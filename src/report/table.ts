@@ -19,7 +19,8 @@ export function summaryTable(s: Summary, color = false): string {
     if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);
   }
   for (const f of s.findings) {
-    const size = f.kind === 'divergence' ? ` (${f.originalEvents} -> ${f.minimalEvents} events${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';
+    const stages = f.shrunkEvents !== undefined ? `${f.originalEvents} -> ${f.shrunkEvents} (shrink) -> ${f.minimalEvents} events (reduce${f.oneMinimal ? ', 1-minimal' : ''}), ${f.kernelRuns} kernel runs` : `${f.originalEvents} -> ${f.minimalEvents} events`;
+    const size = f.kind === 'divergence' ? ` (${stages}${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';
     lines.push(`${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler}: ${f.line}${size}\n    replay: npx ipvs-conform replay ${f.file}`);
   }
   return lines.join('\n');

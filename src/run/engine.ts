@@ -13,7 +13,8 @@ import { caseSeed, generateCase, inShard } from '../generate/case-seed.js';
 import { scenarioArb, scenarioScheduler } from '../generate/scenario-arb.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
-import { sameBug, shrinkDivergence, type Judged, type Oracle } from '../shrink/shrink.js';
+import { minimiseDivergence } from '../shrink/minimise.js';
+import { sameBug, type Judged, type Oracle } from '../shrink/shrink.js';
 import { withInfraRetries } from '../shrink/retry.js';
 import { ModelError, makeOracle } from './judge.js';
 
@@ -42,6 +43,10 @@ export interface SavedFinding {
   minimalEvents: number;
   shrinkComplete?: boolean;
   shrinkMs?: number;
+  /** After fast-check's shrinking, before the reduction pass; kernel runs of both; 1-minimal reached. */
+  shrunkEvents?: number;
+  kernelRuns?: number;
+  oneMinimal?: boolean;
   /** Set when this divergence has the signature of an earlier one and was not shrunk again. */
   duplicateOf?: string;
   line: string;
@@ -223,7 +228,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       return;
     }
     log(`[${o.kernel}] divergence in case ${k} (${scheduler}): ${verdictLine(v)}; shrinking`);
-    const shrunk = await shrinkDivergence({
+    const shrunk = await minimiseDivergence({
+      jobs: o.jobs,
       arb,
       seed: caseSeed(o.seed, k),
       original: scenario,
@@ -234,7 +240,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       signal: o.signal,
       keep: (s) => scenarioScheduler(s) === scheduler,
     });
-    if (shrunk.kernelFinding) await onKernelFinding(k, shrunk.minimal, shrunk.kernelFinding, t0, false);
+    if (shrunk.kernelFinding) await onKernelFinding(k, shrunk.kernelFindingScenario ?? shrunk.minimal, shrunk.kernelFinding, t0, false);
     // Confirm the minimal case by one more run; if it does not repeat, keep the original.
     let minimal = shrunk.minimal;
     let judged: Judged & { verdict: Divergence } = shrunk.judged;
@@ -268,14 +274,18 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       complete: shrunk.complete,
       ...(shrunk.truncatedAt !== undefined && minimal === shrunk.minimal ? { truncatedAt: shrunk.truncatedAt } : {}),
       ...(note ? { stoppedBy: note } : {}),
+      ...(shrunk.reduce ? { reduce: shrunk.reduce } : {}),
     };
     const c = divergenceCase(k, minimal, judged, { shrink: shrinkInfo });
     if (minimal === shrunk.minimal && shrunk.path) c.generator.path = shrunk.path;
     await save(file, c);
-    const f: SavedFinding = { ...base, minimalEvents: minimal.events.length, shrinkComplete: shrunk.complete, shrinkMs: shrunk.elapsedMs, line: verdictLine(judged.verdict) };
+    const red = shrunk.reduce;
+    const stageInfo = red && minimal !== scenario ? { shrunkEvents: red.fromEvents, kernelRuns: shrunk.tried + red.runs, oneMinimal: red.oneMinimal } : {};
+    const f: SavedFinding = { ...base, minimalEvents: minimal.events.length, ...stageInfo, shrinkComplete: shrunk.complete, shrinkMs: shrunk.elapsedMs, line: verdictLine(judged.verdict) };
     findings.push(f);
     o.onFinding?.(f);
-    log(`[${o.kernel}] saved ${path.relative(process.cwd(), file)}: ${scenario.events.length} -> ${minimal.events.length} events in ${(shrunk.elapsedMs / 1000).toFixed(1)} s (${shrunk.tried} runs)`);
+    const stages = red ? ` (shrink ${shrunk.tried} runs) -> ${red.toEvents} events (reduce ${red.runs} runs${red.oneMinimal ? ', 1-minimal' : `, not 1-minimal: ${red.stoppedBy ?? `${red.unjudged} candidates unjudged`}`})` : ` (${shrunk.tried} runs)`;
+    log(`[${o.kernel}] saved ${path.relative(process.cwd(), file)}: ${scenario.events.length} -> ${red ? red.fromEvents : minimal.events.length} events${stages} in ${(shrunk.elapsedMs / 1000).toFixed(1)} s`);
     record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'diverge', ms: Date.now() - t0, detail: verdictLine(judged.verdict), file });
   }
 

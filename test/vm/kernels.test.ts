@@ -31,7 +31,7 @@ kernels:
   });
 
   it('says which field is wrong and what was expected', () => {
-    expect(() => parseKernels(good.replace('version: v, ', ''), 'k.yaml')).toThrow('k.yaml: kernels.a.version: expected a non-empty string, got undefined');
+    expect(() => parseKernels(good.replace('version: v, ', ''), 'k.yaml')).toThrow('k.yaml: kernels.a.version: expected a non-empty string, got nothing (the field is missing)');
     expect(() => parseKernels(good.replace('headers: [h]', 'headers: []'))).toThrow('kernels.a.headers: expected a non-empty list of package names');
     expect(() => parseKernels(good.replace('default: a', 'default: b'))).toThrow('default: expected one of a, got "b"');
     expect(() => parseKernels('- 1\n')).toThrow(InputError);

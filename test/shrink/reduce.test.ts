@@ -1,0 +1,121 @@
+// The reduction pass against a fake predicate shaped like the hprio bug (not a mock kernel: it
+// tests the pass): two destinations of equal weight, one with an upper threshold, and a second
+// connection. The pass must reach the 1-minimal case and judge candidates `jobs` at a time.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { describe, expect, it } from 'vitest';
+import type { Divergence } from '../../src/compare/verdict.js';
+import { InfraError, KernelFinding } from '../../src/errors.js';
+import { eventText, type Event, type Scenario } from '../../src/scenario.js';
+import { reduceDivergence, REDUCE_STEPS } from '../../src/shrink/reduce.js';
+import type { Judged, Oracle } from '../../src/shrink/shrink.js';
+import { validateScenario } from '../../src/casefile/validate-scenario.js';
+
+const KNOWN = path.resolve(import.meta.dirname, '../../golden/known-divergences/6.1-hprio-overloaded-same-weight.yaml');
+const start = async (): Promise<Scenario> => YAML.parse(await readFile(KNOWN, 'utf8')).scenario;
+
+/** The fake bug: the second connection after two live equal-weight dests, one with a threshold. */
+function bugAt(s: Scenario): number | undefined {
+  const dests = new Map<string, Event & { op: 'dest-add' }>();
+  let conns = 0;
+  for (const [i, e] of s.events.entries()) {
+    if (e.op === 'dest-add' || e.op === 'dest-edit') dests.set(e.dest, { ...e, op: 'dest-add' });
+    if (e.op === 'dest-del') dests.delete(e.dest);
+    if (e.op !== 'connect') continue;
+    const live = [...dests.values()].filter((d) => d.weight > 0);
+    const equal = live.length >= 2 && live.every((d) => d.weight === live[0]!.weight);
+    if (equal && live.some((d) => d.upper > 0) && ++conns >= 2) return i;
+  }
+  return undefined;
+}
+const verdictOf = (s: Scenario): Judged['verdict'] => {
+  const i = bugAt(s);
+  return i === undefined ? { kind: 'agree' } : { kind: 'diverge', stepIndex: i, event: eventText(s.events[i]!), what: 'dest', expected: 'a', got: 'b', diff: '' };
+};
+const fake: Oracle = async (s) => ({ verdict: verdictOf(s) });
+
+async function reduce(oracle: Oracle, jobs = 2) {
+  const s = await start();
+  return reduceDivergence({ start: s, judged: { verdict: verdictOf(s) as Divergence }, oracle, jobs });
+}
+
+describe('reduceDivergence', () => {
+  it('reaches the 1-minimal case: canonical names, weights 1, threshold 1, two connections', async () => {
+    const r = await reduce(fake);
+    expect(r.oneMinimal).toBe(true);
+    expect(r.minimal.events.map(eventText)).toEqual([
+      'svc-add[10.0.0.1:80 hprio]',
+      'dest-add[10.2.0.1:80 w=1 x=0 y=0]',
+      'dest-add[10.2.0.2:80 w=1 x=1 y=0]',
+      'conn[c1 10.1.0.1:40000]',
+      'conn[c2 10.1.0.1:40001]',
+    ]);
+    expect(r.runs).toBeGreaterThan(0);
+    expect(r.unjudged).toBe(0);
+  });
+
+  it('leaves nothing removable or simpler: every candidate of every step is invalid or loses the bug', async () => {
+    const r = await reduce(fake);
+    for (const step of REDUCE_STEPS) {
+      for (const c of step(r.minimal, r.judged.verdict)) {
+        let ok = true;
+        try {
+          validateScenario(undefined, 's', c.scenario);
+        } catch {
+          ok = false;
+        }
+        if (ok && JSON.stringify(c.scenario) !== JSON.stringify(r.minimal)) expect(bugAt(c.scenario), c.label).toBeUndefined();
+      }
+    }
+  });
+
+  it('judges candidates `jobs` at a time on the pool', async () => {
+    let running = 0;
+    let most = 0;
+    const slow: Oracle = async (s) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 2));
+      running--;
+      return fake(s);
+    };
+    const r = await reduce(slow, 3);
+    expect(most).toBe(3);
+    expect(r.oneMinimal).toBe(true);
+  });
+
+  it('never reads an infrastructure failure as "the bug is gone", and says the case is not proven 1-minimal', async () => {
+    let n = 0;
+    // Every candidate's runs fail for the first 40 calls: they are retried, then left unjudged.
+    const flaky: Oracle = async (s) => {
+      if (++n <= 40) throw new InfraError('IPVS_CONFORM_TIMEOUT', 'guest hung');
+      return fake(s);
+    };
+    const r = await reduce(flaky);
+    expect(r.unjudged).toBeGreaterThan(0);
+    expect(bugAt(r.minimal)).toBeDefined();
+    // Later rounds judge again what the infrastructure lost: the fixpoint is still reached.
+    expect(r.minimal.events).toHaveLength(5);
+
+    const broken: Oracle = async () => {
+      throw new InfraError('IPVS_CONFORM_TIMEOUT', 'guest hung');
+    };
+    const b = await reduce(broken);
+    expect(b.adopted).toBe(0);
+    expect(b.oneMinimal).toBe(false);
+    expect(b.minimal).toEqual(await start());
+  });
+
+  it('keeps a kernel finding met while reducing, and stops', async () => {
+    let n = 0;
+    const oops: Oracle = async (s) => {
+      if (++n === 5) throw new KernelFinding('BUG: oops in ip_vs_conn_new', 'console log');
+      return fake(s);
+    };
+    const r = await reduce(oops, 1);
+    expect(r.kernelFinding?.error.message).toMatch(/oops in ip_vs_conn_new/);
+    expect(r.kernelFinding?.scenario.events.length).toBeGreaterThan(0);
+    expect(r.oneMinimal).toBe(false);
+    expect(r.stoppedBy).toMatch(/kernel finding/);
+  });
+});
