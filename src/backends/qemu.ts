@@ -16,6 +16,7 @@ import { buildImage, type Image } from '../vm/image.js';
 import { appendInitramfs } from '../vm/initramfs.js';
 import { chooseAccel } from '../vm/kvm.js';
 import { log, ms } from '../vm/log.js';
+import { kernelFileName } from '../vm/kernels.js';
 import { GuestPool } from '../vm/pool.js';
 import { sweepOrphans } from '../vm/reaper.js';
 import { ensureTools, TOOLS } from '../vm/tools.js';
@@ -79,7 +80,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
 
   const keepLog = async (err: unknown, g: Guest<AgentSession>): Promise<void> => {
     if (!opts.logDir) return;
-    const file = path.join(opts.logDir, `qemu-${opts.kernel}-guest${g.id}-${++logCount}.log`);
+    const file = path.join(opts.logDir, `qemu-${kernelFileName(opts.kernel)}-guest${g.id}-${++logCount}.log`);
     await fs.mkdir(opts.logDir, { recursive: true });
     await fs.writeFile(file, `${(err as Error).message}\n\n${g.consoleText()}`);
     log(`console of guest ${g.id} kept in ${file}`);
@@ -117,7 +118,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           cmdline: opts.cmdline,
           memMiB: opts.memMiB,
           // Every guest's console goes to a file in logDir when there is one.
-          logFile: opts.logDir ? path.join(opts.logDir, `console-${opts.kernel}-${process.pid}-${++consoleCount}.log`) : undefined,
+          logFile: opts.logDir ? path.join(opts.logDir, `console-${kernelFileName(opts.kernel)}-${process.pid}-${++consoleCount}.log`) : undefined,
         }),
       );
       const guests = await pool.start();

@@ -11,7 +11,8 @@ import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { ModelError } from '../run/judge.js';
-import { kernelByName, SEMANTICS } from '../run/kernels.js';
+import { resolveKernel } from '../kernels/resolve.js';
+import { SEMANTICS } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
 
 export const REPLAY_HELP = `Usage: ipvs-conform replay FILE... [options]
@@ -84,7 +85,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (!files.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one case file, got none. Usage: ipvs-conform replay reports/cases/FILE.yaml');
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
-  if (v.kernel) kernelByName(v.kernel);
+  const resolveOpts = { ...(semanticsOverride ? { semantics: semanticsOverride } : {}), log: (m: string) => process.stderr.write(`${m}\n`) };
+  if (v.kernel) await resolveKernel(v.kernel, resolveOpts);
 
   let code: number = EXIT.ok;
   // Read every file first: a bad one is reported precisely and the others still replay.
@@ -93,7 +95,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     try {
       const c = await loadCase(file);
       const kernel = v.kernel ?? c.kernel.name;
-      kernelByName(kernel);
+      await resolveKernel(kernel, resolveOpts);
       const pre = buildMismatch(c, kernel);
       if ((c.build?.patches?.length ?? 0) > 0 && !v.patch?.length) pre.push(`the case ran with patches [${c.build!.patches!.join(', ')}], this replay with none`);
       if (pre.length && !v.force) throw refuse(file, pre);
@@ -111,6 +113,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       jobs: 1,
       ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
       ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+      ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
     };
     let backend: Backend | undefined;
     try {

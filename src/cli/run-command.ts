@@ -6,11 +6,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { ConformError, EXIT, InfraError, UsageError } from '../errors.js';
-import { ALL_SCHEDULERS, KERNEL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
+import { ALL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
+import { resolveKernels } from '../kernels/resolve.js';
 import type { Semantics } from '../model/types.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
-import { kernelByName, pinnedKernels, SEMANTICS } from '../run/kernels.js';
+import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
 import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
@@ -25,7 +26,10 @@ Runs generated cases on real kernels and on the model, and shrinks and saves eve
 Options:
   --scheduler S      only these schedulers (rr,wrr or repeated; default: every one the kernel has)
                      one of: ${ALL_SCHEDULERS.join(' ')}
-  --kernel K         kernels from vm/kernels.yaml (6.1,6.12 or repeated; default: the file's default)
+  --kernel K         kernels (comma list or repeated; default: vm/kernels.yaml's default): a pinned
+                     name (6.1, 6.12), debian:VERSION (a linux-image version, e.g. 6.1.192-3),
+                     debian:latest-6.1, debian:latest-6.12, or tree:DIR (a built kernel tree);
+                     \`ipvs-conform kernels\` lists them
   --cases N          number of cases per kernel (default 100), or
   --time-budget D    run cases until D has passed per kernel (e.g. 30m, 1h)
   --seed N           run seed (default: random, printed); case k uses a seed derived from (N, k)
@@ -110,12 +114,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
   const kernelNames = listArg('--kernel', v.kernel);
-  const kernels = (kernelNames.length ? kernelNames : [pinnedKernels().default]).map((k) => kernelByName(k));
   const wanted = listArg('--scheduler', v.scheduler);
   for (const s of wanted) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
+  const kernels = await resolveKernels(kernelNames, { semantics: semanticsOverride, log: (m) => process.stderr.write(`${m}\n`) });
   for (const s of wanted) {
-    if (!kernels.some((k) => (KERNEL_SCHEDULERS[k.name] ?? []).includes(s))) {
-      throw new UsageError('IPVS_CONFORM_USAGE', `Scheduler \`${s}\` is in none of the kernels asked for (${kernels.map((k) => `${k.name}: ${(KERNEL_SCHEDULERS[k.name] ?? []).join(' ')}`).join('; ')}). Fix: add --kernel 6.12 or drop --scheduler ${s}`);
+    // A kernel whose schedulers are known only once it is up (a tree) may have any.
+    if (!kernels.some((k) => !k.schedulers || k.schedulers.includes(s))) {
+      throw new UsageError('IPVS_CONFORM_USAGE', `Scheduler \`${s}\` is in none of the kernels asked for (${kernels.map((k) => `${k.name}: ${(k.schedulers ?? []).join(' ')}`).join('; ')}). Fix: add --kernel 6.12 or drop --scheduler ${s}`);
     }
   }
   const reportDir = path.resolve(v.report ?? 'reports');
@@ -209,7 +214,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         const name = caps.kernel ?? k.name;
         ks.kernel = name;
         const schedulers = schedulersFor(name, caps, wanted);
-        const missing = (wanted.length ? wanted : KERNEL_SCHEDULERS[name] ?? []).filter((s) => !schedulers.includes(s));
+        const missing = (wanted.length ? wanted : (k.schedulers ?? [])).filter((s) => !schedulers.includes(s));
         if (missing.length) log(`[${name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);
         if (!schedulers.length) {
           ks.stoppedBy = 'no scheduler to test on this kernel';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createQemuBackend } from '../backends/qemu.js';
 import { EXIT, InfraError, UsageError } from '../errors.js';
 import { buildImage } from '../vm/image.js';
-import { loadKernels } from '../vm/kernels.js';
+import { kernelFileName, loadKernels } from '../vm/kernels.js';
 import { ms } from '../vm/log.js';
 import { cacheDir } from '../vm/paths.js';
 import {
@@ -78,7 +78,7 @@ const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n')
 
 /** Boots one kernel and runs the two smoke cases; true when both look right. */
 async function smoke(kernel: string): Promise<boolean> {
-  const logDir = path.join(cacheDir('logs'), `smoke-${kernel}`);
+  const logDir = path.join(cacheDir('logs'), `smoke-${kernelFileName(kernel)}`);
   const backend = createQemuBackend({ kernel, jobs: 1, logDir });
   try {
     const t0 = performance.now();

@@ -9,6 +9,8 @@ import { InfraError } from '../errors.js';
 import { cachedDir, exists } from './cachedir.js';
 import { cacheRoot, type KernelPin } from './env.js';
 import { pipeline, sh, tail, tool } from './exec.js';
+import { assertSourceInIndex } from '../kernels/debian.js';
+import { packageVersion } from '../vm/debs.js';
 
 /**
  * The cached .deb of `pkg` at exactly `version`, downloaded if missing. Named `<pkg>_<version>.deb`
@@ -30,7 +32,7 @@ export async function downloadDeb(pkg: string, version: string): Promise<string>
       throw new InfraError(
         'IPVS_CONFORM_APT',
         `apt-get download ${pkg}=${version} failed (exit ${r.exitCode}):\n${tail(r.output, 10)}\n` +
-          `Fix: run \`apt-get update\`; the version is pinned in vm/kernels.yaml and must be in Debian's archive.`,
+          `Fix: run \`apt-get update\`; the version (vm/kernels.yaml, or --kernel debian:VERSION) must be in Debian's archive.`,
       );
     }
     await rename(path.join(tmp, got[0]!), dest);
@@ -57,8 +59,9 @@ function splitPin(spec: string): { pkg: string; version: string } {
 export async function ensureHeaders(pin: KernelPin): Promise<string> {
   const root = path.join(cacheRoot(), 'headers', pin.release);
   const { dir } = await cachedDir(root, async (tmp) => {
-    for (const pkg of pin.headers) {
-      const deb = await downloadDeb(pkg, pin.version);
+    for (const entry of pin.headers) {
+      const { pkg, version } = packageVersion(entry, pin.version);
+      const deb = await downloadDeb(pkg, version);
       const r = await tool('dpkg-deb', ['-x', deb, tmp]);
       if (r.exitCode !== 0) throw new InfraError('IPVS_CONFORM_UNPACK', `dpkg-deb -x ${deb} failed:\n${tail(r.output)}`);
     }
@@ -86,6 +89,7 @@ export async function ensureSource(pin: KernelPin): Promise<string> {
   const { pkg, version } = splitPin(pin.source);
   const root = path.join(cacheRoot(), 'source', `${pkg}_${version}`);
   const { dir } = await cachedDir(root, async (tmp) => {
+    await assertSourceInIndex(pin.source, pin.name);
     const deb = await downloadDeb(pkg, version);
     const base = pkg; // usr/src/linux-source-6.1.tar.xz holds linux-source-6.1/...
     const members = SOURCE_PATHS.map((p) => sh(`${base}/${p}`)).join(' ');

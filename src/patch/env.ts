@@ -1,11 +1,9 @@
 // Where things live: the repository (for vm/kernels.yaml and vm/modules/hprio) and the per-user
 // cache (downloaded .debs, unpacked headers and source, built modules), and the pinned kernels.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import YAML from 'yaml';
-import { InputError, UsageError } from '../errors.js';
+import { kernelSpec } from '../vm/kernels.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const KERNELS_YAML = path.join(REPO_ROOT, 'vm/kernels.yaml');
@@ -29,21 +27,8 @@ export interface KernelPin {
   source: string;
 }
 
+/** A kernel by name: pinned in vm/kernels.yaml, or resolved from the command line (debian:...). */
 export async function loadKernelPin(name: string): Promise<KernelPin> {
-  const doc = YAML.parse(await readFile(KERNELS_YAML, 'utf8')) as {
-    kernels?: Record<string, Partial<KernelPin>>;
-  };
-  const kernels = doc.kernels ?? {};
-  const k = kernels[name];
-  if (!k) {
-    throw new UsageError(
-      'IPVS_CONFORM_BAD_KERNEL',
-      `unknown kernel ${JSON.stringify(name)}: expected one of ${Object.keys(kernels).join(', ')} (vm/kernels.yaml)`,
-    );
-  }
-  for (const field of ['release', 'version', 'source'] as const) {
-    if (typeof k[field] !== 'string') throw new InputError(KERNELS_YAML, `kernels.${name}.${field}`, 'a string', k[field]);
-  }
-  if (!Array.isArray(k.headers)) throw new InputError(KERNELS_YAML, `kernels.${name}.headers`, 'a list of packages', k.headers);
-  return { name, release: k.release!, version: k.version!, headers: k.headers, source: k.source! };
+  const k = kernelSpec(name);
+  return { name: k.name, release: k.release, version: k.version, headers: k.headers, source: k.source };
 }

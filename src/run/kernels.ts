@@ -1,6 +1,7 @@
 // The pinned kernels (vm/kernels.yaml): their names, releases and the model semantics each follows,
 // chosen from its exact Debian package version by the one table in src/model/semantics.ts.
 import { InputError, UsageError } from '../errors.js';
+import { KERNEL_SCHEDULERS } from '../generate/schedulers.js';
 import { semanticsForVersion, SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
 import { parseDebianVersion, parseProcVersion, parseRelease, type KernelVersion } from '../kernels/version.js';
@@ -14,6 +15,8 @@ export interface PinnedKernel {
   semantics: Semantics;
   /** Why these semantics: the version read and the table line that applied. */
   why: string;
+  /** Schedulers the kernel is known to have before it boots (absent: known only once it is up). */
+  schedulers?: readonly string[];
 }
 
 let cache: { default: string; kernels: PinnedKernel[] } | undefined;
@@ -29,14 +32,21 @@ export function specSemantics(k: Pick<KernelSpec, 'name' | 'version'>): { semant
 export function pinnedKernels(): { default: string; kernels: PinnedKernel[] } {
   if (cache) return cache;
   const table = loadKernels();
-  const kernels = Object.values(table.kernels).map((k) => ({ name: k.name, release: k.release, ...specSemantics(k) }));
+  const kernels = Object.values(table.kernels).map((k) => ({ name: k.name, release: k.release, ...specSemantics(k), ...(KERNEL_SCHEDULERS[k.name] ? { schedulers: KERNEL_SCHEDULERS[k.name] } : {}) }));
   cache = { default: table.default, kernels };
   return cache;
 }
 
+/** Kernels resolved from the command line (debian:..., tree:...; src/kernels/resolve.ts). */
+const resolved = new Map<string, PinnedKernel>();
+
+export function registerResolved(k: PinnedKernel): void {
+  resolved.set(k.name, k);
+}
+
 export function kernelByName(name: string, flag = '--kernel'): PinnedKernel {
   const { kernels } = pinnedKernels();
-  const k = kernels.find((x) => x.name === name);
+  const k = kernels.find((x) => x.name === name) ?? resolved.get(name);
   if (!k) {
     throw new UsageError(
       'IPVS_CONFORM_UNKNOWN_KERNEL',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 import { hashFile } from './hash.js';
-import type { KernelSpec } from './kernels.js';
+import { kernelFileName, type KernelSpec } from './kernels.js';
 import { withLock } from './lock.js';
 import { step } from './log.js';
 import { cacheDir } from './paths.js';
@@ -36,12 +36,19 @@ export async function fetchDebs(spec: KernelSpec): Promise<Deb[]> {
   const dir = cacheDir('debs');
   await fs.mkdir(dir, { recursive: true });
   const debs: Deb[] = [];
-  for (const pkg of [spec.image, ...spec.headers]) {
-    const file = path.join(dir, `${pkg}_${spec.version}.deb`);
-    if (!existsSync(file)) await step(`downloading ${pkg}=${spec.version}`, () => download(pkg, spec.version, file));
+  for (const entry of [spec.image, ...spec.headers]) {
+    const { pkg, version } = packageVersion(entry, spec.version);
+    const file = path.join(dir, `${pkg}_${version}.deb`);
+    if (!existsSync(file)) await step(`downloading ${pkg}=${version}`, () => download(pkg, version, file));
     debs.push({ pkg, file, sha256: await debHash(file) });
   }
   return debs;
+}
+
+/** A package entry: `name` (at the kernel's version) or `name=version` (a kbuild from another point release). */
+export function packageVersion(entry: string, version: string): { pkg: string; version: string } {
+  const i = entry.indexOf('=');
+  return i < 0 ? { pkg: entry, version } : { pkg: entry.slice(0, i), version: entry.slice(i + 1) };
 }
 
 /** A .deb's sha256, remembered beside it (with its size and mtime) so a cache hit stays instant. */
@@ -88,7 +95,7 @@ async function download(pkg: string, version: string, dest: string): Promise<voi
 
 /** Unpacks the packages (once per set of .deb hashes) and prepares the headers for out-of-tree builds. */
 export async function unpackKernel(spec: KernelSpec, debs: Deb[], debsKey: string): Promise<UnpackedKernel> {
-  const root = cacheDir('kernels', `${spec.name}-${debsKey}`);
+  const root = cacheDir('kernels', `${kernelFileName(spec.name)}-${debsKey}`);
   const result: UnpackedKernel = {
     root,
     vmlinuz: path.join(root, 'boot', `vmlinuz-${spec.release}`),
@@ -97,7 +104,7 @@ export async function unpackKernel(spec: KernelSpec, debs: Deb[], debsKey: strin
   };
   const complete = (): boolean => existsSync(path.join(root, '.complete'));
   if (complete()) return result;
-  await withLock(`kernel-${spec.name}-${debsKey}`, async () => {
+  await withLock(`kernel-${kernelFileName(spec.name)}-${debsKey}`, async () => {
     if (complete()) return;
     await unpackInto(root, spec, debs);
   });

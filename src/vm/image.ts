@@ -11,7 +11,7 @@ import { buildOutOfTreeModule, buildPatchedModules } from '../patch/build.js';
 import { fetchDebs, unpackKernel, type Deb } from './debs.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
-import { kernelSpec, type KernelSpec } from './kernels.js';
+import { kernelFileName, kernelSpec, type KernelSpec } from './kernels.js';
 import { withLock } from './lock.js';
 import { log, ms, step } from './log.js';
 import { buildModuleDir, hprioSourceDir, installModules, isSchedulerModule, moduleName } from './modules.js';
@@ -87,7 +87,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   const kernelKey = cacheKey(
     Object.fromEntries(Object.entries(inputs).filter(([k]) => k === 'spec' || k === 'patched' || k.startsWith('deb:linux-image'))),
   );
-  const dir = cacheDir('images', `${spec.name}-${key}`);
+  const dir = cacheDir('images', `${kernelFileName(spec.name)}-${key}`);
   const image: Image = {
     kernelPath: path.join(dir, 'vmlinux'),
     bzImagePath: path.join(dir, 'vmlinuz'),
@@ -106,7 +106,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     return image;
   }
   // One builder per image: parallel workers wait here and then find it built.
-  const built = await withLock(`image-${spec.name}-${key}`, async () => {
+  const built = await withLock(`image-${kernelFileName(spec.name)}-${key}`, async () => {
     if (cached()) return false;
     await buildInto(dir, image, { spec, debs, agent, inputs, patched, extraDirs });
     return true;

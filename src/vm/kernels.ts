@@ -14,6 +14,15 @@ export interface KernelSpec {
   image: string;
   headers: string[];
   source: string;
+  /** A kernel built from a tree (tree:DIR): where it is and what it is; image/headers/source are unused. */
+  tree?: TreeSpec;
+}
+
+export interface TreeSpec {
+  /** Absolute path of the kernel tree's top directory. */
+  dir: string;
+  /** Content hash of the tree's bzImage, .config and modules (the kernel's identity in case files). */
+  hash: string;
 }
 
 export interface KernelTable {
@@ -62,14 +71,26 @@ export function loadKernels(): KernelTable {
   return cached;
 }
 
-/** The pinned kernel by name (default when undefined); an unknown name is a usage error. */
+/** Kernels named on the command line (debian:..., tree:...), resolved once (src/kernels/resolve.ts). */
+const resolved = new Map<string, KernelSpec>();
+
+export function registerKernel(spec: KernelSpec): void {
+  resolved.set(spec.name, spec);
+}
+
+/** A kernel name as a file name part: debian:6.12.113-1~deb12u1 -> debian-6.12.113-1-deb12u1. */
+export function kernelFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+/** The pinned kernel by name (default when undefined), or one resolved from the command line; an unknown name is a usage error. */
 export function kernelSpec(name?: string): KernelSpec {
   const table = loadKernels();
-  const spec = table.kernels[name ?? table.default];
+  const spec = table.kernels[name ?? table.default] ?? (name === undefined ? undefined : resolved.get(name));
   if (!spec)
     throw new UsageError(
       'IPVS_CONFORM_UNKNOWN_KERNEL',
-      `unknown kernel ${JSON.stringify(name)}: expected one of ${Object.keys(table.kernels).join(', ')} (vm/kernels.yaml)`,
+      `unknown kernel ${JSON.stringify(name)}: expected one of ${Object.keys(table.kernels).join(', ')} (vm/kernels.yaml), debian:VERSION, debian:latest-6.1, debian:latest-6.12 or tree:DIR`,
     );
   return spec;
 }

@@ -14,7 +14,7 @@ import { fetchDebs, unpackKernel } from '../../../vm/debs.js';
 import { cacheKey, hashFile } from '../../../vm/hash.js';
 import { buildImage } from '../../../vm/image.js';
 import { appendInitramfs, packInitramfs } from '../../../vm/initramfs.js';
-import { kernelSpec } from '../../../vm/kernels.js';
+import { kernelFileName, kernelSpec } from '../../../vm/kernels.js';
 import { withLock } from '../../../vm/lock.js';
 import { log, ms } from '../../../vm/log.js';
 import { moduleName, parseModulesDep } from '../../../vm/modules.js';
@@ -96,7 +96,7 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
   for (const [guest, host] of files) inputs[`file:${guest}`] = await hashFile(host);
   for (const m of nic) inputs[`module:${m.guest}`] = await hashFile(m.src);
   const key = cacheKey(inputs);
-  const dir = cacheDir('docker-host', `${spec.name}-${key}`);
+  const dir = cacheDir('docker-host', `${kernelFileName(spec.name)}-${key}`);
   const result: DockerHostImage = { kernelPath: image.kernelPath, initrdPath: path.join(dir, 'initrd.img'), release: image.release, kernel: spec.name, key };
   const done = () => existsSync(path.join(dir, 'done'));
   if (done()) {
@@ -105,7 +105,7 @@ export async function buildDockerHost(opts: { kernel: string }): Promise<DockerH
     return result;
   }
 
-  await withLock(`docker-host-${spec.name}-${key}`, async () => {
+  await withLock(`docker-host-${kernelFileName(spec.name)}-${key}`, async () => {
     if (done()) return;
     const tmp = `${dir}.tmp-${process.pid}`;
     await fs.rm(tmp, { recursive: true, force: true });
