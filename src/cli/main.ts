@@ -9,7 +9,8 @@ Commands:
   replay     run saved cases again and show the verdict and diff
   report     merge the summaries of sharded runs (report merge DIR...)
   vm         build and check the guest images (vm build|smoke ...)
-  golden     the golden corpus
+  golden     the golden corpus (golden --diff K1 K2: what changed between two kernels)
+  kernels    the pinned kernels and those Debian's package index offers, with their semantics
 
 Run \`ipvs-conform <command> --help\` for a command's options and an example.
 
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await lazy(vmSpec, 'vmCommand', 'vm'))(rest);
       case 'golden':
         return await (await lazy(goldenSpec, 'goldenCommand', 'golden'))(rest);
+      case 'kernels':
+        return await (await import('./kernels-command.js')).kernelsCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -58,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(HELP + '\n');
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       default:
-        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, report, vm, golden), got \`${cmd}\`. See \`ipvs-conform --help\``);
+        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, report, vm, golden, kernels), got \`${cmd}\`. See \`ipvs-conform --help\``);
     }
   } catch (e) {
     if (e instanceof ConformError) {

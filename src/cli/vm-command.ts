@@ -19,6 +19,7 @@ import {
   summarizeSeed,
 } from '../vm/smoke.js';
 import { listArg, parse } from './args.js';
+import { resolveKernels } from '../kernels/resolve.js';
 
 export const VM_HELP = `Usage: ipvs-conform vm <build|smoke> [options]
 
@@ -33,16 +34,15 @@ Examples:
   ipvs-conform vm build --kernel 6.1
   ipvs-conform vm smoke --kernel 6.1,6.12
 
-Kernels: ${'KERNELS'} (a comma-separated list or --kernel repeated). Exit: 0 ok, 2 usage, 3 infrastructure (the smoke check failed), 4 kernel finding.`;
+Kernels: ${'KERNELS'}, debian:VERSION, debian:latest-6.1|6.12, tree:DIR (a comma-separated list or --kernel repeated). Exit: 0 ok, 2 usage, 3 infrastructure (the smoke check failed), 4 kernel finding.`;
 
-function kernelsArg(values: string[] | undefined, all: boolean): string[] {
+/** The --kernel values (pinned names, debian:..., tree:...), resolved; default: the pinned default, or every pinned kernel. */
+async function kernelsArg(values: string[] | undefined, all: boolean): Promise<string[]> {
   const table = loadKernels();
-  const names = Object.keys(table.kernels);
   const listed = listArg('--kernel', values);
-  const chosen = listed.length ? listed : all ? names : [table.default];
-  for (const k of chosen)
-    if (!names.includes(k)) throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--kernel\` to be one of ${names.join(', ')}, got \`${k}\``);
-  return chosen;
+  const chosen = listed.length ? listed : all ? Object.keys(table.kernels) : [table.default];
+  const resolved = await resolveKernels(chosen, { log: (m) => process.stderr.write(`${m}\n`) });
+  return resolved.map((k) => k.name);
 }
 
 export async function vmCommand(argv: string[]): Promise<number> {
@@ -59,14 +59,14 @@ export async function vmCommand(argv: string[]): Promise<number> {
   }
   switch (sub) {
     case 'build':
-      for (const kernel of kernelsArg(values.kernel, false)) {
+      for (const kernel of await kernelsArg(values.kernel, false)) {
         const img = await buildImage({ kernel });
         process.stdout.write(`${kernel}: ${img.release} key ${img.key}\n  kernel ${img.kernelPath}\n  initrd ${img.initrdPath}\n`);
       }
       return EXIT.ok;
     case 'smoke': {
       let failed = false;
-      for (const kernel of kernelsArg(values.kernel, true)) failed = !(await smoke(kernel)) || failed;
+      for (const kernel of await kernelsArg(values.kernel, true)) failed = !(await smoke(kernel)) || failed;
       return failed ? EXIT.infra : EXIT.ok;
     }
     default:

@@ -32,7 +32,7 @@ describe('ipvs-conform CLI', () => {
     [['run', '--shard', '0/3'], /Expected `--seed` with `--shard`/],
     [['run', '--backend', 'lxc'], /Expected `--backend` to be one of qemu, docker, got `lxc`/],
     [['run', '--nope'], /Unknown option '--nope'/],
-    [['frobnicate'], /Expected a command \(run, replay, report, vm, golden\), got `frobnicate`/],
+    [['frobnicate'], /Expected a command \(run, replay, report, vm, golden, kernels\), got `frobnicate`/],
     [['report', 'merge'], /Expected at least one report directory/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await cli(...args);
