@@ -18,8 +18,8 @@ export interface CaseFile {
   /** The one command that replays it. */
   replay: string;
   savedAt: string;
-  /** What the case found: a divergence, or a kernel oops met while running it. */
-  finding: 'divergence' | 'kernel';
+  /** What the case found: a divergence, a kernel oops met while running it, or nothing (a scenario saved by `check`). */
+  finding: 'divergence' | 'kernel' | 'none';
   kernel: { name: string; release?: string };
   /** Model semantics the case was judged with (chosen by the kernel's exact version, or --semantics). */
   semantics: string;
@@ -27,8 +27,8 @@ export interface CaseFile {
   /** Identity of the build that ran: module set hash, patch and out-of-tree module hashes. */
   build?: Observation['build'];
   scheduler: string;
-  /** How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. */
-  generator: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number };
+  /** How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. Absent for a scenario written by hand. */
+  generator?: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number };
   /** truncatedAt: events after the first difference were cut; `generator.path` leads to the case of that length. */
   shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; truncatedAt?: number; stoppedBy?: string; reduce?: ReduceInfo };
   /** The first difference (absent for a kernel finding). */
@@ -72,7 +72,7 @@ export function parseCase(file: string, text: string): CaseFile {
   if (!k || typeof k !== 'object' || typeof k.name !== 'string') throw new InputError(file, 'kernel.name', 'a kernel name from vm/kernels.yaml, like "6.1"', k?.name ?? k);
   if (k.release !== undefined && typeof k.release !== 'string') throw new InputError(file, 'kernel.release', 'a string (uname -r)', k.release);
   if (typeof c.semantics !== 'string') throw new InputError(file, 'semantics', 'a model semantics name, like "6.1"', c.semantics);
-  if (c.finding !== 'divergence' && c.finding !== 'kernel') throw new InputError(file, 'finding', '"divergence" or "kernel"', c.finding);
+  if (c.finding !== 'divergence' && c.finding !== 'kernel' && c.finding !== 'none') throw new InputError(file, 'finding', '"divergence", "kernel" or "none"', c.finding);
   if (typeof c.scheduler !== 'string') throw new InputError(file, 'scheduler', 'a scheduler name', c.scheduler);
   if (typeof c.backend !== 'string') throw new InputError(file, 'backend', '"qemu" or "docker"', c.backend);
   const b = c.build as Record<string, unknown> | undefined;
@@ -80,13 +80,7 @@ export function parseCase(file: string, text: string): CaseFile {
   if (b?.patches !== undefined && (!Array.isArray(b.patches) || !b.patches.every((p) => typeof p === 'string'))) {
     throw new InputError(file, 'build.patches', 'a list of patch hashes', b.patches);
   }
-  const g = c.generator as Record<string, unknown> | undefined;
-  if (!g || typeof g !== 'object') throw new InputError(file, 'generator', 'a mapping (runSeed, caseIndex, caseSeed, schedulers)', g);
-  for (const f of ['runSeed', 'caseIndex', 'caseSeed'] as const) {
-    if (!Number.isInteger(g[f])) throw new InputError(file, `generator.${f}`, 'an integer', g[f]);
-  }
-  if (g.path !== undefined && (typeof g.path !== 'string' || !/^\d+(:\d+)*$/.test(g.path))) throw new InputError(file, 'generator.path', 'a fast-check path like 0:1:2', g.path);
-  if (!Array.isArray(g.schedulers) || !g.schedulers.every((x) => typeof x === 'string')) throw new InputError(file, 'generator.schedulers', 'a list of scheduler names', g.schedulers);
+  if (c.generator !== undefined) checkGenerator(file, c.generator);
   const v = c.verdict as Record<string, unknown> | undefined;
   if (v !== undefined) {
     if (!v || typeof v !== 'object') throw new InputError(file, 'verdict', 'a mapping (stepIndex, event, what, expected, got)', v);
@@ -97,6 +91,17 @@ export function parseCase(file: string, text: string): CaseFile {
   const sched = (c.scenario as Scenario).events.find((e) => e.op === 'svc-add');
   if (!sched) throw new InputError(file, 'scenario.events', 'a list of events with an svc-add', (c.scenario as Scenario).events[0]);
   return c as unknown as CaseFile;
+}
+
+/** A generated case's `generator` (a case saved by `check` has none). */
+function checkGenerator(file: string, g: unknown): void {
+  if (!g || typeof g !== 'object') throw new InputError(file, 'generator', 'a mapping (runSeed, caseIndex, caseSeed, schedulers), or no generator at all', g);
+  const r = g as Record<string, unknown>;
+  for (const f of ['runSeed', 'caseIndex', 'caseSeed'] as const) {
+    if (!Number.isInteger(r[f])) throw new InputError(file, `generator.${f}`, 'an integer', r[f]);
+  }
+  if (r.path !== undefined && (typeof r.path !== 'string' || !/^\d+(:\d+)*$/.test(r.path))) throw new InputError(file, 'generator.path', 'a fast-check path like 0:1:2', r.path);
+  if (!Array.isArray(r.schedulers) || !r.schedulers.every((x) => typeof x === 'string')) throw new InputError(file, 'generator.schedulers', 'a list of scheduler names', r.schedulers);
 }
 
 export async function loadCase(file: string): Promise<CaseFile> {

@@ -42,10 +42,10 @@ export function listingsText(kernel: Observation, model: Observation | undefined
   for (const kind of kinds) {
     const k = kernel.listings?.[kind] ?? '';
     const m = model?.listings?.[kind];
-    out.push(`ipvsadm -L -n${kind === 'list' ? '' : ` --${kind === 'persistent' ? 'persistent-conn' : kind}`}:`);
-    out.push(m === undefined || m === k ? k.trimEnd() + (m === undefined ? '' : '\n  (the model lists the same)') : sideBySide(m, k));
+    const title = `ipvsadm -L -n${kind === 'list' ? '' : ` --${kind === 'persistent' ? 'persistent-conn' : kind}`}`;
+    out.push(m === undefined || m === k ? `${title}:${m === undefined ? '' : ' (the model lists the same)'}\n${k.trimEnd()}` : `${title}:\n${sideBySide(m, k)}`);
   }
-  return out.join('\n');
+  return out.join('\n\n');
 }
 
 export function verdictText(v: Verdict): string {

@@ -7,6 +7,7 @@ export const HELP = `Usage: ipvs-conform <command> [options]
 Commands:
   run        generate cases, run them on real kernels and the model, shrink and save divergences
   replay     run saved cases again and show the verdict and diff
+  check      run a scenario written by hand on the kernel and the model, event by event
   report     merge the summaries of sharded runs (report merge DIR...)
   vm         build and check the guest images (vm build|smoke ...)
   golden     the golden corpus (golden --diff K1 K2: what changed between two kernels)
@@ -46,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./run-command.js')).runCommand(rest);
       case 'replay':
         return await (await import('./replay-command.js')).replayCommand(rest);
+      case 'check':
+        return await (await import('./check-command.js')).checkCommand(rest);
       case 'report':
         return await (await import('./report-command.js')).reportCommand(rest);
       case 'vm':
@@ -61,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(HELP + '\n');
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       default:
-        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, report, vm, golden, kernels), got \`${cmd}\`. See \`ipvs-conform --help\``);
+        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, check, report, vm, golden, kernels), got \`${cmd}\`. See \`ipvs-conform --help\``);
     }
   } catch (e) {
     if (e instanceof ConformError) {

@@ -277,7 +277,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       ...(shrunk.reduce ? { reduce: shrunk.reduce } : {}),
     };
     const c = divergenceCase(k, minimal, judged, { shrink: shrinkInfo });
-    if (minimal === shrunk.minimal && shrunk.path) c.generator.path = shrunk.path;
+    if (minimal === shrunk.minimal && shrunk.path) c.generator!.path = shrunk.path;
     await save(file, c);
     const red = shrunk.reduce;
     const stageInfo = red && minimal !== scenario ? { shrunkEvents: red.fromEvents, kernelRuns: shrunk.tried + red.runs, oneMinimal: red.oneMinimal } : {};

@@ -91,3 +91,18 @@ describe('case files', () => {
   });
 });
 
+
+describe('a case saved by `check` (a scenario written by hand)', () => {
+  it('has no generator and may have found nothing; replay reads it', () => {
+    const text = edited((c) => {
+      delete c.generator;
+      delete c.verdict;
+      delete c.diff;
+      c.finding = 'none';
+    });
+    const c = parseCase('checked.yaml', text);
+    expect(c.finding).toBe('none');
+    expect(c.generator).toBeUndefined();
+    expect(() => parseCase('x.yaml', edited((c) => (c.finding = 'nothing')))).toThrow('x.yaml: finding: expected "divergence", "kernel" or "none", got "nothing"');
+  });
+});

@@ -11,7 +11,7 @@ const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false
 
 describe('ipvs-conform CLI', () => {
   it('prints help with an example for each subcommand', async () => {
-    for (const sub of ['run', 'replay', 'report', 'vm', 'golden']) {
+    for (const sub of ['run', 'replay', 'check', 'report', 'vm', 'golden']) {
       const r = await cli(sub, '--help');
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: ipvs-conform ${sub}`));
@@ -32,7 +32,7 @@ describe('ipvs-conform CLI', () => {
     [['run', '--shard', '0/3'], /Expected `--seed` with `--shard`/],
     [['run', '--backend', 'lxc'], /Expected `--backend` to be one of qemu, docker, got `lxc`/],
     [['run', '--nope'], /Unknown option '--nope'/],
-    [['frobnicate'], /Expected a command \(run, replay, report, vm, golden, kernels\), got `frobnicate`/],
+    [['frobnicate'], /Expected a command \(run, replay, check, report, vm, golden, kernels\), got `frobnicate`/],
     [['report', 'merge'], /Expected at least one report directory/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await cli(...args);
@@ -46,6 +46,15 @@ describe('ipvs-conform CLI', () => {
     await writeFile(file, 'format: 1\nfinding: divergence\nkernel: {name: "6.1"}\nsemantics: "6.1"\nbackend: qemu\nscheduler: rr\ngenerator: {runSeed: 1, caseIndex: 0, caseSeed: 1, schedulers: [rr]}\nscenario:\n  version: 1\n  events:\n    - {op: svc-add, svc: "10.0.0.1:80", scheduler: rr}\n    - {op: dest-add, svc: "10.0.0.1:80", dest: "10.2.0.1:80", weight: -3, upper: 0, lower: 0}\n');
     const r = await cli('replay', file);
     expect(r.stderr).toContain(`${file}: scenario.events[1].weight: expected an integer weight 0..2147483647, got -3`);
+    expect(r.exitCode).toBe(2);
+  }, 30_000);
+
+  it('check refuses a hand-written scenario with a missing field: file, field, expected, got, fix (exit 2, no guest)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-cli-'));
+    const file = path.join(dir, 'mine.yaml');
+    await writeFile(file, 'events:\n  - {op: svc-add, svc: 10.0.0.1:80, scheduler: hprio}\n  - {op: dest-add, dest: 10.2.0.1:80, upper: 50}\n');
+    const r = await cli('check', file);
+    expect(r.stderr).toContain(`${file}: events[1].weight: expected an integer weight 0..2147483647, got nothing (the field is missing). Fix: add \`weight:\``);
     expect(r.exitCode).toBe(2);
   }, 30_000);
 });

@@ -70,8 +70,8 @@ describe('runKernelCases', () => {
     // The reduction pass ran after fast-check's shrinker and reached a 1-minimal case; fast-check's
     // path is kept only when the reduction changed nothing (it leads to the shrunk case).
     expect(c.shrink!.reduce).toMatchObject({ fromEvents: expect.any(Number), toEvents: c.scenario.events.length, oneMinimal: true });
-    if (c.shrink!.reduce!.adopted > 0) expect(c.generator.path).toBeUndefined();
-    else expect(c.generator.path).toMatch(/^\d/);
+    if (c.shrink!.reduce!.adopted > 0) expect(c.generator!.path).toBeUndefined();
+    else expect(c.generator!.path).toMatch(/^\d/);
     expect(c.replay).toMatch(/^npx ipvs-conform replay .*\.yaml$/);
     expect(c.diff).toBe('the diff\n');
     expect((await readdir(o.casesDir)).length).toBe(diverged.length);
