@@ -16,7 +16,8 @@ import type { Observation } from '../observation.js';
 import { timelineOf } from '../report/timeline.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { ModelError } from '../run/judge.js';
-import { kernelByName, pinnedKernels } from '../run/kernels.js';
+import { resolveKernel } from '../kernels/resolve.js';
+import { pinnedKernels } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
 
 export const CHECK_HELP = `Usage: ipvs-conform check FILE.yaml [options]
@@ -36,7 +37,8 @@ verdict. The file holds events only (a saved case or golden file works too):
     - { op: fin, conn: c1 }
 
 Options:
-  --kernel K      run on this kernel (default: the file's kernel, else vm/kernels.yaml's default)
+  --kernel K      run on this kernel: a pinned name, debian:VERSION or tree:DIR (default: the
+                  file's \`kernel:\`, else vm/kernels.yaml's default)
   --save FILE     write the run as a case file that \`ipvs-conform replay FILE\` accepts
   --backend B     qemu (default) or docker
   --patch FILE    apply this patch to the kernel's IPVS source (repeatable)
@@ -72,7 +74,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
   const sf = await loadScenarioFile(file);
-  const kernel = kernelByName(v.kernel ?? sf.kernel ?? pinnedKernels().default, v.kernel ? '--kernel' : sf.kernel ? `kernel (in ${file})` : '--kernel');
+  const kernel = await resolveKernel(v.kernel ?? sf.kernel ?? pinnedKernels().default, {
+    ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
+    log: (m: string) => process.stderr.write(`${m}\n`),
+  });
   const backend = await createBackend(backendKind, {
     kernel: kernel.name,
     jobs: 1,

@@ -11,7 +11,7 @@ const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false
 
 describe('ipvs-conform CLI', () => {
   it('prints help with an example for each subcommand', async () => {
-    for (const sub of ['run', 'replay', 'check', 'report', 'vm', 'golden']) {
+    for (const sub of ['run', 'replay', 'check', 'report', 'vm', 'golden', 'kernels']) {
       const r = await cli(sub, '--help');
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: ipvs-conform ${sub}`));
