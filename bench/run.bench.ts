@@ -3,7 +3,8 @@
 //    5 destinations and 30 events per case), 2 guests (target >= 300/min on 2 cores under TCG);
 // 2. the time to shrink a real divergence of a few events (target < 2 min): the 6.1 model judged
 //    against the 6.12 kernel, whose cost and overload rules differ.
-// Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink]
+// 3. what --coverage costs per case against a plain run, and the ratio (bench/coverage.bench.ts).
+// Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink|coverage]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { createBackend } from '../src/run/backends.js';
 import { runKernelCases } from '../src/run/engine.js';
 import { kernelByName } from '../src/run/kernels.js';
 import { countsBySchedulers, totalsOf } from '../src/report/summary.js';
+import { coverageCost } from './coverage.bench.js';
 
 const { values: v } = parseArgs({
   options: { cases: { type: 'string' }, jobs: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } },
@@ -89,5 +91,6 @@ async function shrink(): Promise<void> {
   }
 }
 
-if (v.only !== 'shrink') await throughput();
-if (v.only !== 'throughput') await shrink();
+if (!v.only || v.only === 'throughput') await throughput();
+if (!v.only || v.only === 'shrink') await shrink();
+if (!v.only || v.only === 'coverage') await coverageCost({ cases: Math.min(cases, 60), jobs, seed, signal: controller.signal });

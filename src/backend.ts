@@ -17,6 +17,16 @@ export interface BackendOptions {
   logDir?: string;
   /** --semantics: the model's rule set, given by the user instead of read from the kernel's version. */
   semantics?: Semantics;
+  /** Boot instrumented IPVS modules and hand each case's coverage here (src/coverage; QEMU only). */
+  coverage?: CoverageSink;
+}
+
+/** Receives what the kernel's IPVS code ran, case by case (the agent's `cov` takes). */
+export interface CoverageSink {
+  /** The builds' notes directories (gcov notes and sources), once the image is built. */
+  notes(dirs: string[]): void;
+  /** The take that followed one scenario on its guest (text, vm/agent/PROTOCOL.md `cov`). */
+  take(scenario: Scenario, text: string): void;
 }
 
 /** What the kernel offers, probed before any case runs. */
@@ -61,6 +71,11 @@ export interface Backend {
    * without it reports trouble only while a case runs.
    */
   drain?(): Promise<KernelFinding[]>;
+  /**
+   * With BackendOptions.coverage, once no case will run any more: unload the IPVS modules in every
+   * worker (their exit code runs) and hand the last takes to the sink. Optional.
+   */
+  finishCoverage?(): Promise<void>;
   /** Stops every worker; idempotent; after it no QEMU process or container of this backend is left. */
   close(): Promise<void>;
 }

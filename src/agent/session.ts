@@ -149,6 +149,18 @@ export class AgentSession {
     };
   }
 
+  /**
+   * The coverage take (PROTOCOL.md `cov`): the arc counters the instrumented IPVS modules ran since
+   * the previous take, zeroed in the guest. A guest without the collector is an InfraError.
+   * `unload`: first unload the IPVS modules, so their exit code is counted (the guest then has no IPVS).
+   */
+  async cov(opts: { unload?: boolean; timeoutMs?: number } = {}): Promise<string> {
+    const r = await this.request('cov', opts.unload ? 'unload' : '', opts.timeoutMs ?? 10_000);
+    if (r.kind === 'fail') throw new InfraError('IPVS_CONFORM_AGENT_FAIL', `the agent could not take coverage: ${r.body.trim()}`);
+    this.expectOk('cov', r);
+    return r.body;
+  }
+
   /** Runs a scenario: every event then `table`, `listings` at the end. */
   async runCase(scenario: Scenario, opts: { timeoutMs: number }): Promise<CaseResult> {
     const script = scenarioScript(scenario); // InputError (usage) for fields the protocol cannot carry

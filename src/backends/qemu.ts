@@ -30,6 +30,9 @@ export const QEMU_TIMEOUTS = {
   drainSettle: 300,
 } as const;
 
+/** What the coverage takes of the modules' unloading belong to: no case. */
+const COVERAGE_END: Scenario = { version: 1, events: [] };
+
 export function caseTimeoutMs(scenario: Scenario): number {
   const waits = scenario.events.reduce((sum, e) => sum + (e.op === 'wait' ? e.ms : 0), 0);
   return QEMU_TIMEOUTS.caseBase + QEMU_TIMEOUTS.perEvent * scenario.events.length + waits;
@@ -57,6 +60,7 @@ export type QemuBackend = Backend & {
   /** Guests booted to replace failed ones so far. */
   readonly replaced: number;
   drain(): Promise<KernelFinding[]>;
+  finishCoverage(): Promise<void>;
 };
 
 export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): QemuBackend {
@@ -100,7 +104,8 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       const killed = await sweepOrphans();
       if (killed) log(`killed ${killed} QEMU process(es) left behind by an earlier run`);
       const tools = await ensureTools([TOOLS.qemu]);
-      image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs });
+      image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs, coverage: !!opts.coverage });
+      if (opts.coverage) opts.coverage.notes(image.coverage ?? []);
       const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.bzImagePath);
       const img = image;
       if (opts.initrdOverlay) {
@@ -148,6 +153,8 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           const end = g.console.mark();
           const f = scanConsole(g.console.since(mark));
           if (f) throw g.findingOr(mark, new InfraError('IPVS_CONFORM_GUEST', f.line));
+          // On the same guest, before its next case: what this case ran.
+          if (opts.coverage) opts.coverage.take(scenario, await g.session.cov({ timeoutMs: 10_000 }));
           lastCase.set(g, { scenario, mark: end });
           return {
             backend: 'qemu',
@@ -182,6 +189,18 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
         pool.retire(g); // no later case runs on that kernel
       }
       return found;
+    },
+
+    async finishCoverage(): Promise<void> {
+      if (!pool || !opts.coverage) return;
+      for (const g of pool.guests()) {
+        try {
+          opts.coverage.take(COVERAGE_END, await g.session.cov({ unload: true, timeoutMs: 30_000 }));
+        } catch (e) {
+          // The report then lacks this guest's exit code only; the cases' coverage is all there.
+          log(`guest ${g.id}: no coverage of the modules' unloading: ${(e as Error).message}`);
+        }
+      }
     },
 
     withGuest<T>(fn: (g: Guest<AgentSession>) => Promise<T>): Promise<T> {

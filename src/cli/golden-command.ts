@@ -11,6 +11,8 @@ import { regenerate } from '../golden/regenerate.js';
 import { BACKENDS, createBackend, type BackendKind } from '../run/backends.js';
 import { kernelByName, pinnedKernels } from '../run/kernels.js';
 import { listArg } from './args.js';
+import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
+import { CoverageRun } from '../coverage/run.js';
 
 const HELP = `Usage: ipvs-conform golden --update|--check [options]
 
@@ -22,6 +24,8 @@ const HELP = `Usage: ipvs-conform golden --update|--check [options]
   --patch FILE        patch(es) for the kernel's IPVS source (--check only)
   --module DIR        out-of-tree scheduler module(s) (--check only)
   --jobs J            guests in parallel (default 1)
+  --coverage          with instrumented IPVS modules: report what the corpus reached
+                      (reports/coverage/; --check only)
   -h, --help          this text
 
 Lists: --kernel 6.1,6.12 and --scheduler rr,wrr, or the flag repeated.
@@ -44,6 +48,7 @@ export async function goldenCommand(argv: string[]): Promise<number> {
       patch: { type: 'string', multiple: true },
       module: { type: 'string', multiple: true },
       jobs: { type: 'string' },
+      coverage: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,11 +63,12 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   if (!BACKENDS.includes(backendKind)) {
     throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${values.backend}\``);
   }
-  const modified = Boolean(values.patch?.length || values.module?.length || backendKind !== 'qemu');
+  checkCoverageBackend(values.coverage, backendKind);
+  const modified = Boolean(values.patch?.length || values.module?.length || values.coverage || backendKind !== 'qemu');
   if (values.update && modified) {
     throw new UsageError(
       'IPVS_CONFORM_USAGE',
-      'golden --update records the stock pinned kernels only; --patch, --module and --backend go with --check',
+      'golden --update records the stock pinned kernels only; --patch, --module, --coverage and --backend go with --check',
     );
   }
   const jobs = Number(values.jobs ?? 1);
@@ -77,7 +83,8 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   let changed = 0;
   let total = 0;
   for (const k of kernels) {
-    const backend = await createBackend(backendKind, { kernel: k.name, jobs, patches: values.patch, moduleDirs: values.module });
+    const coverage = values.coverage ? new CoverageRun(k.name) : undefined;
+    const backend = await createBackend(backendKind, { kernel: k.name, jobs, patches: values.patch, moduleDirs: values.module, ...(coverage ? { coverage } : {}) });
     try {
       const caps = await backend.start();
       const goldenKernel = caps.kernel ?? k.name;
@@ -95,6 +102,8 @@ export async function goldenCommand(argv: string[]): Promise<number> {
         }
       }, { check: values.check });
       const same = results.filter((r) => r.status === 'same').length;
+      if (coverage) await backend.finishCoverage?.();
+      if (coverage) await reportCoverage(coverage, 'reports', goldenKernel, kernels.length > 1);
       process.stderr.write(`kernel ${goldenKernel}: ${results.length} golden cases, ${same} unchanged, ${results.length - same} ${values.update ? 'written' : 'differ'}\n`);
     } finally {
       await backend.close();

@@ -14,6 +14,8 @@ import { ModelError } from '../run/judge.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
+import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
+import { CoverageRun } from '../coverage/run.js';
 
 export const REPLAY_HELP = `Usage: ipvs-conform replay FILE... [options]
 
@@ -27,6 +29,7 @@ Options:
   --patch FILE    apply this patch (as the run that found the case did; repeatable)
   --module DIR    build and load this out-of-tree module (repeatable)
   --semantics S   judge with this model semantics instead of the case's (${SEMANTICS.join(', ')})
+  --coverage      with instrumented IPVS modules: report what the cases reached (reports/coverage/)
   -h, --help      this text
 
 Examples:
@@ -43,6 +46,7 @@ const OPTIONS = {
   patch: { type: 'string', multiple: true },
   module: { type: 'string', multiple: true },
   semantics: { type: 'string' },
+  coverage: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,6 +88,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   if (!files.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one case file, got none. Usage: ipvs-conform replay reports/cases/FILE.yaml');
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
+  checkCoverageBackend(v.coverage, backendKind);
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
   const resolveOpts = { ...(semanticsOverride ? { semantics: semanticsOverride } : {}), log: (m: string) => process.stderr.write(`${m}\n`) };
   if (v.kernel) await resolveKernel(v.kernel, resolveOpts);
@@ -115,11 +120,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
       ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
       ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
     };
+    const coverage = v.coverage ? new CoverageRun(kernel) : undefined;
+    if (coverage) opts.coverage = coverage;
     let backend: Backend | undefined;
     try {
       backend = await createBackend(backendKind, opts);
       const caps = await backend.start();
       for (const { file, c } of cases) code = worst(code, await replayOne(backend, caps, kernel, file, c, !!v.force, semanticsOverride));
+      if (coverage) await backend.finishCoverage?.();
+      if (coverage) await reportCoverage(coverage, 'reports', kernel, byKernel.size > 1);
     } finally {
       await backend?.close();
     }

@@ -18,6 +18,8 @@ import { summaryTable } from '../report/table.js';
 import writeFileAtomic from 'write-file-atomic';
 import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
 import { Progress } from './progress.js';
+import { checkCoverageBackend, COVERAGE_HELP, coverageDir, coverageText } from '../coverage/cli.js';
+import { CoverageRun, type CoverageReport } from '../coverage/run.js';
 
 export const RUN_HELP = `Usage: ipvs-conform run [options]
 
@@ -42,6 +44,7 @@ Options:
   --patch FILE       apply this patch to the kernel's IPVS source (repeatable)
   --module DIR       build and load this out-of-tree scheduler module (repeatable)
   --backend B        qemu (default) or docker
+${COVERAGE_HELP}
   --semantics S      judge with this model semantics instead of the kernel's (${SEMANTICS.join(', ')})
   --infra-retries N  attempts per case when the infrastructure fails (default 3)
   --shrink-budget D  longest time spent shrinking one divergence (default 5m)
@@ -70,6 +73,7 @@ const OPTIONS = {
   patch: { type: 'string', multiple: true },
   module: { type: 'string', multiple: true },
   backend: { type: 'string' },
+  coverage: { type: 'boolean' },
   semantics: { type: 'string' },
   'infra-retries': { type: 'string' },
   'shrink-budget': { type: 'string' },
@@ -112,6 +116,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const shrinkBudgetMs = durationArg('--shrink-budget', v['shrink-budget']) ?? 300_000;
   const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
+  checkCoverageBackend(v.coverage, backendKind);
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
   const kernelNames = listArg('--kernel', v.kernel);
   const wanted = listArg('--scheduler', v.scheduler);
@@ -146,6 +151,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const kernelSummaries: KernelSummary[] = [];
   const records: CaseRecord[] = [];
   const findings: SavedFinding[] = [];
+  const coverageReports: CoverageReport[] = [];
   const command = ['ipvs-conform', 'run', ...argv].join(' ');
   log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${onlyCase !== undefined ? `case ${onlyCase} only` : cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
 
@@ -183,6 +189,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
         ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
       };
+      const coverage = v.coverage ? new CoverageRun(k.name) : undefined;
+      if (coverage) opts.coverage = coverage;
       let backend = await createBackend(backendKind, opts);
       current = backend;
       const ks: KernelSummary = { kernel: k.name, semantics: semanticsOverride ?? k.semantics, backend: backend.name, elapsedMs: 0, schedulers: {} };
@@ -249,6 +257,12 @@ export async function runCommand(argv: string[]): Promise<number> {
         ks.elapsedMs = result.elapsedMs;
         ks.schedulers = countsBySchedulers(result.records);
         if (result.stoppedBy) ks.stoppedBy = result.stoppedBy;
+        if (coverage) {
+          await backend.finishCoverage?.();
+          const { kernel: _k, ...report } = await coverage.report(coverageDir(reportDir, name, kernels.length > 1));
+          ks.coverage = report;
+          coverageReports.push({ kernel: name, ...report });
+        }
       } finally {
         progress.stop();
         await backend.close();
@@ -276,6 +290,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(table + '\n');
   }
+  const color = !!process.stderr.isTTY && !v.json;
+  for (const r of coverageReports) (v.json ? process.stderr : process.stdout).write(coverageText(r, color) + '\n');
   process.stderr.write(`reports: ${path.relative(process.cwd(), path.join(reportDir, 'summary.json'))}, ${path.relative(process.cwd(), path.join(reportDir, 'junit.xml'))}\n`);
   return summary.exitCode;
 }

@@ -9,6 +9,7 @@
 //   patched/<kernel>/<hash>/include/        the patched include/ (for modules built against it)
 //   patched/<kernel>/<hash>/Module.symvers  exports of the rebuilt modules
 //   patched/<kernel>/<hash>/build.json      what went in (BuildManifest), build.log
+//   patched/<kernel>/<hash>/cov/            coverage flavour only: .gcno notes and sources (src/coverage)
 //   module/<kernel>/<hash>/*.ko, build.json an out-of-tree module directory's build
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { cacheRoot, HPRIO_DIR, loadKernelPin, type KernelPin } from './env.js';
 import { installStripped, kbuild } from './kbuild.js';
 import { contentHash, readPatch } from './parse.js';
 import { copySources, dirHash } from './tree.js';
+import { buildCollector, COLLECTOR_DIR, COVERAGE_CFLAGS, keepNotes } from '../coverage/flavour.js';
 
 /** Bumped whenever the recipe below changes what a build produces, so old cache entries are not reused. */
 const RECIPE = 3;
@@ -42,6 +44,8 @@ export interface BuildManifest {
   modules: string[];
   /** Exports whose CRC differs from the stock kernel's: the patch changed an ABI. */
   abiChanged: string[];
+  /** Built with gcov's arc counters and the collector module (src/coverage/flavour.ts). */
+  coverage?: boolean;
   seconds: number;
 }
 
@@ -58,12 +62,29 @@ async function hasKbuild(dir: string): Promise<boolean> {
 export async function buildPatchedModules(opts: {
   kernel: string;
   patches: string[];
-}): Promise<{ dir: string; hash: string; /** Each patch's content hash, in order (Observation.build.patches). */ patches: string[] }> {
+  /** The coverage flavour: instrumented modules, the collector, and cov/ notes (src/coverage). */
+  coverage?: boolean;
+}): Promise<{
+  dir: string;
+  hash: string;
+  /** The hash of the same build without coverage: the kernel's identity (instrumenting changes no behaviour). */
+  identity: string;
+  /** Each patch's content hash, in order (Observation.build.patches). */
+  patches: string[];
+  /** The coverage flavour's notes directory. */
+  coverage?: string;
+}> {
   const r = await buildPatched(opts);
-  return { dir: path.join(r.root, 'modules'), hash: r.hash, patches: r.patches };
+  return {
+    dir: path.join(r.root, 'modules'),
+    hash: r.hash,
+    identity: r.identity,
+    patches: r.patches,
+    ...(opts.coverage ? { coverage: path.join(r.root, 'cov') } : {}),
+  };
 }
 
-async function buildPatched(opts: { kernel: string; patches: string[] }): Promise<{ root: string; hash: string; cached: boolean; patches: string[] }> {
+async function buildPatched(opts: { kernel: string; patches: string[]; coverage?: boolean }): Promise<{ root: string; hash: string; identity: string; cached: boolean; patches: string[] }> {
   const pin = await loadKernelPin(opts.kernel);
   const patches = await Promise.all(opts.patches.map(readPatch));
   const hprio = (await hasKbuild(HPRIO_DIR)) ? HPRIO_DIR : undefined;
@@ -72,9 +93,9 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
     throw new UsageError('IPVS_CONFORM_PATCH_APPLY', `${wantsHprio[0]!.file} patches vm/modules/hprio/, which has no Kbuild or Makefile in this checkout`);
   }
   const hprioHash = hprio ? await dirHash(hprio) : undefined;
-  const hash = contentHash(
-    JSON.stringify({ recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, source: pin.source, patches: patches.map((p) => p.hash), hprio: hprioHash }),
-  );
+  const key = { recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, source: pin.source, patches: patches.map((p) => p.hash), hprio: hprioHash };
+  const identity = contentHash(JSON.stringify(key));
+  const hash = opts.coverage ? contentHash(JSON.stringify({ ...key, coverage: await dirHash(COLLECTOR_DIR) })) : identity;
   const final = path.join(cacheRoot(), 'patched', pin.name, hash);
   const { dir, cached } = await cachedDir(final, async (tmp) => {
     const t0 = Date.now();
@@ -86,7 +107,10 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
     const includeDirs = [path.join(tree, 'include'), path.join(tree, 'include/uapi')];
     const ipvsDir = path.join(tree, 'net/netfilter/ipvs');
     const what = patches.length ? `kernel ${pin.name}'s IPVS with ${patches.map((p) => p.file).join(', ')}` : `kernel ${pin.name}'s IPVS`;
-    const ipvs = await kbuild({ headers, dir: ipvsDir, includeDirs, root: tree, what });
+    const collector = opts.coverage ? await buildCollector(headers, tree) : undefined;
+    const cflags = collector ? COVERAGE_CFLAGS : [];
+    const collectorSymvers = collector ? [collector.symvers] : [];
+    const ipvs = await kbuild({ headers, dir: ipvsDir, includeDirs, extraSymvers: collectorSymvers, root: tree, what, cflags });
     let hprioKos: string[] = [];
     let hprioLog = '';
     if (hprio) {
@@ -94,17 +118,20 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
         headers,
         dir: path.join(tree, 'vm/modules/hprio'),
         includeDirs,
-        extraSymvers: [path.join(ipvsDir, 'Module.symvers')],
+        extraSymvers: [path.join(ipvsDir, 'Module.symvers'), ...collectorSymvers],
         root: tree,
         what: `vm/modules/hprio against ${what}`,
+        cflags,
       });
       hprioKos = h.kos;
       hprioLog = h.log;
     }
     const modules = path.join(tmp, 'modules');
     await mkdir(modules);
-    const kos = await installStripped([...ipvs.kos, ...hprioKos], modules);
-    const ownText = await readFile(path.join(ipvsDir, 'Module.symvers'), 'utf8');
+    const kos = await installStripped([...ipvs.kos, ...hprioKos, ...(collector ? [collector.ko] : [])], modules);
+    // The collector's exports go with ours: a --module build against this one needs them too.
+    const ownText = (await Promise.all([path.join(ipvsDir, 'Module.symvers'), ...collectorSymvers].map((f) => readFile(f, 'utf8')))).join('');
+    if (collector) await keepNotes(tree, ['net/netfilter/ipvs', ...(hprio ? ['vm/modules/hprio'] : [])], path.join(tmp, 'cov'));
     const compat = await checkCompat({
       kos,
       release: pin.release,
@@ -118,7 +145,7 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
     await writeFile(path.join(tmp, 'Module.symvers'), ownText.split(`${tree}/`).join('ipvs-conform-patched/'));
     await cp(path.join(tree, 'include'), path.join(tmp, 'include'), { recursive: true });
     await rm(tree, { recursive: true, force: true });
-    await writeFile(path.join(tmp, 'build.log'), [...applyLog, ipvs.log, hprioLog].join('\n'));
+    await writeFile(path.join(tmp, 'build.log'), [...applyLog, collector?.log ?? '', ipvs.log, hprioLog].join('\n'));
     const manifest: BuildManifest = {
       recipe: RECIPE,
       kernel: pin.name,
@@ -129,11 +156,12 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
       ...(hprioHash ? { moduleSource: hprioHash } : {}),
       modules: kos.map((k) => path.basename(k)),
       abiChanged: compat.abiChanged,
+      ...(collector ? { coverage: true } : {}),
       seconds: (Date.now() - t0) / 1000,
     };
     await writeFileAtomic(path.join(tmp, 'build.json'), JSON.stringify(manifest, null, 2) + '\n');
   });
-  return { root: dir, hash, cached, patches: patches.map((p) => p.hash) };
+  return { root: dir, hash, identity, cached, patches: patches.map((p) => p.hash) };
 }
 
 /**
@@ -142,17 +170,18 @@ async function buildPatched(opts: { kernel: string; patches: string[] }): Promis
  * Observation.build.module). With `patches`, it is built against the patched include/net/ip_vs.h and
  * the patched ip_vs.ko's CRCs, so it loads beside buildPatchedModules' modules.
  */
-export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; patches?: string[] }): Promise<{ ko: string[]; hash: string }> {
+export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; patches?: string[]; coverage?: boolean }): Promise<{ ko: string[]; hash: string; coverage?: string }> {
   const pin = await loadKernelPin(opts.kernel);
   const src = path.resolve(opts.dir);
   if (!(await exists(src))) throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: no such directory`);
   if (!(await hasKbuild(src))) {
     throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: expected a Kbuild or Makefile with obj-m := ip_vs_<name>.o (see vm/modules/hprio/), found neither`);
   }
-  const patched = opts.patches?.length ? await buildPatched({ kernel: pin.name, patches: opts.patches }) : undefined;
+  // The coverage flavour builds against the instrumented IPVS build (for the collector's exports).
+  const patched = opts.patches?.length || opts.coverage ? await buildPatched({ kernel: pin.name, patches: opts.patches ?? [], coverage: opts.coverage }) : undefined;
   const moduleSource = await dirHash(src);
   const hash = contentHash(
-    JSON.stringify({ recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, module: moduleSource, patched: patched?.hash ?? null }),
+    JSON.stringify({ recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, module: moduleSource, patched: patched?.hash ?? null, ...(opts.coverage ? { coverage: true } : {}) }),
   );
   const final = path.join(cacheRoot(), 'module', pin.name, hash);
   const { dir } = await cachedDir(final, async (tmp) => {
@@ -163,7 +192,9 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
     await copySources(src, work);
     const includeDirs = patched ? [path.join(patched.root, 'include'), path.join(patched.root, 'include/uapi')] : [];
     const extraSymvers = patched ? [path.join(patched.root, 'Module.symvers')] : [];
-    const built = await kbuild({ headers, dir: work, includeDirs, extraSymvers, root, what: `module ${opts.dir} for kernel ${pin.name}` });
+    const cflags = opts.coverage ? COVERAGE_CFLAGS : [];
+    const built = await kbuild({ headers, dir: work, includeDirs, extraSymvers, root, what: `module ${opts.dir} for kernel ${pin.name}`, cflags });
+    if (opts.coverage) await keepNotes(root, [path.basename(src)], path.join(tmp, 'cov'));
     const kos = await installStripped(built.kos, tmp);
     const compat = await checkCompat({
       kos,
@@ -188,5 +219,5 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
   });
   const ko = (await readdir(dir)).filter((f) => f.endsWith('.ko')).sort();
   if (ko.length === 0) throw new InfraError('IPVS_CONFORM_CACHE', `${dir} holds no .ko: delete it and retry`);
-  return { ko: ko.map((f) => path.join(dir, f)), hash };
+  return { ko: ko.map((f) => path.join(dir, f)), hash, ...(opts.coverage ? { coverage: path.join(dir, 'cov') } : {}) };
 }

@@ -25,6 +25,8 @@ export interface KbuildOptions {
   root: string;
   /** What is being built, for error messages. */
   what: string;
+  /** Extra compiler flags for every object (the coverage flavour's instrumentation). */
+  cflags?: string[];
 }
 
 /** Runs `make modules`; returns the .ko files built. A compiler error is the patch's: UsageError (exit 2). */
@@ -34,7 +36,7 @@ export async function kbuild(o: KbuildOptions): Promise<{ kos: string[]; log: st
     `M=${o.dir}`,
     `-j${availableParallelism()}`,
     `NOSTDINC_FLAGS=-nostdinc ${(o.includeDirs ?? []).map((d) => `-I${d}`).join(' ')}`,
-    `KCFLAGS=-ffile-prefix-map=${o.root}/=`,
+    `KCFLAGS=${[`-ffile-prefix-map=${o.root}/=`, ...(o.cflags ?? [])].join(' ')}`,
     // No module BTF (as src/vm/modules.ts): 6.12's headers ship vmlinux, so kbuild would run
     // pahole for BTF that only BPF tracing uses; IPVS does not need it.
     'CONFIG_DEBUG_INFO_BTF_MODULES=',

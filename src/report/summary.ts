@@ -3,6 +3,7 @@
 import writeFileAtomic from 'write-file-atomic';
 import { EXIT, type ExitCode } from '../errors.js';
 import type { CaseRecord, Outcome, SavedFinding } from '../run/engine.js';
+import type { CoverageReport } from '../coverage/run.js';
 
 export const SUMMARY_FORMAT = 1;
 
@@ -29,6 +30,8 @@ export interface KernelSummary {
   /** Schedulers this kernel lacks (reported, never counted as failures). */
   unavailable?: string[];
   schedulers: Record<string, Counts>;
+  /** With --coverage: what the cases reached of the kernel's IPVS code (src/coverage). */
+  coverage?: Omit<CoverageReport, 'kernel'>;
 }
 
 export interface Summary {

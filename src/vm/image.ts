@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOutOfTreeModule, buildPatchedModules } from '../patch/build.js';
+import { COLLECTOR_MODULE } from '../coverage/flavour.js';
 import { fetchDebs, unpackKernel, type Deb } from './debs.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
@@ -24,6 +25,8 @@ export interface ImageOptions {
   kernel: string;
   patches?: string[];
   moduleDirs?: string[];
+  /** The coverage flavour of the IPVS modules (src/coverage/flavour.ts). */
+  coverage?: boolean;
 }
 
 export interface Image {
@@ -47,6 +50,8 @@ export interface Image {
   patches?: string[];
   /** Out-of-tree module directories built in, as `<dir name>:<build hash>`. */
   modules?: string[];
+  /** Coverage flavour: the builds' notes directories (gcno and sources, src/coverage). */
+  coverage?: string[];
 }
 
 /** Bump when the image recipe changes in a way the other inputs do not show. */
@@ -66,9 +71,13 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   // Patched IPVS modules (they replace the stock ip_vs*.ko and hprio) and out-of-tree module
   // directories are built by src/patch before anything else: a patch that does not apply or build
   // is a usage error before any guest boots. Their hashes go into the image key.
-  const patched = opts.patches?.length ? await buildPatchedModules({ kernel: spec.name, patches: opts.patches }) : undefined;
+  const patched =
+    opts.patches?.length || opts.coverage ? await buildPatchedModules({ kernel: spec.name, patches: opts.patches ?? [], coverage: opts.coverage }) : undefined;
   const extraDirs = await Promise.all(
-    (opts.moduleDirs ?? []).map(async (d) => ({ name: path.basename(path.resolve(d)), ...(await buildOutOfTreeModule({ kernel: spec.name, dir: d, patches: opts.patches })) })),
+    (opts.moduleDirs ?? []).map(async (d) => ({
+      name: path.basename(path.resolve(d)),
+      ...(await buildOutOfTreeModule({ kernel: spec.name, dir: d, patches: opts.patches, coverage: opts.coverage })),
+    })),
   );
   await ensureTools([TOOLS.busybox, TOOLS.ipvsadm, TOOLS.depmod, TOOLS.cpio, TOOLS.gcc, TOOLS.make, TOOLS.dpkg]);
   const debs = await fetchDebs(spec);
@@ -79,7 +88,9 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     spec: JSON.stringify(spec),
     hprio,
     ...(await rootfsKey(agent)),
-    ...(patched ? { patched: patched.hash } : {}),
+    // The kernel's identity leaves instrumentation out: a case found with --coverage replays without it.
+    ...(opts.patches?.length && patched ? { patched: patched.identity } : {}),
+    ...(opts.coverage && patched ? { coverage: patched.hash } : {}),
     ...Object.fromEntries(extraDirs.map((m, i) => [`module:${i}`, m.hash])),
   };
   for (const d of debs) inputs[`deb:${d.pkg}`] = d.sha256;
@@ -97,8 +108,9 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     release: spec.release,
     kernel: spec.name,
     hprio: hprio.slice(0, 16),
-    ...(patched ? { patches: patched.patches } : {}),
+    ...(opts.patches?.length && patched ? { patches: patched.patches } : {}),
     ...(extraDirs.length ? { modules: extraDirs.map((m) => `${m.name}:${m.hash}`) } : {}),
+    ...(patched?.coverage ? { coverage: [patched.coverage, ...extraDirs.flatMap((m) => (m.coverage ? [m.coverage] : []))] } : {}),
   };
   const cached = (): boolean => existsSync(path.join(dir, 'image.json'));
   if (cached()) {
@@ -143,7 +155,7 @@ async function buildInto(
     // as the stock files, so they replace them); the ftp and pe_sip helpers are not in the guest.
     const kos = patched
       ? (await fs.readdir(patched.dir))
-          .filter((f) => moduleName(f) === 'ip_vs' || isSchedulerModule(f))
+          .filter((f) => moduleName(f) === 'ip_vs' || moduleName(f) === COLLECTOR_MODULE || isSchedulerModule(f))
           .map((f) => path.join(patched.dir, f))
       : await buildModuleDir(hprioSourceDir, unpacked.headersDir, path.join(tmp, 'build-hprio'));
     kos.push(...extraDirs.flatMap((m) => m.ko));

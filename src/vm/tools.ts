@@ -27,6 +27,10 @@ export const TOOLS = {
   zstd: { cmd: 'zstd', pkg: 'zstd' },
   gzip: { cmd: 'gzip', pkg: 'gzip' },
   lz4: { cmd: 'lz4', pkg: 'lz4' },
+  // Coverage reports (src/coverage): gcov of the compiler that built the modules, lcov around it.
+  gcov: { cmd: 'gcov-12', pkg: 'gcc-12' },
+  lcov: { cmd: 'lcov', pkg: 'lcov' },
+  genhtml: { cmd: 'genhtml', pkg: 'lcov' },
 } as const satisfies Record<string, Tool>;
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -179,6 +179,10 @@ void modules_schedulers(struct sbuf *out); /* " rr wrr ..." */
 void modules_preload_schedulers(void);
 extern double g_modload_ms;
 
+/* ---- cov.c ---- */
+int cov_take(struct sbuf *out, char *err, size_t errn);  /* 0, or -1 with a reason */
+int cov_unload(void);  /* unloads the unused IPVS modules; how many went */
+
 /* ---- case.c ---- */
 struct case_stats {
 	double start, setup_done, script_done, end;

@@ -252,6 +252,17 @@ int main(int argc, char **argv)
 			sb_printf(&b, "setup_steps%s\n", g_setup_trace.p ? g_setup_trace.p : "");
 			chan_send(&ch, m.id, "ok", b.p, b.len);
 			sb_free(&b);
+		} else if (!strcmp(m.kind, "cov")) {
+			struct sbuf b = { 0 };
+			if (m.len >= 6 && !memcmp(m.body, "unload", 6))
+				cov_unload();
+			if (cov_take(&b, err, sizeof(err)) == 0)
+				chan_send(&ch, m.id, "ok", b.p ? b.p : "", b.len);
+			else {
+				strncat(err, "\n", sizeof(err) - strlen(err) - 1);
+				chan_send(&ch, m.id, "fail", err, strlen(err));
+			}
+			sb_free(&b);
 		} else if (!strcmp(m.kind, "shutdown")) {
 			chan_send(&ch, m.id, "ok", "", 0);
 			if (stdio)
@@ -259,7 +270,7 @@ int main(int argc, char **argv)
 			poweroff();
 		} else {
 			char why[120];
-			snprintf(why, sizeof(why), "unknown request kind '%.40s' (expected hello, ping, case, stats, shutdown)\n", m.kind);
+			snprintf(why, sizeof(why), "unknown request kind '%.40s' (expected hello, ping, case, stats, cov, shutdown)\n", m.kind);
 			chan_send(&ch, m.id, "bad", why, strlen(why));
 		}
 		free(m.body);
