@@ -20,6 +20,17 @@ import { kernelFileName } from '../vm/kernels.js';
 import { GuestPool } from '../vm/pool.js';
 import { sweepOrphans } from '../vm/reaper.js';
 import { ensureTools, TOOLS } from '../vm/tools.js';
+import type { Icount } from '../vm/qemu-args.js';
+
+/** IPVS_CONFORM_ICOUNT=none|auto|N overrides the default virtual time (experiments). */
+function icountSetting(): Icount | null {
+  const v = process.env.IPVS_CONFORM_ICOUNT;
+  if (v === undefined || v === '') return null;
+  if (v === 'none') return null;
+  if (v === 'auto') return { shift: 'auto', sleep: false };
+  if (/^\d+$/.test(v)) return { shift: Number(v), sleep: false };
+  throw new UsageError('IPVS_CONFORM_BAD_ICOUNT', `IPVS_CONFORM_ICOUNT=${v}: expected none, auto or a shift 0..10`);
+}
 
 /** Time limits, in ms. A case's limit grows with its events and the waits it asks for. */
 export const QEMU_TIMEOUTS = {
@@ -51,6 +62,8 @@ export interface QemuBackendExtras {
    * files win): tests use it to give the guest a different /init.
    */
   initrdOverlay?: string;
+  /** Virtual time for every guest (default VIRTUAL_TIME); null: the guest clock is real time. */
+  icount?: Icount | null;
 }
 
 export type QemuBackend = Backend & {
@@ -112,6 +125,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
         overlaid = path.join(os.tmpdir(), `ipvsc-initrd-${process.pid}-${Date.now()}.img`);
         await appendInitramfs(img.initrdPath, opts.initrdOverlay, overlaid);
       }
+      const icount = opts.icount === undefined ? icountSetting() : opts.icount;
       const bootImage = overlaid ? { ...img, initrdPath: overlaid } : img;
       const started = performance.now();
       pool = new GuestPool(opts.jobs, () =>
@@ -122,6 +136,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           bootTimeoutMs: opts.bootTimeoutMs ?? QEMU_TIMEOUTS.boot,
           cmdline: opts.cmdline,
           memMiB: opts.memMiB,
+          ...(icount ? { icount } : {}),
           // Every guest's console goes to a file in logDir when there is one.
           logFile: opts.logDir ? path.join(opts.logDir, `console-${kernelFileName(opts.kernel)}-${process.pid}-${++consoleCount}.log`) : undefined,
         }),
@@ -166,6 +181,8 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
             },
             steps: result.steps,
             listings: result.listings,
+            ...(result.listingsJ ? { listingsJ: result.listingsJ } : {}),
+            ...(g.hello.hz ? { hz: g.hello.hz } : {}),
           };
         } catch (err) {
           if (!(err instanceof UsageError)) await keepLog(err, g).catch(() => undefined);

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { BootError, InfraError, KernelFinding, UsageError } from '../errors.js';
 import { ConsoleLog, scanConsole } from './console.js';
 import type { Image } from './image.js';
-import { buildQemuArgs, type Accel } from './qemu-args.js';
+import { buildQemuArgs, type Accel, type Icount } from './qemu-args.js';
 import { pidFileFor, register } from './reaper.js';
 import { which } from './tools.js';
 
@@ -35,6 +35,8 @@ export interface GuestOptions<L extends AgentLink> {
   memMiB?: number;
   /** Extra kernel command-line words. */
   cmdline?: string[];
+  /** Virtual time (see QemuConfig.icount). */
+  icount?: Icount;
 }
 
 let guestCounter = 0;
@@ -96,6 +98,7 @@ export class Guest<L extends AgentLink = AgentLink> {
       memMiB: opts.memMiB,
       pidFile,
       cmdline: opts.cmdline,
+      ...(opts.icount ? { icount: opts.icount } : {}),
     });
     const qemu = which('qemu-system-x86_64') ?? 'qemu-system-x86_64';
     const setpriv = which('setpriv');

@@ -21,7 +21,21 @@ export interface QemuConfig {
   cmdline?: string[];
   /** Firmware QEMU runs before the kernel: a file name in QEMU's data directory, or a path. */
   bios?: string;
+  /**
+   * Virtual time (TCG only): the guest clock counts executed instructions, 2^shift ns each
+   * ('auto': QEMU keeps it near real time), and with `sleep: false` it jumps to the next timer
+   * whenever the guest idles, so a guest `sleep 600` costs far less than 600 s.
+   */
+  icount?: Icount;
 }
+
+export interface Icount {
+  shift: number | 'auto';
+  sleep: boolean;
+}
+
+/** `-icount` shift range QEMU accepts (icount_configure: 0..10). */
+export const ICOUNT_SHIFT_MAX = 10;
 
 export const QEMU_LIMITS = { memMiB: [128, 4096], cpus: [1, 8] } as const;
 /**
@@ -95,6 +109,7 @@ export function buildQemuArgs(config: QemuConfig): string[] {
   }
   if (config.accel !== 'kvm' && config.accel !== 'tcg')
     throw new UsageError('IPVS_CONFORM_BAD_QEMU_CONFIG', `bad qemu accel: ${String(config.accel)}, want kvm or tcg`);
+  const icount = config.icount ? icountArgs(config.icount, config.accel) : [];
   const cmdline = [...KERNEL_CMDLINE, ...(config.cmdline ?? [])];
   for (const word of cmdline)
     if (word === '' || /\s/.test(word))
@@ -107,6 +122,7 @@ export function buildQemuArgs(config: QemuConfig): string[] {
     '-display', 'none',
     '-monitor', 'none',
     '-accel', config.accel,
+    ...icount,
     '-bios', bios,
     ...(config.accel === 'kvm' ? ['-cpu', 'host'] : []),
     '-m', String(mem),
@@ -124,4 +140,12 @@ export function buildQemuArgs(config: QemuConfig): string[] {
   ];
   if (config.pidFile) args.push('-pidfile', config.pidFile);
   return args;
+}
+
+function icountArgs(ic: Icount, accel: Accel): string[] {
+  if (accel !== 'tcg')
+    throw new UsageError('IPVS_CONFORM_BAD_QEMU_CONFIG', `bad qemu icount: virtual time needs TCG, got accel ${accel}`);
+  if (ic.shift !== 'auto' && !(Number.isInteger(ic.shift) && ic.shift >= 0 && ic.shift <= ICOUNT_SHIFT_MAX))
+    throw new UsageError('IPVS_CONFORM_BAD_QEMU_CONFIG', `bad qemu icount shift: ${String(ic.shift)}, want auto or [0-${ICOUNT_SHIFT_MAX}]`);
+  return ['-icount', `shift=${ic.shift},sleep=${ic.sleep ? 'on' : 'off'}`];
 }

@@ -49,6 +49,14 @@ describe('buildQemuArgs', () => {
     expect(KERNEL_CMDLINE.filter((w) => /^(quiet|loglevel=[0-4]|console=)/.test(w))).toEqual(['console=ttyS0']);
   });
 
+  it('runs the guest on virtual time when asked: -icount with sleep off, TCG only, shift checked', () => {
+    expect(buildQemuArgs(base)).not.toContain('-icount');
+    expect(opt(buildQemuArgs({ ...base, icount: { shift: 'auto', sleep: false } }), '-icount')).toEqual(['shift=auto,sleep=off']);
+    expect(opt(buildQemuArgs({ ...base, icount: { shift: 2, sleep: false } }), '-icount')).toEqual(['shift=2,sleep=off']);
+    expect(() => buildQemuArgs({ ...base, icount: { shift: 11, sleep: false } })).toThrow(/bad qemu icount shift: 11, want auto or \[0-10\]/);
+    expect(() => buildQemuArgs({ ...base, accel: 'kvm', icount: { shift: 'auto', sleep: false } })).toThrow(/virtual time needs TCG/);
+  });
+
   it('uses the host CPU under KVM only', () => {
     const args = buildQemuArgs({ ...base, accel: 'kvm' });
     expect(opt(args, '-accel')).toEqual(['kvm']);
