@@ -73,6 +73,14 @@ export interface StepResult {
   allowed?: (AddrPort | null)[];
   /** Guest monotonic time in ms when the event completed (kernel backends). */
   t?: number;
+  /**
+   * The kernel's jiffies when the event started and when it completed (kernel backends whose agent
+   * reads them): everything the event did, and every timer that fired during it, happened at a
+   * jiffy in this range.
+   */
+  j?: [number, number];
+  /** The kernel's jiffies around the read of `table`. */
+  tableJ?: [number, number];
   /** The IPVS table after the event: every service with its destinations and counters. */
   table?: ServiceRow[];
   /**
@@ -93,4 +101,8 @@ export interface Observation {
   steps: StepResult[];
   /** Listings taken after the last event. */
   listings?: Listings;
+  /** The kernel's jiffies around the listings (each of the four is read somewhere in between). */
+  listingsJ?: [number, number];
+  /** CONFIG_HZ of the kernel that ran it (jiffies per second), when its agent reports it. */
+  hz?: number;
 }

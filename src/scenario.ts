@@ -67,10 +67,22 @@ export type Event =
   | { op: 'fin'; conn: string }
   /** Abort a connection with RST from the client. */
   | { op: 'rst'; conn: string }
+  /**
+   * One more data segment on an open connection, read and ACKed at once by the other end: from the
+   * client, or from the server once the client has shut its side. Re-arms the entry's timer.
+   */
+  | { op: 'send'; conn: string }
+  /** TCP half-close: that side sends FIN and the other ACKs it; both keep their sockets open. */
+  | { op: 'shut'; conn: string; side: 'client' | 'server' }
+  /** A net.ipv4.vs.NAME sysctl of the director's namespace (lblc_expiration: seconds). */
+  | { op: 'sysctl'; name: string; value: number }
   /** `ipvsadm --set TCP TCPFIN UDP` in seconds (0 leaves a value unchanged). */
   | { op: 'timeouts'; tcp: number; tcpfin: number; udp: number }
-  /** Let time pass in the guest. */
+  /** Let time pass in the guest: 0..MAX_WAIT_MS (virtual time makes hours cheap under QEMU). */
   | { op: 'wait'; ms: number };
+
+/** The longest `wait`: 24 h of guest time. */
+export const MAX_WAIT_MS = 86_400_000;
 
 export type EventOp = Event['op'];
 
@@ -105,6 +117,12 @@ export function eventText(e: Event): string {
       return `fin[${e.conn}]`;
     case 'rst':
       return `rst[${e.conn}]`;
+    case 'send':
+      return `send[${e.conn}]`;
+    case 'shut':
+      return `shut[${e.conn} ${e.side}]`;
+    case 'sysctl':
+      return `sysctl[${e.name}=${e.value}]`;
     case 'timeouts':
       return `timeouts[${e.tcp} ${e.tcpfin} ${e.udp}]`;
     case 'wait':

@@ -3,12 +3,14 @@
 // so result line 2i is event i, 2i+1 its table, and the final one the listings.
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
-import type { Event, Scenario } from '../scenario.js';
+import { MAX_WAIT_MS, type Event, type Scenario } from '../scenario.js';
 import { KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
   steps: StepResult[];
   listings: Listings;
+  /** The kernel's jiffies around the listings, when the agent reports jiffies. */
+  listingsJ?: [number, number];
 }
 
 /** The agent's reply does not follow the protocol (a bug on one side, never a kernel result). */
@@ -109,13 +111,24 @@ export function eventLine(e: Event, i = 0): string {
       return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${target(e.svc, f('svc'))} ${ipv4(e.client, f('client'))}:${uint(e.cport, f('cport'), 65535)}`;
     case 'fin':
     case 'rst':
+    case 'send':
       return `${e.op} ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)}`;
+    case 'shut':
+      if (e.side !== 'client' && e.side !== 'server') throw new InputError(undefined, f('side'), 'client or server', e.side);
+      return `shut ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${e.side}`;
+    case 'sysctl':
+      return `sysctl ${word(e.name, f('name'), 31, /^[a-z_]+$/)} ${int32(e.value, f('value'))}`;
     case 'timeouts':
       return `timeouts ${uint(e.tcp, f('tcp'))} ${uint(e.tcpfin, f('tcpfin'))} ${uint(e.udp, f('udp'))}`;
     case 'wait':
-      return `wait ${uint(e.ms, f('ms'), 3_600_000)}`;
+      return `wait ${uint(e.ms, f('ms'), MAX_WAIT_MS)}`;
     default:
-      throw new InputError(undefined, `events[${i}].op`, 'one of svc-add svc-edit svc-del dest-add dest-edit dest-del connect fin rst timeouts wait', (e as { op: unknown }).op);
+      throw new InputError(
+        undefined,
+        `events[${i}].op`,
+        'one of svc-add svc-edit svc-del dest-add dest-edit dest-del connect fin rst send shut timeouts sysctl wait',
+        (e as { op: unknown }).op,
+      );
   }
 }
 
@@ -131,6 +144,8 @@ export function scenarioScript(s: Scenario): string {
 export interface ResultHead {
   ok: boolean;
   t: number;
+  /** The kernel's jiffies when the command started and completed (`j=S,E`). */
+  j?: [number, number];
   error?: OpError;
   /** `dest=` of a connect: an address, or null for `none`. */
   dest?: string | null;
@@ -140,10 +155,16 @@ export interface ResultHead {
 }
 
 export function parseResultHead(line: string): ResultHead {
-  const m = /^(ok|err) t=(\d+(?:\.\d+)?)(.*)$/.exec(line);
-  if (!m) throw new ResultParseError(`expected a result line 'ok|err t=<ms> ...', got ${JSON.stringify(line)}`);
+  const m = /^(ok|err) t=(\d+(?:\.\d+)?)(?: j=(\d+),(\d+))?(.*)$/.exec(line);
+  if (!m) throw new ResultParseError(`expected a result line 'ok|err t=<ms> [j=S,E] ...', got ${JSON.stringify(line)}`);
   const head: ResultHead = { ok: m[1] === 'ok', t: Number(m[2]) };
-  const rest = m[3]!;
+  if (m[3] !== undefined) {
+    const j: [number, number] = [Number(m[3]), Number(m[4])];
+    if (!Number.isSafeInteger(j[0]) || !Number.isSafeInteger(j[1]) || j[1] < j[0])
+      throw new ResultParseError(`expected j=START,END with START <= END, got ${JSON.stringify(line)}`);
+    head.j = j;
+  }
+  const rest = m[5]!;
   if (!head.ok) {
     const e = /^ errno=(\d+) name=(\S+) msg=(.*)$/.exec(rest);
     if (!e) throw new ResultParseError(`expected 'errno=N name=E msg=...' after err, got ${JSON.stringify(line)}`);
@@ -261,6 +282,8 @@ export function parseCaseResult(s: Scenario, body: string): CaseResult {
     const { head } = results[2 * index]!;
     const tableResult = results[2 * index + 1]!;
     const step: StepResult = { index, t: head.t };
+    if (head.j) step.j = head.j;
+    if (tableResult.head.j) step.tableJ = tableResult.head.j;
     if (head.error) step.error = head.error;
     if (tableResult.head.table === undefined) {
       const why = tableResult.head.error ? `${tableResult.head.error.name}: ${tableResult.head.error.message}` : 'no table=';
@@ -275,5 +298,5 @@ export function parseCaseResult(s: Scenario, body: string): CaseResult {
   });
   const last = results[want - 1]!;
   if (last.head.listings === undefined) throw new ResultParseError(`expected the listings result last, got ${JSON.stringify(last.head)}`);
-  return { steps, listings: parseListings(last.lines) };
+  return { steps, listings: parseListings(last.lines), ...(last.head.j ? { listingsJ: last.head.j } : {}) };
 }

@@ -18,6 +18,8 @@ export interface Hello {
   schedulers: string[];
   /** Which ipvsadm the listings come from: "embedded /proc/self/fd/3" (static, built into the agent) or "path /sbin/ipvsadm". */
   ipvsadm?: string;
+  /** CONFIG_HZ of the guest kernel (`hz N`), when the agent reports it. */
+  hz?: number;
 }
 
 /** Timings of the last case inside the agent (the `stats` request), in ms. */
@@ -53,6 +55,13 @@ export function parseHello(body: string): Hello {
   const hello: Hello = { agent: get('agent'), release: get('release'), schedulers: get('schedulers').split(' ').filter(Boolean) };
   const ipvsadm = body.split('\n').find((l) => l.startsWith('ipvsadm '));
   if (ipvsadm) hello.ipvsadm = ipvsadm.slice('ipvsadm '.length);
+  const hz = body.split('\n').find((l) => l.startsWith('hz '));
+  if (hz !== undefined) {
+    const n = Number(hz.slice(3));
+    if (!Number.isInteger(n) || n < 1 || n > 10_000)
+      throw new InfraError('IPVS_CONFORM_AGENT_PROTOCOL', `the agent's hello has a bad 'hz' line: expected hz N (1..10000), got ${JSON.stringify(hz)}`);
+    hello.hz = n;
+  }
   return hello;
 }
 

@@ -1,7 +1,7 @@
 // Checks a Scenario read from a file (a saved case, possibly edited by hand) field by field, so a
 // bad one fails with the file, the field, what was expected and what arrived, never a crash later.
 import { InputError } from '../errors.js';
-import { NET, type Scenario } from '../scenario.js';
+import { MAX_WAIT_MS, NET, type Scenario } from '../scenario.js';
 import { ALL_FLAGS } from '../generate/schedulers.js';
 import { keyText, SERVICE_KEY_SYNTAX, TARGET_SYNTAX, tryServiceKey, type ServiceKey } from '../service-key.js';
 
@@ -32,7 +32,7 @@ const TOPOLOGY_OWN = ['10.0.0.2', '10.0.0.254'];
 
 const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
-const OPS = ['svc-add', 'svc-edit', 'svc-del', 'dest-add', 'dest-edit', 'dest-del', 'connect', 'fin', 'rst', 'timeouts', 'wait'];
+const OPS = ['svc-add', 'svc-edit', 'svc-del', 'dest-add', 'dest-edit', 'dest-del', 'connect', 'fin', 'rst', 'send', 'shut', 'timeouts', 'sysctl', 'wait'];
 
 export function validateScenario(file: string | undefined, where: string, v: unknown): Scenario {
   const bad = (field: string, expected: string, got: unknown): never => {
@@ -43,7 +43,6 @@ export function validateScenario(file: string | undefined, where: string, v: unk
   if (s.version !== 1) bad('.version', '1', s.version);
   if (!Array.isArray(s.events)) bad('.events', 'a list of events', s.events);
   const conns = new Set<string>();
-  const ports = new Set<string>();
   (s.events as unknown[]).forEach((raw, i) => {
     const f = `.events[${i}]`;
     if (!raw || typeof raw !== 'object') bad(f, 'an event mapping with an `op`', raw);
@@ -86,17 +85,21 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         target();
         if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
         if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
-        const cp = `${e.client}:${e.cport}`;
-        if (ports.has(cp)) bad(`${f}.cport`, 'a client address and port not used earlier in the case (TIME_WAIT)', cp);
         if (conns.has(e.conn as string)) bad(`${f}.conn`, 'a connection name not used earlier in the case', e.conn);
-        ports.add(cp);
         conns.add(e.conn as string);
         break;
       }
       case 'fin':
       case 'rst':
+      case 'send':
+      case 'shut':
         name();
         if (!conns.has(e.conn as string)) bad(`${f}.conn`, `a connection opened by an earlier connect (${[...conns].join(', ') || 'none yet'})`, e.conn);
+        if (e.op === 'shut' && e.side !== 'client' && e.side !== 'server') bad(`${f}.side`, 'client or server', e.side);
+        break;
+      case 'sysctl':
+        if (typeof e.name !== 'string' || !/^[a-z_]{1,31}$/.test(e.name)) bad(`${f}.name`, 'a net.ipv4.vs sysctl name like lblc_expiration', e.name);
+        if (!isInt(e.value, -0x80000000, 0x7fffffff)) bad(`${f}.value`, 'a 32-bit integer', e.value);
         break;
       case 'timeouts':
         u32('tcp');
@@ -104,7 +107,7 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         u32('udp');
         break;
       case 'wait':
-        if (!isInt(e.ms, 0, 600_000)) bad(`${f}.ms`, 'a wait in milliseconds 0..600000', e.ms);
+        if (!isInt(e.ms, 0, MAX_WAIT_MS)) bad(`${f}.ms`, `a wait in milliseconds 0..${MAX_WAIT_MS}`, e.ms);
         break;
     }
   });

@@ -51,6 +51,8 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
     lastControlHi: -Infinity,
     live: true,
     agentClosed: false,
+    cliShut: false,
+    srvShut: false,
     svcKey: f.svcKey,
     proto: f.proto,
     key: f.key,

@@ -7,6 +7,8 @@ const TABLE = {
   EEXIST: [17, 'File exists'],
   EINVAL: [22, 'Invalid argument'],
   ERANGE: [34, 'Numerical result out of range'],
+  EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
+  ETIMEDOUT: [110, 'Connection timed out'],
 } as const;
 
 export type ErrName = keyof typeof TABLE;

@@ -13,7 +13,8 @@ import { rulesFor } from './semantics.js';
 import { type ModelState, newState } from './state.js';
 import { connRows, snapshot } from './table.js';
 import { TABLE_LAG_MS } from './time.js';
-import { close, connect, type KernelPick } from './traffic.js';
+import { setSysctl } from './sysctl.js';
+import { connect, fin, type KernelPick, rst, send, shut } from './traffic.js';
 import type { Semantics } from './types.js';
 
 export interface ModelOptions {
@@ -102,14 +103,27 @@ function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; 
       break;
     }
     case 'fin':
+      err = fin(st, ev.conn, t);
+      break;
     case 'rst':
-      err = close(st, ev.conn, ev.op, t);
+      err = rst(st, ev.conn, t);
+      break;
+    case 'send':
+      err = send(st, ev.conn, t);
+      break;
+    case 'shut':
+      err = shut(st, ev.conn, ev.side, t);
       break;
     case 'timeouts':
       err = setTimeouts(st, ev.tcp, ev.tcpfin, ev.udp);
       break;
+    case 'sysctl':
+      err = setSysctl(st, ev.name, ev.value);
+      break;
     case 'wait':
       break;
+    default:
+      throw new Error(`no model for event ${JSON.stringify((ev as { op: unknown }).op)}`);
   }
   if (err) step.error = err;
 }

@@ -72,8 +72,11 @@ export interface Conn {
   /** Templates: the latest `hi` of a controlled connection's expiry (to tell an ambiguous race). */
   lastControlHi: number;
   live: boolean;
-  /** The agent closed (fin/rst) this connection already: later fin/rst send nothing. */
+  /** The agent closed (fin/rst) this connection already: later fin/rst/send/shut send nothing. */
   agentClosed: boolean;
+  /** That side sent its FIN (`shut`, or the first half of `fin`). */
+  cliShut: boolean;
+  srvShut: boolean;
 }
 
 export interface ModelState {
@@ -94,8 +97,12 @@ export interface ModelState {
   templates: Map<string, Conn>;
   /** Connections by the scenario's name (the latest `connect` of that name). */
   byName: Map<string, Conn>;
+  /** Connections whose agent sockets are still connected, by `target|clientKey` (see connect). */
+  sockets: Map<string, Conn>;
   /** pd->timeout_table for TCP, ms by state. */
   tcpTimeouts: number[];
+  /** The net.ipv4.vs sysctls a case set (sysctl.ts says which the model knows), by name. */
+  sysctls: Map<string, number>;
   /** A lower bound of every live timer's `lo` (advance() skips its scans while time stays below). */
   minTimerLo: number;
   /** First reason the model could not tell what the kernel does, from then on. */
@@ -115,7 +122,9 @@ export function newState(semantics: Semantics, rules: KernelRules): ModelState {
     connTable: new Map(),
     templates: new Map(),
     byName: new Map(),
+    sockets: new Map(),
     tcpTimeouts: [...TCP_DEFAULT_TIMEOUTS_MS],
+    sysctls: new Map(),
     minTimerLo: Infinity,
   };
 }

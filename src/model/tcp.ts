@@ -60,10 +60,22 @@ export const CONNECT_PACKETS: readonly number[] = [
   Dir.OUT + Flag.SYN, // server SYN-ACK (syn wins over ack in tcp_state_idx)
   Dir.IN + Flag.ACK, // client ACK
 ];
-export const FIN_PACKETS: readonly number[] = [
-  Dir.IN + Flag.FIN, // client FIN
-  Dir.OUT + Flag.ACK, // server ACK
-  Dir.OUT + Flag.FIN, // server FIN
-  Dir.IN + Flag.ACK, // client ACK
-];
+/** One side's FIN and the other's ACK of it (`shut`, and each half of `fin`). */
+export const CLIENT_FIN: readonly number[] = [Dir.IN + Flag.FIN, Dir.OUT + Flag.ACK];
+export const SERVER_FIN: readonly number[] = [Dir.OUT + Flag.FIN, Dir.IN + Flag.ACK];
+/** A data segment and its ACK (`send`): from the client, or from the server. */
+export const CLIENT_DATA: readonly number[] = [Dir.IN + Flag.ACK, Dir.OUT + Flag.ACK];
+export const SERVER_DATA: readonly number[] = [Dir.OUT + Flag.ACK, Dir.IN + Flag.ACK];
 export const RST_PACKETS: readonly number[] = [Dir.IN + Flag.RST];
+/** A SYN to a silent server: only the client's SYN crosses IPVS, and the client then goes quiet. */
+export const SILENT_PACKETS: readonly number[] = [Dir.IN + Flag.SYN];
+
+/**
+ * LAST_ACK is never entered from traffic: in tcp_states[] (and tcp_states_dos[]) of
+ * ip_vs_proto_tcp.c, sLA appears only in the sLA column, so only an entry already in LAST_ACK
+ * stays there. A test checks this against the table above.
+ */
+export const UNREACHABLE_STATES: readonly number[] = [S.LAST_ACK];
+
+/** The rows of the state table, for tests. */
+export const STATE_TABLE: readonly (readonly number[])[] = TABLE;

@@ -6,12 +6,15 @@ import { armTimer, newConn, packet, type StepTime, unhashTemplate } from './conn
 import type { OpError } from '../observation.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
 import { clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
-import { CONNECT_PACKETS, FIN_PACKETS, RST_PACKETS, S } from './tcp.js';
+import { opError } from './errno.js';
+import { CLIENT_DATA, CLIENT_FIN, CONNECT_PACKETS, Dir, RST_PACKETS, S, SERVER_DATA, SERVER_FIN, SILENT_PACKETS } from './tcp.js';
 import { SOFTIRQ_MS } from './time.js';
 import type { Decision, Packet } from './types.js';
 
 const FTPPORT = 21;
-const ETIMEDOUT: OpError = { errno: 110, name: 'ETIMEDOUT', message: 'Connection timed out' };
+/** The silent servers of the address plan (10.5.0.0/16): a SYN sent there is never answered. */
+const SILENT_NET = 0x0a05;
+const isSilent = (d: ModelDest) => d.addrNum >>> 16 === SILENT_NET;
 
 export interface ConnectResult {
   dest: AddrPort | null;
@@ -61,6 +64,13 @@ export function connect(
   const tg = target(ev.svc);
   const svc = findService(st, tg);
   const key = clientKey(caddr, ev.cport);
+  // The agent's earlier socket of this address, port and target is still connected: connect()
+  // finds the same four-tuple established (__inet_hash_connect) and nothing is sent.
+  const sockKey = `${ev.svc}|${key}`;
+  if (st.sockets.has(sockKey)) {
+    out.error = opError('EADDRNOTAVAIL');
+    return out;
+  }
 
   // ip_vs_in(): an existing entry for this client address and port (ip_vs_conn_in_get)
   const old = connGet(st, tg.text, key);
@@ -94,11 +104,16 @@ export function connect(
   if (!cp) return out;
   cp.name = ev.conn;
   st.byName.set(ev.conn, cp);
-  for (let i = 0; i < CONNECT_PACKETS.length; i++) {
-    packet(st, cp, CONNECT_PACKETS[i]!, t);
+  // A silent server never answers: the agent closes the client without a word after the SYN.
+  const silent = isSilent(cp.dest);
+  const packets = silent ? SILENT_PACKETS : CONNECT_PACKETS;
+  for (let i = 0; i < packets.length; i++) {
+    packet(st, cp, packets[i]!, t);
     // ip_vs_control_assure_ct(): reaching ESTABLISHED marks the template ASSURED
     if (cp.state === S.ESTABLISHED && cp.control) cp.control.state = 1;
   }
+  if (silent) cp.agentClosed = true;
+  else st.sockets.set(sockKey, cp);
   out.dest = cp.dest.key;
   return out;
 }
@@ -165,22 +180,75 @@ function schedPersist(
   return cp;
 }
 
-/**
- * `fin` and `rst`: the client's and server's packets through an existing IPVS connection. What
- * the agent does (vm/agent/src/traffic.c): nothing for a connection it never opened or closed
- * already; for `fin` it waits for the server to see EOF and reports ETIMEDOUT when it never does;
- * `rst` never waits.
- */
-export function close(st: ModelState, name: string, how: 'fin' | 'rst', t: StepTime): OpError | undefined {
+/** The connection the agent still holds open under that name, or undefined (nothing is sent). */
+function agentConn(st: ModelState, name: string): Conn | undefined {
   const cp = st.byName.get(name);
-  if (!cp || cp.agentClosed) return undefined;
+  return cp && !cp.agentClosed ? cp : undefined;
+}
+
+/** The agent gives the connection up: its sockets are closed without another packet. */
+function giveUpSockets(st: ModelState, cp: Conn): void {
   cp.agentClosed = true;
-  // The IPVS entry expired while the sockets stayed open: the packets are no SYN, nothing is
-  // scheduled, the director's own stack answers; the server never sees the FIN.
-  if (!cp.live) return how === 'fin' ? ETIMEDOUT : undefined;
-  // ip_vs_in(): the dest was deleted and expire_nodest_conn is 0: NF_DROP.
-  if (!cp.dest.available) return how === 'fin' ? ETIMEDOUT : undefined;
-  const packets = how === 'fin' ? FIN_PACKETS : RST_PACKETS;
-  for (let i = 0; i < packets.length; i++) packet(st, cp, packets[i]!, t);
+  for (const [k, v] of st.sockets) if (v === cp) st.sockets.delete(k);
+}
+
+/**
+ * One half of the traffic the agent sends on an open connection: a FIN or a data segment from one
+ * side and the other side's ACK. The first packet reaches its peer only through the IPVS entry: with
+ * the entry expired (the director's own stack answers) or, coming from the client, its dest deleted
+ * (ip_vs_in: NF_DROP with expire_nodest_conn 0), it is lost and the agent reports ETIMEDOUT.
+ */
+function half(st: ModelState, cp: Conn, packets: readonly number[], t: StepTime): OpError | undefined {
+  const fromClient = packets[0]! < Dir.OUT;
+  if (!cp.live || (fromClient && !cp.dest.available)) {
+    giveUpSockets(st, cp);
+    return opError('ETIMEDOUT');
+  }
+  packet(st, cp, packets[0]!, t);
+  // The server's packet passed (ip_vs_out does not look at the dest), the client's ACK is dropped.
+  if (!cp.dest.available) giveUp(st, `the client's ACK on ${cp.name} is dropped (its dest is deleted): the server retransmits on its own clock`);
+  else packet(st, cp, packets[1]!, t);
+  return undefined;
+}
+
+/** `fin`: whichever side has not sent its FIN does (the client first), then both sockets close. */
+export function fin(st: ModelState, name: string, t: StepTime): OpError | undefined {
+  const cp = agentConn(st, name);
+  if (!cp) return undefined;
+  let err = cp.cliShut ? undefined : half(st, cp, CLIENT_FIN, t);
+  cp.cliShut = true;
+  if (!err && !cp.srvShut) err = half(st, cp, SERVER_FIN, t);
+  cp.srvShut = true;
+  giveUpSockets(st, cp);
+  return err;
+}
+
+/** `shut`: one side's FIN, ACKed at once; both sockets stay open. */
+export function shut(st: ModelState, name: string, side: 'client' | 'server', t: StepTime): OpError | undefined {
+  const cp = agentConn(st, name);
+  if (!cp || (side === 'client' ? cp.cliShut : cp.srvShut)) return undefined;
+  const err = half(st, cp, side === 'client' ? CLIENT_FIN : SERVER_FIN, t);
+  if (side === 'client') cp.cliShut = true;
+  else cp.srvShut = true;
+  return err;
+}
+
+/** `send`: a data segment from the client (from the server once the client has shut), and its ACK. */
+export function send(st: ModelState, name: string, t: StepTime): OpError | undefined {
+  const cp = agentConn(st, name);
+  if (!cp || (cp.cliShut && cp.srvShut)) return undefined;
+  return half(st, cp, cp.cliShut ? SERVER_DATA : CLIENT_DATA, t);
+}
+
+/**
+ * `rst`: the client's RST. Nothing is sent once both sides have shut (the client socket is closed
+ * already); a RST to an expired entry or a deleted dest is lost without an error.
+ */
+export function rst(st: ModelState, name: string, t: StepTime): OpError | undefined {
+  const cp = agentConn(st, name);
+  if (!cp) return undefined;
+  giveUpSockets(st, cp);
+  if ((cp.cliShut && cp.srvShut) || !cp.live || !cp.dest.available) return undefined;
+  for (let i = 0; i < RST_PACKETS.length; i++) packet(st, cp, RST_PACKETS[i]!, t);
   return undefined;
 }

@@ -41,8 +41,8 @@ const rrCase: Scenario = {
   ],
 };
 
-/** Steps without their times, for comparing two runs. */
-const untimed = (steps: { t?: number }[]) => steps.map(({ t: _t, ...rest }) => rest);
+/** Steps without their times (clock and jiffies), for comparing two runs. */
+const untimed = (steps: { t?: number; j?: unknown; tableJ?: unknown }[]) => steps.map(({ t: _t, j: _j, tableJ: _tj, ...rest }) => rest);
 
 describe('guest agent in a real 6.1 kernel', () => {
   let guest: Guest<AgentSession>;

@@ -37,6 +37,10 @@ describe('script encoding', () => {
       [{ op: 'rst', conn: 'c3' }, 'rst c3'],
       [{ op: 'timeouts', tcp: 900, tcpfin: 120, udp: 0 }, 'timeouts 900 120 0'],
       [{ op: 'wait', ms: 250 }, 'wait 250'],
+      [{ op: 'wait', ms: 86_400_000 }, 'wait 86400000'],
+      [{ op: 'send', conn: 'c3' }, 'send c3'],
+      [{ op: 'shut', conn: 'c3', side: 'server' }, 'shut c3 server'],
+      [{ op: 'sysctl', name: 'lblc_expiration', value: 30 }, 'sysctl lblc_expiration 30'],
     ];
     for (const [e, line] of cases) expect(eventLine(e)).toBe(line);
   });
@@ -91,8 +95,13 @@ describe('result parsing', () => {
     });
   });
 
+  it('parses the kernel jiffies around a command', () => {
+    expect(parseResultHead('ok t=1.000 j=4294968000,4294968002 dest=10.2.0.3:80')).toEqual({ ok: true, t: 1, j: [4294968000, 4294968002], dest: '10.2.0.3:80' });
+    expect(parseResultHead('err t=2.5 j=7,7 errno=34 name=ERANGE msg=x')).toMatchObject({ ok: false, j: [7, 7], error: { errno: 34 } });
+  });
+
   it('rejects result lines that do not follow the protocol', () => {
-    for (const l of ['', 'ok', 'fine t=1', 'ok t=x', 'err t=1 errno=x', 'ok t=1 surprise=1', 'ok t=1 table=-1'])
+    for (const l of ['', 'ok', 'fine t=1', 'ok t=x', 'err t=1 errno=x', 'ok t=1 surprise=1', 'ok t=1 table=-1', 'ok t=1 j=5,4', 'ok t=1 j=5'])
       expect(() => parseResultHead(l), l).toThrow(ResultParseError);
   });
 
@@ -146,19 +155,21 @@ describe('result parsing', () => {
   const S = 'S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0';
   const D = (a: number) => `D 10.0.0.1:80 10.2.0.1:80 fwd=Masq w=1 x=0 y=0 active=${a} inact=0 persist=0`;
   const body = [
-    'ok t=10.000', 'ok t=10.100 table=1', S,
+    'ok t=10.000 j=100,101', 'ok t=10.100 j=101,101 table=1', S,
     'ok t=11.000', 'ok t=11.100 table=2', S, D(0),
     'err t=12.000 errno=34 name=ERANGE msg=Numerical result out of range', 'ok t=12.100 table=2', S, D(0),
     'ok t=13.000 dest=10.2.0.1:80', 'ok t=13.100 table=2', S, D(1),
     'ok t=14.000 dest=none', 'ok t=14.100 table=2', S, D(1),
     'err t=16.000 errno=110 name=ETIMEDOUT msg=Connection timed out', 'ok t=16.100 table=2', S, D(1),
-    'ok t=20.000 listings=5', '# list', 'IP Virtual Server version 1.2.1 (size=4096)', '# thresholds', '# persistent', '# conns',
+    'ok t=20.000 j=140,141 listings=5', '# list', 'IP Virtual Server version 1.2.1 (size=4096)', '# thresholds', '# persistent', '# conns',
   ].join('\n') + '\n';
 
   it('turns a whole case reply into steps and listings', () => {
     const r = parseCaseResult(scenario, body);
     expect(r.steps).toHaveLength(6);
-    expect(r.steps[0]).toMatchObject({ index: 0, t: 10, table: [{ svc: SVC, dests: [] }] });
+    expect(r.steps[0]).toMatchObject({ index: 0, t: 10, j: [100, 101], tableJ: [101, 101], table: [{ svc: SVC, dests: [] }] });
+    expect(r.steps[1]!.j).toBeUndefined();
+    expect(r.listingsJ).toEqual([140, 141]);
     expect(r.steps[0]!.error).toBeUndefined();
     expect(r.steps[0]!.dest).toBeUndefined();
     expect(r.steps[2]!.error).toEqual({ errno: 34, name: 'ERANGE', message: 'Numerical result out of range' });

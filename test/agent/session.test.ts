@@ -35,6 +35,14 @@ async function code(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a rejection');
 }
 
+describe('parseHello', () => {
+  it('reads the kernel HZ when the agent reports it, and refuses a bad one', () => {
+    expect(parseHello(`${READY.body}hz 250\n`).hz).toBe(250);
+    expect(parseHello(READY.body).hz).toBeUndefined();
+    expect(() => parseHello(`${READY.body}hz x\n`)).toThrow(/bad 'hz' line/);
+  });
+});
+
 describe('AgentSession', () => {
   it('resolves ready from the unsolicited announcement, before or after it is asked', async () => {
     const { stream, send } = peer(() => {});

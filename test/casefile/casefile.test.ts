@@ -80,9 +80,17 @@ describe('case files', () => {
     await expect(loadCase('/nonexistent/case.yaml')).rejects.toThrow(/case\.yaml: \(file\): expected a readable case file.*ENOENT/);
   });
 
-  it('rejects a client port reused within a case (TIME_WAIT)', () => {
-    const text = edited((c) => c.scenario.events.push({ op: 'connect', conn: 'c2', svc, client: '10.1.0.1', cport: 40000 }));
-    expect(() => parseCase('x.yaml', text)).toThrow(/events\[4\]\.cport: expected a client address and port not used earlier/);
+  it('accepts a client port used again (the client namespace keeps no TIME_WAIT), and checks the new lifecycle events', () => {
+    const reuse = edited((c) => c.scenario.events.push({ op: 'connect', conn: 'c2', svc, client: '10.1.0.1', cport: 40000 }));
+    expect(parseCase('x.yaml', reuse).scenario.events).toHaveLength(5);
+    const shut = edited((c) => c.scenario.events.push({ op: 'shut', conn: 'c1', side: 'both' as 'client' }));
+    expect(() => parseCase('x.yaml', shut)).toThrow(/events\[4\]\.side: expected client or server, got "both"/);
+    const send = edited((c) => c.scenario.events.push({ op: 'send', conn: 'c9' }));
+    expect(() => parseCase('x.yaml', send)).toThrow(/events\[4\]\.conn: expected a connection opened by an earlier connect \(c1\)/);
+    const sysctl = edited((c) => c.scenario.events.push({ op: 'sysctl', name: '../x', value: 1 }));
+    expect(() => parseCase('x.yaml', sysctl)).toThrow(/events\[4\]\.name: expected a net\.ipv4\.vs sysctl name/);
+    const wait = edited((c) => c.scenario.events.push({ op: 'wait', ms: 86_400_001 }));
+    expect(() => parseCase('x.yaml', wait)).toThrow(/events\[4\]\.ms: expected a wait in milliseconds 0\.\.86400000/);
   });
 
   it('writes plain YAML a person can edit', () => {

@@ -12,6 +12,8 @@
 double now_ms(void);                         /* CLOCK_MONOTONIC in ms */
 void cpu_pin(int on);                        /* keep to one CPU while a case runs (fence.c) */
 void sleep_ms(int ms);
+unsigned long long jiffies_now(void);        /* the kernel's jiffies (/proc/schedstat); 0 unknown */
+int kernel_hz(void);                         /* CONFIG_HZ from the coarse clock's resolution; 0 unknown */
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int g_verbose;
 
@@ -157,6 +159,8 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 		    uint32_t caddr, uint16_t cport, struct sbuf *extra);
 int traffic_fin(struct traffic *tr, const char *name);
 int traffic_rst(struct traffic *tr, const char *name);
+int traffic_send(struct traffic *tr, const char *name);
+int traffic_shut(struct traffic *tr, const char *name, int server);
 void traffic_cleanup(struct traffic *tr);
 
 /* ---- fence.c ---- */

@@ -18,13 +18,16 @@ int g_connect_timeout_ms = 2000;
 
 enum op {
 	SVC_ADD, SVC_EDIT, SVC_DEL, DEST_ADD, DEST_EDIT, DEST_DEL,
-	CONNECT, FIN, RST, TIMEOUTS, WAIT, TABLE, LISTINGS,
+	CONNECT, FIN, RST, TIMEOUTS, WAIT, TABLE, LISTINGS, SEND, SHUT, SYSCTL,
 };
 
 static const char *const OPS[] = {
 	"svc-add", "svc-edit", "svc-del", "dest-add", "dest-edit", "dest-del", "connect",
-	"fin", "rst", "timeouts", "wait", "table", "listings",
+	"fin", "rst", "timeouts", "wait", "table", "listings", "send", "shut", "sysctl",
 };
+
+/* The longest wait: 24 h of guest time (virtual time makes it cheap; see PROTOCOL.md). */
+#define MAX_WAIT_MS 86400000u
 
 struct cmd {
 	enum op op;
@@ -33,7 +36,8 @@ struct cmd {
 	char name[32];
 	uint32_t caddr;
 	uint16_t cport;
-	uint32_t a, b, c;  /* timeouts, wait */
+	uint32_t a, b, c;  /* timeouts, wait; shut: a = 1 for the server side */
+	int32_t value;     /* sysctl */
 };
 
 #define MAX_LINES 100000
@@ -68,6 +72,18 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/* A sysctl name under net/ipv4/vs: lower case and underscores, no path. */
+static int valid_sysctl(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n >= 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+			return 0;
+	return 1;
+}
+
 /* key=value token: returns value or NULL */
 static const char *kv(const char *tok, const char *key)
 {
@@ -98,7 +114,7 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 			op = (int)i;
 	if (op < 0)
 		BAD("unknown command '%.40s' (expected one of svc-add svc-edit svc-del dest-add dest-edit "
-		    "dest-del connect fin rst timeouts wait table listings)", tok[0]);
+		    "dest-del connect fin rst send shut timeouts sysctl wait table listings)", tok[0]);
 	memset(c, 0, sizeof(*c));
 	c->op = (enum op)op;
 	switch (c->op) {
@@ -176,8 +192,20 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 		return 0;
 	case FIN:
 	case RST:
+	case SEND:
 		if (nt != 2 || !valid_name(tok[1]))
 			BAD("%s NAME", tok[0]);
+		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
+		return 0;
+	case SHUT:
+		if (nt != 3 || !valid_name(tok[1]) || (strcmp(tok[2], "client") && strcmp(tok[2], "server")))
+			BAD("shut NAME client|server");
+		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
+		c->a = !strcmp(tok[2], "server");
+		return 0;
+	case SYSCTL:
+		if (nt != 3 || !valid_sysctl(tok[1]) || parse_i32(tok[2], &c->value))
+			BAD("sysctl NAME VALUE (a net.ipv4.vs.NAME, [a-z_]{1,31}; VALUE a 32-bit integer)");
 		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
 		return 0;
 	case TIMEOUTS:
@@ -185,8 +213,8 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 			BAD("timeouts TCP TCPFIN UDP (seconds)");
 		return 0;
 	case WAIT:
-		if (nt != 2 || parse_u32(tok[1], &c->a) || c->a > 3600000)
-			BAD("wait MS (0..3600000)");
+		if (nt != 2 || parse_u32(tok[1], &c->a) || c->a > MAX_WAIT_MS)
+			BAD("wait MS (0..%u)", MAX_WAIT_MS);
 		return 0;
 	case TABLE:
 	case LISTINGS:
@@ -201,7 +229,8 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 static int check_names(struct cmd *cmds, int n, char *err, size_t errn)
 {
 	for (int i = 0; i < n; i++) {
-		if (cmds[i].op != CONNECT && cmds[i].op != FIN && cmds[i].op != RST)
+		if (cmds[i].op != CONNECT && cmds[i].op != FIN && cmds[i].op != RST && cmds[i].op != SEND &&
+		    cmds[i].op != SHUT)
 			continue;
 		int seen = 0;
 		for (int j = 0; j < i && !seen; j++)
@@ -226,8 +255,8 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 		/* the director and client addresses exist already; skip nonsense addresses */
 		if (h == 0x0a0000fe || h == 0x0a000002 || h == 0 || (h >> 24) == 127 || (h >> 28) >= 14)
 			continue;
-		/* clients, real servers and the server link are routed, never local to the director */
-		if ((h >> 16) == 0x0a01 || (h >> 16) == 0x0a02 || (h >> 16) == 0x0a03)
+		/* clients, real servers, the server link and the silent servers are routed, never local */
+		if ((h >> 16) == 0x0a01 || (h >> 16) == 0x0a02 || (h >> 16) == 0x0a03 || (h >> 16) == 0x0a05)
 			continue;
 		int dup = 0;
 		for (int j = 0; j < nv && !dup; j++)
@@ -238,14 +267,44 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 	return nv;
 }
 
-static void result(struct sbuf *out, int e, const char *extra)
+/* "t=<ms> j=<jiffies at start>,<jiffies now>": when the command completed, and the kernel's clock
+ * around it (a timer the kernel fired within it fired somewhere between the two). */
+static void stamp(struct sbuf *out, unsigned long long j0)
 {
+	sb_printf(out, "t=%.3f", now_ms());
+	unsigned long long j1 = jiffies_now();
+	if (j0 && j1)
+		sb_printf(out, " j=%llu,%llu", j0, j1);
+}
+
+static void result(struct sbuf *out, int e, const char *extra, unsigned long long j0)
+{
+	sb_puts(out, e > 0 ? "err " : "ok ");
+	stamp(out, j0);
 	if (e > 0) {
-		sb_printf(out, "err t=%.3f ", now_ms());
+		sb_puts(out, " ");
 		sb_errno(out, e);
 		sb_puts(out, "\n");
 	} else
-		sb_printf(out, "ok t=%.3f%s\n", now_ms(), extra ? extra : "");
+		sb_printf(out, "%s\n", extra ? extra : "");
+}
+
+/* A scheduler's own sysctls exist once its module is loaded (lblc_expiration: ip_vs_lblc). */
+static int write_vs_sysctl(struct topo *t, const char *name, int32_t value)
+{
+	if (!strcmp(name, "lblc_expiration"))
+		sched_ensure("lblc");
+	else if (!strcmp(name, "lblcr_expiration"))
+		sched_ensure("lblcr");
+	char path[96], val[16];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/vs/%s", name);
+	snprintf(val, sizeof(val), "%d", value);
+	/* /proc/sys/net is the netns of the thread that opens it */
+	int e = topo_enter(t, t->ns_dir);
+	if (!e)
+		e = write_sysctl(path, val);
+	topo_enter(t, t->ns_cli);
+	return -e;
 }
 
 int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *err, size_t errn)
@@ -309,9 +368,10 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		struct cmd *c = &cmds[i];
 		int e = 0;
 		struct sbuf extra = { 0 };
+		unsigned long long j0 = jiffies_now();
 		/* IPVS is opened on first use, so topology and traffic also run where it is absent */
 		if (ipvs < 0 && c->op != CONNECT && c->op != FIN && c->op != RST && c->op != WAIT &&
-		    c->op != LISTINGS) {
+		    c->op != LISTINGS && c->op != SEND && c->op != SHUT && c->op != SYSCTL) {
 			topo_enter(t, t->ns_dir);
 			ipvs = ipvs_open(err, errn);
 			topo_enter(t, t->ns_cli);
@@ -357,6 +417,15 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		case RST:
 			e = traffic_rst(&tr, c->name);
 			break;
+		case SEND:
+			e = traffic_send(&tr, c->name);
+			break;
+		case SHUT:
+			e = traffic_shut(&tr, c->name, (int)c->a);
+			break;
+		case SYSCTL:
+			e = write_vs_sysctl(t, c->name, c->value);
+			break;
 		case TIMEOUTS:
 			e = -ipvs_timeouts(ipvs, c->a, c->b, c->c);
 			break;
@@ -369,8 +438,9 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			if (!e) {
 				struct sbuf head = { 0 };
 				sb_printf(&head, " table=%d\n", nl);
-				/* "ok t=... table=n" then the n rows */
-				sb_printf(out, "ok t=%.3f", now_ms());
+				/* "ok t=... j=... table=n" then the n rows */
+				sb_puts(out, "ok ");
+				stamp(out, j0);
 				sb_add(out, head.p, head.len);
 				sb_add(out, extra.p ? extra.p : "", extra.len);
 				sb_free(&head);
@@ -389,13 +459,15 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 				goto done;
 			}
 			g_last.listings_ms += now_ms() - t0;
-			sb_printf(out, "ok t=%.3f listings=%d\n", now_ms(), nl);
+			sb_puts(out, "ok ");
+			stamp(out, j0);
+			sb_printf(out, " listings=%d\n", nl);
 			sb_add(out, extra.p ? extra.p : "", extra.len);
 			sb_free(&extra);
 			continue;
 		}
 		}
-		result(out, e, extra.p);
+		result(out, e, extra.p, j0);
 		sb_free(&extra);
 	}
 	g_last.script_done = now_ms();

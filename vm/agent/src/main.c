@@ -81,6 +81,9 @@ static void hello_body(struct sbuf *b, const char *release)
 	sb_printf(b, "agent %s\nrelease %s\nschedulers", AGENT_VERSION, release);
 	modules_schedulers(b);
 	sb_printf(b, "\nipvsadm %s %s\n", g_ipvsadm_kind, g_ipvsadm);
+	int hz = kernel_hz();
+	if (hz > 0)
+		sb_printf(b, "hz %d\n", hz);
 }
 
 /* Open fds of the agent: constant from case to case, or something leaks. */

@@ -127,17 +127,18 @@ static int add_addr_n(int nl, int idx, uint32_t a, int plen)
 	return add_addr(nl, idx, ip, plen);
 }
 
-/* `ip route add [local] DST/PLEN [via GW] dev IDX` */
-static int add_route(int nl, const char *dst, int plen, const char *gw, int idx, int local)
+/* `ip route add [local|blackhole] DST/PLEN [via GW] [dev IDX]`; type RTN_UNICAST, _LOCAL or _BLACKHOLE */
+static int add_route_type(int nl, const char *dst, int plen, const char *gw, int idx, int type)
 {
 	struct nlreq r;
 	struct rtmsg *rt = nl_begin(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+	int local = type == RTN_LOCAL;
 	rt->rtm_family = AF_INET;
 	rt->rtm_dst_len = (uint8_t)plen;
 	rt->rtm_protocol = RTPROT_STATIC;
 	rt->rtm_table = local ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
 	rt->rtm_scope = local ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
-	rt->rtm_type = local ? RTN_LOCAL : RTN_UNICAST;
+	rt->rtm_type = (unsigned char)type;
 	struct in_addr a;
 	if (plen) {
 		inet_pton(AF_INET, dst, &a);
@@ -147,8 +148,14 @@ static int add_route(int nl, const char *dst, int plen, const char *gw, int idx,
 		inet_pton(AF_INET, gw, &a);
 		nl_put(&r, RTA_GATEWAY, &a, 4);
 	}
-	nl_put_u32(&r, RTA_OIF, (uint32_t)idx);
+	if (idx)
+		nl_put_u32(&r, RTA_OIF, (uint32_t)idx);
 	return nl_talk(nl, &r);
+}
+
+static int add_route(int nl, const char *dst, int plen, const char *gw, int idx, int local)
+{
+	return add_route_type(nl, dst, plen, gw, idx, local ? RTN_LOCAL : RTN_UNICAST);
 }
 
 struct sbuf g_setup_trace;  /* "what=ms " per step of the last setup (the `stats` request) */
@@ -179,6 +186,8 @@ static int side_ns(struct topo *t, int *ns, int *nl, const char *anyip, char *er
 	STEP("side_rtnetlink", *nl < 0 ? -errno : 0);
 	STEP("side_lo_up", link_up(*nl, IDX_LO));
 	STEP("side_AnyIP", add_route(*nl, anyip, 16, NULL, IDX_LO, 1));
+	/* The silent servers: what the director sends to 10.5.0.0/16 ends here, unanswered. */
+	STEP("side_silent", add_route_type(*nl, "10.5.0.0", 16, NULL, 0, RTN_BLACKHOLE));
 	/* A closed client port is free again at once, and no TCP metrics carry over between cases. */
 	STEP("tcp_max_tw_buckets", write_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", "0"));
 	STEP("tcp_no_metrics_save", write_sysctl("/proc/sys/net/ipv4/tcp_no_metrics_save", "1"));
@@ -239,6 +248,7 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	STEP("addr_sv0", add_addr(d, IDX_B, "10.3.0.254", 24));
 	STEP("route_10.1/16", add_route(d, "10.1.0.0", 16, "10.0.0.2", IDX_A, 0));
 	STEP("route_10.2/16", add_route(d, "10.2.0.0", 16, "10.3.0.1", IDX_B, 0));
+	STEP("route_10.5/16", add_route(d, "10.5.0.0", 16, "10.3.0.1", IDX_B, 0));
 	STEP("ip_forward", write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"));
 	/* Every "no destination" ICMP (ip_vs_leave) must reach the client at once. */
 	STEP("icmp_ratelimit", write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0"));

@@ -22,7 +22,9 @@
 
 #include "agent.h"
 
-enum { C_OPEN, C_NONE, C_CLOSED, C_FAILED };
+/* C_SILENT: IPVS sent the SYN to a silent server (10.5.0.0/16, nothing answers there); the
+ * client socket was closed without a word, so IPVS keeps the entry in SYN_RECV until it expires. */
+enum { C_OPEN, C_NONE, C_CLOSED, C_FAILED, C_SILENT };
 
 struct conn {
 	char name[32];
@@ -30,7 +32,11 @@ struct conn {
 	uint32_t caddr;  /* network order */
 	uint16_t cport;  /* network order */
 	int state;
+	int cli_shut, srv_shut;  /* that side sent its FIN (shut) */
 };
+
+/* The silent servers of the address plan: a SYN sent there is lost. */
+#define SILENT_NET 0x0a050000u  /* 10.5.0.0/16, host order */
 
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms)
 {
@@ -137,6 +143,17 @@ static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
 }
 
 static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n);
+static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n, uint32_t *daddr,
+		      uint16_t *dport);
+
+/* IPVS has an entry for this client in SYN_RECV toward a silent server: its destination. */
+static int silent_dest(struct traffic *tr, uint32_t caddr, uint16_t cport, uint32_t *daddr, uint16_t *dport)
+{
+	char st[32];
+	if (conn_entry(tr, caddr, cport, st, sizeof(st), daddr, dport))
+		return 0;
+	return !strcmp(st, "SYN_RECV") && (ntohl(*daddr) >> 16) == (SILENT_NET >> 16);
+}
 
 /* The socket's queued error is an ICMP port unreachable (not a reset from the server side). */
 static int refused_by_icmp(int fd)
@@ -232,6 +249,19 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 				fences = -1;
 			else
 				fences++;
+			/* The SYN passed IPVS toward a silent server: no answer will come. Close the
+			 * client without a word (no SYN retransmission re-arms the entry's timer). */
+			uint32_t da;
+			uint16_t dp;
+			if (!client_up && fences > 0 && silent_dest(tr, caddr, cport, &da, &dp)) {
+				quiet_close(c->cfd);
+				c->cfd = -1;
+				c->state = C_SILENT;
+				char ap[40];
+				fmt_addrport(ap, sizeof(ap), da, dp);
+				sb_printf(extra, " dest=%s", ap);
+				return 0;
+			}
 			continue;
 		}
 		accept_all(tr);
@@ -332,10 +362,19 @@ static int arrived(struct traffic *tr, int fd, int to_server)
  */
 static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n)
 {
+	uint32_t da;
+	uint16_t dp;
+	conn_entry(tr, caddr, cport, st, n, &da, &dp);
+}
+
+/* The client's TCP entry: its state and destination (network order); -1 with st "" when none. */
+static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n, uint32_t *daddr,
+		      uint16_t *dport)
+{
 	st[0] = 0;
 	int fd = tr->t->conn_fd;
 	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return;
+		return -1;
 	static char buf[1 << 20];
 	size_t len = 0;
 	for (;;) {
@@ -351,10 +390,15 @@ static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char 
 	snprintf(key, sizeof(key), "TCP %08X %04X ", ntohl(caddr), ntohs(cport));
 	char *p = strstr(buf, key);
 	if (!p)
-		return;
+		return -1;
 	char state[32];
-	if (sscanf(p, "%*s %*s %*s %*s %*s %*s %*s %31s", state) == 1)
-		snprintf(st, n, "%s", state);
+	unsigned da, dp;
+	if (sscanf(p, "%*s %*s %*s %*s %*s %x %x %31s", &da, &dp, state) != 3)
+		return -1;
+	snprintf(st, n, "%s", state);
+	*daddr = htonl(da);
+	*dport = htons((uint16_t)dp);
+	return 0;
 }
 
 /* Bounded wait for the entry to reach `want` (or vanish): keeps the -c listing deterministic. */
@@ -381,34 +425,63 @@ static int closable(struct traffic *tr, const char *name, struct conn **out)
 	return 1;
 }
 
+/* Both sockets closed without another packet, after IPVS dropped one of ours. */
+static void give_up(struct conn *c)
+{
+	quiet_close(c->sfd);
+	quiet_close(c->cfd);
+	c->sfd = c->cfd = -1;
+	c->state = C_CLOSED;
+}
+
+/*
+ * One side's FIN (shutdown SHUT_WR) and the other side's ACK of it, sent at once (TCP_QUICKACK:
+ * a FIN's ACK is otherwise delayed) and fenced through the director. ETIMEDOUT when IPVS
+ * dropped the FIN.
+ */
+static int half_close(struct traffic *tr, struct conn *c, int server)
+{
+	int wfd = server ? c->sfd : c->cfd, rfd = server ? c->cfd : c->sfd;
+	shutdown(wfd, SHUT_WR);
+	int te = arrived(tr, rfd, !server);
+	if (te)
+		return te;
+	int one = 1;
+	setsockopt(rfd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	fence(tr, server);
+	*(server ? &c->srv_shut : &c->cli_shut) = 1;
+	return 0;
+}
+
 int traffic_fin(struct traffic *tr, const char *name)
 {
 	struct conn *c;
 	if (!closable(tr, name, &c))
 		return 0;
-	c->state = C_CLOSED;
-	shutdown(c->cfd, SHUT_WR);                /* client FIN */
-	int te = arrived(tr, c->sfd, 1);          /* server sees EOF */
+	/* Whichever side has not sent its FIN yet does (the client first), then both close: ip_vs_proto_tcp.c
+	 * tcp_states ES -in FIN-> CLOSE_WAIT -out FIN-> TIME_WAIT (or FIN_WAIT -in FIN-> TIME_WAIT). */
+	int te = c->cli_shut ? 0 : half_close(tr, c, 0);
+	if (!te && !c->srv_shut)
+		te = half_close(tr, c, 1);
 	if (te) {
-		/* IPVS dropped the FIN (e.g. its dest is gone): give up without another packet. */
-		quiet_close(c->sfd);
-		quiet_close(c->cfd);
-		c->sfd = c->cfd = -1;
+		/* IPVS dropped a FIN (e.g. its dest is gone): give up without another packet. */
+		give_up(c);
 		return te;
 	}
-	close(c->sfd);                            /* server FIN */
-	c->sfd = -1;
-	te = arrived(tr, c->cfd, 0);              /* client sees EOF */
-	if (te)
-		quiet_close(c->cfd);
-	else
-		close(c->cfd);
-	c->cfd = -1;
-	if (te)
-		return te;
-	/* ip_vs_proto_tcp.c tcp_states: ES -in FIN-> CLOSE_WAIT -out FIN-> TIME_WAIT */
+	close(c->sfd);
+	close(c->cfd);
+	c->sfd = c->cfd = -1;
+	c->state = C_CLOSED;
 	settle(tr, c, "TIME_WAIT");
 	return 0;
+}
+
+/* The socket was reset (a RST arrived): TCP_CLOSE. */
+static int reset_seen(int fd)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	return !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) && ti.tcpi_state == TCP_CLOSE;
 }
 
 int traffic_rst(struct traffic *tr, const char *name)
@@ -419,13 +492,66 @@ int traffic_rst(struct traffic *tr, const char *name)
 	c->state = C_CLOSED;
 	abort_close(c->cfd);  /* client RST */
 	c->cfd = -1;
-	/* Close the server side once the RST reached it, or its close would send a FIN; if IPVS
-	 * dropped the RST, close it without a word. */
-	int te = arrived(tr, c->sfd, 1);
+	/* Close the server side once the RST is through the director, without a word either way;
+	 * if IPVS dropped the RST, the server socket never saw it. */
+	int reached = fence(tr, 1) == 0 ? reset_seen(c->sfd) : !arrived(tr, c->sfd, 1);
 	quiet_close(c->sfd);
 	c->sfd = -1;
-	if (!te)
+	if (reached)
 		settle(tr, c, "CLOSE");
+	return 0;
+}
+
+/* Reads the one byte `send` put on the wire, fenced: 0 got it, ETIMEDOUT it never came. */
+static int got_byte(struct traffic *tr, int fd, int to_server)
+{
+	char b;
+	if (read(fd, &b, 1) == 1)
+		return 0;
+	if (fence(tr, to_server) == 0)
+		return read(fd, &b, 1) == 1 ? 0 : ETIMEDOUT;
+	return wait_in(fd, tr->connect_timeout_ms) && read(fd, &b, 1) == 1 ? 0 : ETIMEDOUT;
+}
+
+int traffic_send(struct traffic *tr, const char *name)
+{
+	struct conn *c;
+	if (!closable(tr, name, &c))
+		return 0;
+	/* The client sends while it may; after its own shut, the server does; after both, nothing. */
+	int server = c->cli_shut;
+	if (server && c->srv_shut)
+		return 0;
+	int wfd = server ? c->sfd : c->cfd, rfd = server ? c->cfd : c->sfd;
+	if (write(wfd, "x", 1) != 1) {
+		int e = errno;
+		give_up(c);
+		return e;
+	}
+	int te = got_byte(tr, rfd, !server);
+	if (te) {
+		/* IPVS dropped it, or holds no entry any more (the director's own stack reset it). */
+		give_up(c);
+		return te;
+	}
+	int one = 1;
+	setsockopt(rfd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));  /* its ACK now, not delayed */
+	fence(tr, server);
+	return 0;
+}
+
+int traffic_shut(struct traffic *tr, const char *name, int server)
+{
+	struct conn *c;
+	if (!closable(tr, name, &c))
+		return 0;
+	if (server ? c->srv_shut : c->cli_shut)
+		return 0;
+	int te = half_close(tr, c, server);
+	if (te) {
+		give_up(c);
+		return te;
+	}
 	return 0;
 }
 

@@ -2,12 +2,14 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 
@@ -44,6 +46,35 @@ double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * The kernel's jiffies: the "timestamp" line of /proc/schedstat (CONFIG_SCHEDSTATS prints jiffies
+ * there), read with one pread of an fd kept open. 0 when it cannot be read (no /proc yet).
+ */
+unsigned long long jiffies_now(void)
+{
+	static int fd = -1;
+	if (fd < 0)
+		fd = open("/proc/schedstat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strstr(buf, "\ntimestamp ");
+	return p ? strtoull(p + 11, NULL, 10) : 0;
+}
+
+/* CONFIG_HZ: the coarse monotonic clock advances one tick (TICK_NSEC) at a time. 0 if unknown. */
+int kernel_hz(void)
+{
+	struct timespec r;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &r) || r.tv_sec || r.tv_nsec <= 0)
+		return 0;
+	return (int)((1000000000L + r.tv_nsec / 2) / r.tv_nsec);
 }
 
 void sleep_ms(int ms)
