@@ -43,6 +43,8 @@ export function validateScenario(file: string | undefined, where: string, v: unk
   if (s.version !== 1) bad('.version', '1', s.version);
   if (!Array.isArray(s.events)) bad('.events', 'a list of events', s.events);
   const conns = new Set<string>();
+  // client address:port -> the connection still holding it (no fin/rst yet)
+  const held = new Map<string, string>();
   (s.events as unknown[]).forEach((raw, i) => {
     const f = `.events[${i}]`;
     if (!raw || typeof raw !== 'object') bad(f, 'an event mapping with an `op`', raw);
@@ -86,6 +88,10 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
         if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
         if (conns.has(e.conn as string)) bad(`${f}.conn`, 'a connection name not used earlier in the case', e.conn);
+        const cp = `${e.client}:${e.cport}`;
+        const holder = held.get(cp);
+        if (holder !== undefined) bad(`${f}.cport`, `a client address and port no open connection holds (${holder} holds it until its fin or rst)`, cp);
+        held.set(cp, e.conn as string);
         conns.add(e.conn as string);
         break;
       }
@@ -96,6 +102,7 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         name();
         if (!conns.has(e.conn as string)) bad(`${f}.conn`, `a connection opened by an earlier connect (${[...conns].join(', ') || 'none yet'})`, e.conn);
         if (e.op === 'shut' && e.side !== 'client' && e.side !== 'server') bad(`${f}.side`, 'client or server', e.side);
+        if (e.op === 'fin' || e.op === 'rst') for (const [k, v] of held) if (v === e.conn) held.delete(k);
         break;
       case 'sysctl':
         if (typeof e.name !== 'string' || !/^[a-z_]{1,31}$/.test(e.name)) bad(`${f}.name`, 'a net.ipv4.vs sysctl name like lblc_expiration', e.name);

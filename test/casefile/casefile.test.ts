@@ -80,8 +80,11 @@ describe('case files', () => {
     await expect(loadCase('/nonexistent/case.yaml')).rejects.toThrow(/case\.yaml: \(file\): expected a readable case file.*ENOENT/);
   });
 
-  it('accepts a client port used again (the client namespace keeps no TIME_WAIT), and checks the new lifecycle events', () => {
-    const reuse = edited((c) => c.scenario.events.push({ op: 'connect', conn: 'c2', svc, client: '10.1.0.1', cport: 40000 }));
+  it('accepts a client port used again once its connection closed (no TIME_WAIT on the client), and checks the new lifecycle events', () => {
+    const at = (conn: string, cport: number) => ({ op: 'connect' as const, conn, svc, client: '10.1.0.1', cport });
+    const held = edited((c) => c.scenario.events.push(at('c2', 40001), at('c3', 40001)));
+    expect(() => parseCase('x.yaml', held)).toThrow(/events\[5\]\.cport: expected a client address and port no open connection holds \(c2 holds it/);
+    const reuse = edited((c) => c.scenario.events.push(at('c2', 40000))); // c1 had its fin
     expect(parseCase('x.yaml', reuse).scenario.events).toHaveLength(5);
     const shut = edited((c) => c.scenario.events.push({ op: 'shut', conn: 'c1', side: 'both' as 'client' }));
     expect(() => parseCase('x.yaml', shut)).toThrow(/events\[4\]\.side: expected client or server, got "both"/);
