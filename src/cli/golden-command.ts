@@ -15,9 +15,11 @@ import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
 import { CoverageRun } from '../coverage/run.js';
 
 const HELP = `Usage: ipvs-conform golden --update|--check [options]
+       ipvs-conform golden --diff K1 K2 [--scheduler S] [--patch FILE]   (see golden --diff --help)
 
   --update            regenerate golden/ from the real kernel; print what changed
   --check             replay golden/ on the real kernel; exit 1 on any change
+  --diff K1 K2        run the golden scenarios on two kernels; per scenario, the first difference
   --kernel K          kernel(s) to use (default: every pinned kernel)
   --scheduler S       only these schedulers (default: every one the kernel has)
   --backend B         qemu (default) or docker (--check only)
@@ -36,6 +38,7 @@ Examples:
 `;
 
 export async function goldenCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--diff')) return (await import('./golden-diff-command.js')).goldenDiffCommand(argv);
   const { values } = parseArgs({
     args: argv,
     strict: true,

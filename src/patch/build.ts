@@ -24,6 +24,7 @@ import { installStripped, kbuild } from './kbuild.js';
 import { contentHash, readPatch } from './parse.js';
 import { copySources, dirHash } from './tree.js';
 import { buildCollector, COLLECTOR_DIR, COVERAGE_CFLAGS, keepNotes } from '../coverage/flavour.js';
+import { kernelFileName } from '../vm/kernels.js';
 
 /** Bumped whenever the recipe below changes what a build produces, so old cache entries are not reused. */
 const RECIPE = 3;
@@ -96,7 +97,7 @@ async function buildPatched(opts: { kernel: string; patches: string[]; coverage?
   const key = { recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, source: pin.source, patches: patches.map((p) => p.hash), hprio: hprioHash };
   const identity = contentHash(JSON.stringify(key));
   const hash = opts.coverage ? contentHash(JSON.stringify({ ...key, coverage: await dirHash(COLLECTOR_DIR) })) : identity;
-  const final = path.join(cacheRoot(), 'patched', pin.name, hash);
+  const final = path.join(cacheRoot(), 'patched', kernelFileName(pin.name), hash);
   const { dir, cached } = await cachedDir(final, async (tmp) => {
     const t0 = Date.now();
     const [headers, source] = await Promise.all([ensureHeaders(pin), ensureSource(pin)]);
@@ -183,7 +184,7 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
   const hash = contentHash(
     JSON.stringify({ recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, module: moduleSource, patched: patched?.hash ?? null, ...(opts.coverage ? { coverage: true } : {}) }),
   );
-  const final = path.join(cacheRoot(), 'module', pin.name, hash);
+  const final = path.join(cacheRoot(), 'module', kernelFileName(pin.name), hash);
   const { dir } = await cachedDir(final, async (tmp) => {
     const t0 = Date.now();
     const headers = await ensureHeaders(pin);

@@ -1,0 +1,77 @@
+// `golden --diff K1 K2`: the golden scenarios run on two real kernels, and for each the first event
+// where what they decided differs (an errno, the chosen server, the table after the event), else
+// the first listing that differs. Only what the golden corpus keeps is compared (no clocks), so two
+// runs of one kernel show no difference. How a user sees that a kernel update changes scheduling.
+import type { Backend } from '../backend.js';
+import { connSetText } from '../compare/conns.js';
+import { tableText } from '../compare/tables.js';
+import type { Observation } from '../observation.js';
+import { eventText, type Scenario } from '../scenario.js';
+import { toGoldenSteps } from './corpus.js';
+import { goldenCases } from './templates.js';
+
+export interface KernelDifference {
+  /** Event index, or undefined for a listing after the last event. */
+  step?: number;
+  /** The event, as text; or the listing's command. */
+  where: string;
+  what: 'error' | 'dest' | 'table' | 'listing';
+  a: string;
+  b: string;
+}
+
+const LISTINGS: [keyof NonNullable<Observation['listings']>, string][] = [
+  ['list', 'ipvsadm -L -n'],
+  ['thresholds', 'ipvsadm -L -n --thresholds'],
+  ['persistent', 'ipvsadm -L -n --persistent-conn'],
+  ['conns', 'ipvsadm -L -n -c (as a set, no expiry)'],
+];
+
+/** The first difference between two kernels' observations of one scenario, or undefined. */
+export function firstDifference(scenario: Scenario, a: Observation, b: Observation): KernelDifference | undefined {
+  const [sa, sb] = [toGoldenSteps(a.steps), toGoldenSteps(b.steps)];
+  for (let i = 0; i < scenario.events.length; i++) {
+    const where = `event ${i} ${eventText(scenario.events[i]!)}`;
+    const [x, y] = [sa[i] ?? {}, sb[i] ?? {}];
+    const err = (s: typeof x) => s.error?.name ?? 'ok';
+    if (err(x) !== err(y)) return { step: i, where, what: 'error', a: err(x), b: err(y) };
+    if (x.dest !== y.dest) return { step: i, where, what: 'dest', a: x.dest ?? 'none', b: y.dest ?? 'none' };
+    const [ta, tb] = [tableText(x.table), tableText(y.table)];
+    if (ta !== tb) return { step: i, where, what: 'table', ...firstLineDiff(ta, tb) };
+  }
+  for (const [key, command] of LISTINGS) {
+    const norm = (o: Observation) => (key === 'conns' ? connSetText(o.listings?.conns ?? '') : (o.listings?.[key] ?? ''));
+    const [la, lb] = [norm(a), norm(b)];
+    if (la !== lb) return { where: `after the last event, ${command}`, what: 'listing', ...firstLineDiff(la, lb) };
+  }
+  return undefined;
+}
+
+/** The first line where two texts differ (the whole line on each side). */
+function firstLineDiff(a: string, b: string): { a: string; b: string } {
+  const [la, lb] = [a.split('\n'), b.split('\n')];
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return { a: (la[i] ?? '(no line)').trim(), b: (lb[i] ?? '(no line)').trim() };
+  }
+  return { a: a.trim(), b: b.trim() };
+}
+
+export interface DiffResult {
+  scheduler: string;
+  template: string;
+  difference?: KernelDifference;
+}
+
+/** Runs every golden scenario of `schedulers` on both backends (side by side) and compares. */
+export async function diffKernels(a: Backend, b: Backend, schedulers: readonly string[], onResult: (r: DiffResult) => void): Promise<DiffResult[]> {
+  const out: DiffResult[] = [];
+  for (const { template, scheduler } of goldenCases(schedulers)) {
+    const scenario = template.build(scheduler);
+    const [oa, ob] = await Promise.all([a.run(scenario), b.run(scenario)]);
+    const difference = firstDifference(scenario, oa, ob);
+    const r: DiffResult = { scheduler, template: template.name, ...(difference ? { difference } : {}) };
+    out.push(r);
+    onResult(r);
+  }
+  return out;
+}
