@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { firstDifference } from '../../src/golden/diff.js';
+import type { Backend } from '../../src/backend.js';
+import { DIFF_CONFIRM_RUNS, diffKernels, firstDifference } from '../../src/golden/diff.js';
+import { goldenCases } from '../../src/golden/templates.js';
 import type { Observation, ServiceRow } from '../../src/observation.js';
 import type { Scenario } from '../../src/scenario.js';
 
@@ -46,5 +48,24 @@ describe('golden --diff: the first difference between two kernels', () => {
   });
   it('then the listings', () => {
     expect(firstDifference(scenario, obs({}), obs({ list: 'X\n' }))).toEqual({ where: 'after the last event, ipvsadm -L -n', what: 'listing', a: 'L', b: 'X' });
+  });
+});
+
+describe('golden --diff: a difference counts only when it repeats', () => {
+  // Backends whose answers are scripted per call: what a loaded host's timed-out connect looks like.
+  const backend = (answers: Observation[]): Backend => {
+    let i = 0;
+    return { name: 'fake', start: async () => ({ release: 'r', schedulers: ['lc'] }), run: async () => answers[Math.min(i++, answers.length - 1)]!, close: async () => {} };
+  };
+  const count = goldenCases(['lc']).length;
+  it('a difference on every run is reported', async () => {
+    const rs = await diffKernels(backend([obs({})]), backend([obs({ dest: null, active: 0 })]), ['lc'], () => {});
+    expect(rs).toHaveLength(count);
+    expect(rs.every((r) => r.difference?.what === 'dest' && !r.unstable)).toBe(true);
+  });
+  it('one that does not come back is unstable, not a kernel difference', async () => {
+    const rs = await diffKernels(backend([obs({})]), backend([obs({ dest: null, active: 0 }), ...Array(DIFF_CONFIRM_RUNS + count * 3).fill(obs({}))]), ['lc'], () => {});
+    expect(rs[0]).toMatchObject({ unstable: true });
+    expect(rs.slice(1).every((r) => !r.difference)).toBe(true);
   });
 });
