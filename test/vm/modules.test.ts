@@ -13,6 +13,9 @@ kernel/net/netfilter/ipvs/ip_vs_ftp.ko.xz: kernel/net/netfilter/ipvs/ip_vs.ko.xz
 kernel/net/netfilter/ipvs/ip_vs_pe_sip.ko.xz: kernel/net/netfilter/ipvs/ip_vs.ko.xz
 kernel/net/netfilter/nf_nat.ko.xz: kernel/net/netfilter/nf_conntrack.ko.xz
 kernel/drivers/net/veth.ko.xz:
+kernel/net/ipv4/tunnel4.ko.xz:
+kernel/net/ipv4/ip_tunnel.ko.xz:
+kernel/net/ipv4/ipip.ko.xz: kernel/net/ipv4/tunnel4.ko.xz kernel/net/ipv4/ip_tunnel.ko.xz
 kernel/fs/xfs/xfs.ko.xz: kernel/lib/libcrc32c.ko.xz
 `;
 
@@ -39,6 +42,9 @@ describe('module selection', () => {
       'kernel/crypto/crc32c_generic.ko.xz',
       'kernel/drivers/net/veth.ko.xz',
       'kernel/lib/libcrc32c.ko.xz',
+      'kernel/net/ipv4/ip_tunnel.ko.xz',
+      'kernel/net/ipv4/ipip.ko.xz',
+      'kernel/net/ipv4/tunnel4.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_rr.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_twos.ko.xz',

@@ -94,6 +94,8 @@ struct topo {
 	int nl_cli, nl_srv;  /* rtnetlink in the clients and servers namespaces (kept across cases) */
 	int gen;             /* case counter: names and indexes the side devices */
 	int links;           /* the veth pairs of this case exist */
+	int direct;          /* the direct client-server link and the servers' DR/tunnel setup exist */
+	int tunnel_err;      /* errno: the servers could not get an ipip device (0: they have one) */
 	int conn_fd;         /* /proc/net/ip_vs_conn of the director */
 	int cur;             /* which netns fd this thread is in now */
 };
@@ -121,6 +123,7 @@ struct dest_spec {
 	uint16_t port;
 	int32_t weight;
 	uint32_t upper, lower;
+	uint32_t fwd;        /* IP_VS_CONN_F_MASQ, _DROUTE or _TUNNEL (ipip) */
 };
 /* ---- svckey.c: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5" (allow_fwm: service keys, not targets) ---- */
 int parse_svckey(const char *s, struct svc_spec *out, int allow_fwm);  /* 0 ok, -1 bad */

@@ -60,6 +60,22 @@ static int flag_bit(const char *f, uint32_t *bit)
 	return -1;
 }
 
+/* ipvsadm's -m, -g, -i (ipip) */
+static int fwd_method(const char *v, uint32_t *fwd)
+{
+	if (!v)
+		return -1;
+	if (!strcmp(v, "masq"))
+		*fwd = IP_VS_CONN_F_MASQ;
+	else if (!strcmp(v, "route"))
+		*fwd = IP_VS_CONN_F_DROUTE;
+	else if (!strcmp(v, "tunnel"))
+		*fwd = IP_VS_CONN_F_TUNNEL;
+	else
+		return -1;
+	return 0;
+}
+
 static int valid_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -169,9 +185,12 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 		return 0;
 	case DEST_ADD:
 	case DEST_EDIT:
-		if (nt != 6 || parse_svckey(tok[1], &c->svc, 1) ||
+		if ((nt != 6 && nt != 7) || parse_svckey(tok[1], &c->svc, 1) ||
 		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
-			BAD("%s SVCKEY RIP:RPORT w=W x=U y=L", tok[0]);
+			BAD("%s SVCKEY RIP:RPORT w=W x=U y=L [fwd=masq|route|tunnel]", tok[0]);
+		c->dest.fwd = IP_VS_CONN_F_MASQ;
+		if (nt == 7 && fwd_method(kv(tok[6], "fwd"), &c->dest.fwd))
+			BAD("expected fwd=masq|route|tunnel, got '%.30s'", tok[6]);
 		if (!kv(tok[3], "w") || parse_i32(kv(tok[3], "w"), &c->dest.weight))
 			BAD("expected w=WEIGHT, got '%.30s'", tok[3]);
 		if (!kv(tok[4], "x") || parse_u32(kv(tok[4], "x"), &c->dest.upper))
@@ -267,6 +286,14 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 	return nv;
 }
 
+static int uses_tunnel(const struct cmd *cmds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if ((cmds[i].op == DEST_ADD || cmds[i].op == DEST_EDIT) && cmds[i].dest.fwd == IP_VS_CONN_F_TUNNEL)
+			return 1;
+	return 0;
+}
+
 /* "t=<ms> j=<jiffies at start>,<jiffies now>": when the command completed, and the kernel's clock
  * around it (a timer the kernel fired within it fired somewhere between the two). */
 static void stamp(struct sbuf *out, unsigned long long j0)
@@ -358,6 +385,11 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 	if (topo_up(t, vips, nv, err, errn))
 		goto done;
 	topo_ok = 1;
+	if (t->tunnel_err && uses_tunnel(cmds, nc)) {
+		snprintf(err, errn, "tunnel destinations need an ipip device in the servers' namespace: %s (load ipip)",
+			 strerror(t->tunnel_err));
+		goto done;
+	}
 	if (topo_enter(t, t->ns_cli)) {
 		snprintf(err, errn, "enter client netns: %s", strerror(errno));
 		goto done;
@@ -393,8 +425,10 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			break;
 		case DEST_ADD:
 		case DEST_EDIT: {
-			/* a port-0 dest receives on the service's port (ip_vs_schedule: dest->port ?: vport) */
-			uint16_t lport = ntohs(c->dest.port ? c->dest.port : c->svc.port);
+			/* a port-0 dest receives on the service's port (ip_vs_schedule: dest->port ?: vport);
+			 * DR and tunnels never rewrite the port: their servers receive on the service's */
+			int nat = c->dest.fwd == IP_VS_CONN_F_MASQ;
+			uint16_t lport = ntohs(nat && c->dest.port ? c->dest.port : c->svc.port);
 			/* a fwmark service's port-0 dest receives on each packet's own port */
 			int le = lport ? traffic_listen(&tr, lport) : 0;
 			if (le) {

@@ -111,7 +111,8 @@ int ipvs_dest(int fd, int cmd, const struct svc_spec *s, const struct dest_spec 
 	nl_put(&r, IPVS_DEST_ATTR_PORT, &d->port, 2);
 	nl_put_u16(&r, IPVS_DEST_ATTR_ADDR_FAMILY, AF_INET);
 	if (full) {
-		nl_put_u32(&r, IPVS_DEST_ATTR_FWD_METHOD, IP_VS_CONN_F_MASQ);
+		/* no IPVS_DEST_ATTR_TUN_TYPE: absent means ipip (ip_vs_genl_parse_dest) */
+		nl_put_u32(&r, IPVS_DEST_ATTR_FWD_METHOD, d->fwd);
 		nl_put_u32(&r, IPVS_DEST_ATTR_WEIGHT, (uint32_t)d->weight);
 		nl_put_u32(&r, IPVS_DEST_ATTR_U_THRESH, d->upper);
 		nl_put_u32(&r, IPVS_DEST_ATTR_L_THRESH, d->lower);

@@ -1,6 +1,7 @@
 /*
  * The three network namespaces of a case, built in-process over rtnetlink (no `ip` exec):
  *   clients (eN 10.0.0.2/24) <-veth-> cl0 10.0.0.254/24 + VIPs/32 | director | sv0 10.3.0.254/24 <-veth-> servers (eN 10.3.0.1/24)
+ *   clients (dc 10.4.0.1/24) <-veth-> servers (e20 10.4.0.2/24): the direct link DR and tunnel replies take
  * Clients and servers own 10.1.0.0/16 and 10.2.0.0/16 through AnyIP local routes on lo, so
  * any address there can be bound without adding it. Namespaces are held by open fds only:
  * closing them (and every socket in them) makes the kernel tear everything down.
@@ -9,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -24,6 +26,9 @@
 #define IDX_LO 1
 #define IDX_A 10   /* director cl0, client eth0, server eth0 */
 #define IDX_B 11   /* director sv0 */
+#define IDX_D 20   /* the direct link: clients dc, servers e20 */
+#define IDX_T4 21  /* servers: the ipip device that decapsulates tunnelled packets */
+#define TABLE_DIRECT 100  /* servers: routes for replies sent from a VIP (DR, tunnel) */
 
 int topo_init(struct topo *t)
 {
@@ -127,8 +132,9 @@ static int add_addr_n(int nl, int idx, uint32_t a, int plen)
 	return add_addr(nl, idx, ip, plen);
 }
 
-/* `ip route add [local|blackhole] DST/PLEN [via GW] [dev IDX]`; type RTN_UNICAST, _LOCAL or _BLACKHOLE */
-static int add_route_type(int nl, const char *dst, int plen, const char *gw, int idx, int type)
+/* `ip route add [local|blackhole] DST/PLEN [via GW] [dev IDX] [table T]`; type RTN_UNICAST, _LOCAL
+ * or _BLACKHOLE; table 0: local or main */
+static int add_route_table(int nl, const char *dst, int plen, const char *gw, int idx, int type, int table)
 {
 	struct nlreq r;
 	struct rtmsg *rt = nl_begin(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
@@ -136,7 +142,7 @@ static int add_route_type(int nl, const char *dst, int plen, const char *gw, int
 	rt->rtm_family = AF_INET;
 	rt->rtm_dst_len = (uint8_t)plen;
 	rt->rtm_protocol = RTPROT_STATIC;
-	rt->rtm_table = local ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+	rt->rtm_table = table ? (uint8_t)table : local ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
 	rt->rtm_scope = local ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
 	rt->rtm_type = (unsigned char)type;
 	struct in_addr a;
@@ -155,7 +161,42 @@ static int add_route_type(int nl, const char *dst, int plen, const char *gw, int
 
 static int add_route(int nl, const char *dst, int plen, const char *gw, int idx, int local)
 {
-	return add_route_type(nl, dst, plen, gw, idx, local ? RTN_LOCAL : RTN_UNICAST);
+	return add_route_table(nl, dst, plen, gw, idx, local ? RTN_LOCAL : RTN_UNICAST, 0);
+}
+
+static int add_route_type(int nl, const char *dst, int plen, const char *gw, int idx, int type)
+{
+	return add_route_table(nl, dst, plen, gw, idx, type, 0);
+}
+
+/* `ip rule add from SRC/PLEN table T` */
+static int add_rule_from(int nl, const char *src, int plen, int table)
+{
+	struct nlreq r;
+	struct fib_rule_hdr *h = nl_begin(&r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*h));
+	h->family = AF_INET;
+	h->src_len = (uint8_t)plen;
+	h->action = FR_ACT_TO_TBL;
+	h->table = (uint8_t)table;
+	struct in_addr a;
+	inet_pton(AF_INET, src, &a);
+	nl_put(&r, FRA_SRC, &a, 4);
+	nl_put_u32(&r, FRA_PRIORITY, 100);
+	return nl_talk(nl, &r);
+}
+
+/* A wildcard ipip device (no local, no remote): it takes every ipip packet to a local address. */
+static int make_ipip(int nl, const char *name, int idx)
+{
+	struct nlreq r;
+	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	nl_put_str(&r, IFLA_IFNAME, name);
+	size_t li = nl_nest_begin(&r, IFLA_LINKINFO);
+	nl_put_str(&r, IFLA_INFO_KIND, "ipip");
+	nl_nest_end(&r, li);
+	return nl_talk(nl, &r);
 }
 
 struct sbuf g_setup_trace;  /* "what=ms " per step of the last setup (the `stats` request) */
@@ -215,11 +256,78 @@ fail:
 	return -1;
 }
 
+/*
+ * The servers' ipip device, up: our own wildcard one, or the fallback tunl0 where the kernel made
+ * one (it takes the same packets; a second wildcard device is EEXIST). Without ipip (a Docker
+ * host that has not loaded it) tunnels cannot be tested: t->tunnel_err says why, and a case with
+ * a tunnel destination fails as infrastructure; everything else still runs.
+ */
+unsigned int if_nametoindex(const char *ifname);  /* <net/if.h>, which clashes with <linux/if.h> */
+
+static int servers_ipip(struct topo *t)
+{
+	int e = make_ipip(t->nl_srv, "t4", IDX_T4);
+	int idx = IDX_T4;
+	if (e == -EEXIST && !topo_enter(t, t->ns_srv))
+		idx = (int)if_nametoindex("tunl0");
+	if (!e || idx > 0)
+		e = link_up(t->nl_srv, idx);
+	t->tunnel_err = -e;
+	if (e)
+		logmsg("servers' ipip device: %s: tunnel destinations cannot be tested", strerror(-e));
+	return 0;
+}
+
+/*
+ * What Route (DR) and Tunnel destinations need, made once with the side namespaces:
+ * - the servers accept the VIPs (AnyIP 10.0.0.0/16 on lo): DR and tunnel packets keep the VIP
+ *   as their destination;
+ * - an ipip device in the servers decapsulates tunnelled packets (outer destination the RIP);
+ * - replies sent from a VIP go straight to the clients over the direct link (`from 10.0.0.0/16
+ *   table 100`), while replies from a RIP (masquerading) still go back through the director.
+ * DR's next hop: ip_vs_dr_xmit() routes to the RIP (IP_VS_RT_MODE_KNOWN_NH) and the route via
+ * 10.3.0.1 gives the servers' namespace as the gateway, which owns every RIP: the frame reaches
+ * the host holding the RIP, as DR requires, without one ARP entry per real server.
+ */
+static int direct_setup(struct topo *t, char *err, size_t errn)
+{
+	if (t->direct)
+		return 0;
+	STEP("direct_veth", make_veth(t->nl_cli, "dc", IDX_D, t->ns_srv, IDX_D));
+	STEP("direct_cli_up", link_up(t->nl_cli, IDX_D));
+	STEP("direct_cli_addr", add_addr(t->nl_cli, IDX_D, "10.4.0.1", 24));
+	STEP("direct_srv_up", link_up(t->nl_srv, IDX_D));
+	STEP("direct_srv_addr", add_addr(t->nl_srv, IDX_D, "10.4.0.2", 24));
+	STEP("direct_route", add_route_table(t->nl_srv, "10.1.0.0", 16, "10.4.0.1", IDX_D, RTN_UNICAST, TABLE_DIRECT));
+	STEP("direct_rule", add_rule_from(t->nl_srv, "10.0.0.0", 16, TABLE_DIRECT));
+	STEP("servers_AnyIP_VIPs", add_route(t->nl_srv, "10.0.0.0", 16, NULL, IDX_LO, 1));
+	STEP("servers_ipip", servers_ipip(t));
+	t->direct = 1;
+	return 0;
+fail:
+	return -1;
+}
+
+static void close_fd(int *fd);
+
+/* Both side namespaces, or neither: the direct link joins them. */
+static void sides_reset(struct topo *t)
+{
+	topo_enter(t, t->ns_init);
+	close_fd(&t->nl_cli);
+	close_fd(&t->nl_srv);
+	close_fd(&t->ns_cli);
+	close_fd(&t->ns_srv);
+	t->direct = 0;
+}
+
 int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn)
 {
 	g_setup_trace.len = 0;
+	if ((t->ns_cli < 0) != (t->ns_srv < 0) || !t->direct)
+		sides_reset(t);
 	if (side_ns(t, &t->ns_cli, &t->nl_cli, "10.1.0.0", err, errn) ||
-	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", err, errn))
+	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", err, errn) || direct_setup(t, err, errn))
 		goto fail;
 	/* The previous case's side devices die with its director, asynchronously (cleanup_net).
 	 * Usually that has happened by now; if not, delete them here, so no old address or route
@@ -303,9 +411,6 @@ void topo_down(struct topo *t, int ok)
 	if (dirty) {
 		/* Something went wrong midway: start the sides afresh next case. */
 		logmsg("case teardown incomplete: client and server namespaces are rebuilt");
-		close_fd(&t->nl_cli);
-		close_fd(&t->nl_srv);
-		close_fd(&t->ns_cli);
-		close_fd(&t->ns_srv);
+		sides_reset(t);
 	}
 }

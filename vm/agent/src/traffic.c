@@ -31,6 +31,8 @@ struct conn {
 	int cfd, sfd;
 	uint32_t caddr;  /* network order */
 	uint16_t cport;  /* network order */
+	uint32_t vaddr;  /* the target, network order */
+	uint16_t vport;
 	int state;
 	int cli_shut, srv_shut;  /* that side sent its FIN (shut) */
 };
@@ -143,14 +145,14 @@ static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
 }
 
 static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n);
-static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n, uint32_t *daddr,
-		      uint16_t *dport);
+static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, const struct conn *to, char *st, size_t n,
+		      uint32_t *daddr, uint16_t *dport);
 
 /* IPVS has an entry for this client in SYN_RECV toward a silent server: its destination. */
 static int silent_dest(struct traffic *tr, uint32_t caddr, uint16_t cport, uint32_t *daddr, uint16_t *dport)
 {
 	char st[32];
-	if (conn_entry(tr, caddr, cport, st, sizeof(st), daddr, dport))
+	if (conn_entry(tr, caddr, cport, NULL, st, sizeof(st), daddr, dport))
 		return 0;
 	return !strcmp(st, "SYN_RECV") && (ntohl(*daddr) >> 16) == (SILENT_NET >> 16);
 }
@@ -176,6 +178,28 @@ static int refused_by_icmp(int fd)
 
 #define CONNECT_FENCES 16
 
+/*
+ * The real server the connection reached. Masquerading rewrote the destination: the accepted
+ * socket's local address is the RIP. DR and tunnels leave it the target (the servers accept the
+ * VIPs), so the director's own entry for the connection names the destination.
+ */
+static const char *reached(struct traffic *tr, const struct conn *c)
+{
+	static char ap[48];
+	struct sockaddr_in la;
+	socklen_t ll = sizeof(la);
+	getsockname(c->sfd, (struct sockaddr *)&la, &ll);
+	char st[32];
+	uint32_t da;
+	uint16_t dp;
+	if (la.sin_addr.s_addr == c->vaddr && la.sin_port == c->vport &&
+	    !conn_entry(tr, c->caddr, c->cport, c, st, sizeof(st), &da, &dp))
+		fmt_addrport(ap, sizeof(ap), da, dp);
+	else
+		fmt_addrport(ap, sizeof(ap), la.sin_addr.s_addr, la.sin_port);
+	return ap;
+}
+
 int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
 		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
 {
@@ -193,6 +217,8 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 	c->cfd = c->sfd = -1;
 	c->caddr = caddr;
 	c->cport = cport;
+	c->vaddr = vaddr;
+	c->vport = vport;
 	c->state = C_FAILED;
 
 	int e = topo_enter(tr->t, tr->t->ns_cli);
@@ -290,12 +316,7 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			client_up = 1;
 		}
 	}
-	struct sockaddr_in la;
-	socklen_t ll = sizeof(la);
-	getsockname(c->sfd, (struct sockaddr *)&la, &ll);
-	char ap[40];
-	fmt_addrport(ap, sizeof(ap), la.sin_addr.s_addr, la.sin_port);
-	sb_printf(extra, " dest=%s", ap);
+	sb_printf(extra, " dest=%s", reached(tr, c));
 	c->state = C_OPEN;
 	if (g_verbose) {
 		struct tcp_info ti;
@@ -346,14 +367,35 @@ static int eof_now(int fd)
 	}
 }
 
+/*
+ * Fences after a packet until `seen(fd)` says it arrived: 1 seen, 0 not after two fences (IPVS
+ * dropped it), -1 no fence went through. Two, because a tunnelled packet takes one hop more than
+ * a fence (ip_tunnel_rcv() queues the decapsulated packet again), so a fence sent while it was in
+ * flight may overtake it; a fence sent after that one arrived cannot.
+ */
+static int fenced(struct traffic *tr, int to_server, int (*seen)(int fd), int fd)
+{
+	for (int i = 0; i < 2; i++) {
+		if (seen(fd))
+			return 1;
+		if (fence(tr, to_server))
+			return -1;
+	}
+	return seen(fd);
+}
+
+static int eof_seen(int fd)
+{
+	return !eof_now(fd);
+}
+
 /* The far socket saw the FIN or RST just sent: fenced, then checked; ETIMEDOUT if IPVS dropped it. */
 static int arrived(struct traffic *tr, int fd, int to_server)
 {
-	if (!eof_now(fd))
-		return 0;
-	if (fence(tr, to_server) == 0)
-		return eof_now(fd) ? ETIMEDOUT : 0;
-	return drain(fd, tr->connect_timeout_ms);  /* no fence: fall back on the clock */
+	int r = fenced(tr, to_server, eof_seen, fd);
+	if (r < 0)
+		return drain(fd, tr->connect_timeout_ms);  /* no fence: fall back on the clock */
+	return r ? 0 : ETIMEDOUT;
 }
 
 /*
@@ -364,12 +406,13 @@ static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char 
 {
 	uint32_t da;
 	uint16_t dp;
-	conn_entry(tr, caddr, cport, st, n, &da, &dp);
+	conn_entry(tr, caddr, cport, NULL, st, n, &da, &dp);
 }
 
-/* The client's TCP entry: its state and destination (network order); -1 with st "" when none. */
-static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n, uint32_t *daddr,
-		      uint16_t *dport)
+/* The client's TCP entry (to c's target, or any when c is NULL): its state and destination (network
+ * order); -1 with st "" when none. */
+static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, const struct conn *to, char *st, size_t n,
+		      uint32_t *daddr, uint16_t *dport)
 {
 	st[0] = 0;
 	int fd = tr->t->conn_fd;
@@ -386,8 +429,10 @@ static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *
 			break;
 	}
 	buf[len] = 0;
-	char key[32];
-	snprintf(key, sizeof(key), "TCP %08X %04X ", ntohl(caddr), ntohs(cport));
+	char key[48];
+	int kn = snprintf(key, sizeof(key), "TCP %08X %04X ", ntohl(caddr), ntohs(cport));
+	if (to)
+		snprintf(key + kn, sizeof(key) - (size_t)kn, "%08X %04X ", ntohl(to->vaddr), ntohs(to->vport));
 	char *p = strstr(buf, key);
 	if (!p)
 		return -1;
@@ -401,14 +446,16 @@ static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, char *
 	return 0;
 }
 
-/* Bounded wait for the entry to reach `want` (or vanish): keeps the -c listing deterministic. */
-static void settle(struct traffic *tr, struct conn *c, const char *want)
+/* Bounded wait for the entry to reach `want` or `or` (or vanish): keeps the -c listing deterministic. */
+static void settle(struct traffic *tr, struct conn *c, const char *want, const char *or)
 {
 	double deadline = now_ms() + tr->settle_ms;
 	char st[32];
+	uint32_t da;
+	uint16_t dp;
 	for (;;) {
-		conn_state(tr, c->caddr, c->cport, st, sizeof(st));
-		if (!st[0] || !strcmp(st, want) || now_ms() > deadline)
+		conn_entry(tr, c->caddr, c->cport, c, st, sizeof(st), &da, &dp);
+		if (!st[0] || !strcmp(st, want) || !strcmp(st, or) || now_ms() > deadline)
 			return;
 		sleep_ms(1);
 	}
@@ -459,7 +506,8 @@ int traffic_fin(struct traffic *tr, const char *name)
 	if (!closable(tr, name, &c))
 		return 0;
 	/* Whichever side has not sent its FIN yet does (the client first), then both close: ip_vs_proto_tcp.c
-	 * tcp_states ES -in FIN-> CLOSE_WAIT -out FIN-> TIME_WAIT (or FIN_WAIT -in FIN-> TIME_WAIT). */
+	 * tcp_states ES -in FIN-> CLOSE_WAIT -out FIN-> TIME_WAIT (or FIN_WAIT -in FIN-> TIME_WAIT); DR and
+	 * tunnels (the director sees the client's packets only, INPUT-ONLY): ES -FIN-> FIN_WAIT -ACK-> FIN_WAIT. */
 	int te = c->cli_shut ? 0 : half_close(tr, c, 0);
 	if (!te && !c->srv_shut)
 		te = half_close(tr, c, 1);
@@ -472,7 +520,7 @@ int traffic_fin(struct traffic *tr, const char *name)
 	close(c->cfd);
 	c->sfd = c->cfd = -1;
 	c->state = C_CLOSED;
-	settle(tr, c, "TIME_WAIT");
+	settle(tr, c, "TIME_WAIT", "FIN_WAIT");
 	return 0;
 }
 
@@ -494,23 +542,29 @@ int traffic_rst(struct traffic *tr, const char *name)
 	c->cfd = -1;
 	/* Close the server side once the RST is through the director, without a word either way;
 	 * if IPVS dropped the RST, the server socket never saw it. */
-	int reached = fence(tr, 1) == 0 ? reset_seen(c->sfd) : !arrived(tr, c->sfd, 1);
+	int seen = fenced(tr, 1, reset_seen, c->sfd);
+	if (seen < 0)
+		seen = !arrived(tr, c->sfd, 1);
 	quiet_close(c->sfd);
 	c->sfd = -1;
-	if (reached)
-		settle(tr, c, "CLOSE");
+	if (seen)
+		settle(tr, c, "CLOSE", "CLOSE");
 	return 0;
+}
+
+static int read_byte(int fd)
+{
+	char b;
+	return read(fd, &b, 1) == 1;
 }
 
 /* Reads the one byte `send` put on the wire, fenced: 0 got it, ETIMEDOUT it never came. */
 static int got_byte(struct traffic *tr, int fd, int to_server)
 {
-	char b;
-	if (read(fd, &b, 1) == 1)
-		return 0;
-	if (fence(tr, to_server) == 0)
-		return read(fd, &b, 1) == 1 ? 0 : ETIMEDOUT;
-	return wait_in(fd, tr->connect_timeout_ms) && read(fd, &b, 1) == 1 ? 0 : ETIMEDOUT;
+	int r = fenced(tr, to_server, read_byte, fd);
+	if (r >= 0)
+		return r ? 0 : ETIMEDOUT;
+	return wait_in(fd, tr->connect_timeout_ms) && read_byte(fd) ? 0 : ETIMEDOUT;
 }
 
 int traffic_send(struct traffic *tr, const char *name)
