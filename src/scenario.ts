@@ -20,7 +20,8 @@ export type TargetKey = string;
  *   10.0.M.x (M = 1..255) carry firewall mark M (fwm/M services), 10.0.0.x none;
  * - clients are any address in 10.1.0.0/16 (AnyIP in the client namespace);
  * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port.
- * Forwarding is always masquerading: it is the only method this topology routes back.
+ * Destinations forward by masquerading, DR (route) or ipip tunnel: the servers also accept the
+ * VIPs, and their replies from a VIP go straight to the clients (the director sees one direction).
  */
 export const NET = {
   vipPrefix: '10.0.0.',
@@ -42,8 +43,14 @@ export interface ServiceFields {
   ops?: true;
 }
 
-/** Destination fields sent on add and edit, as `ipvsadm -a/-e -t VIP -r RS -m -w W -x U -y L`. */
+/** Forwarding methods, as ipvsadm's -m (masquerading), -g (gatewaying: DR) and -i (ipip tunnel). */
+export const FWD_METHODS = ['masq', 'route', 'tunnel'] as const;
+export type FwdMethod = (typeof FWD_METHODS)[number];
+
+/** Destination fields sent on add and edit, as `ipvsadm -a/-e -t VIP -r RS -m|-g|-i -w W -x U -y L`. */
 export interface DestFields {
+  /** Forwarding method; absent means masquerading. */
+  fwd?: FwdMethod;
   weight: number;
   /** Upper connection threshold (`-x`), 0 = none. */
   upper: number;
@@ -108,7 +115,7 @@ export function eventText(e: Event): string {
       return `svc-del[${e.svc}]`;
     case 'dest-add':
     case 'dest-edit':
-      return `${e.op}[${e.dest} w=${e.weight} x=${e.upper} y=${e.lower}]`;
+      return `${e.op}[${e.dest} w=${e.weight} x=${e.upper} y=${e.lower}${e.fwd && e.fwd !== 'masq' ? ` ${e.fwd}` : ''}]`;
     case 'dest-del':
       return `dest-del[${e.dest}]`;
     case 'connect':

@@ -3,7 +3,7 @@
 // so result line 2i is event i, 2i+1 its table, and the final one the listings.
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
-import { MAX_WAIT_MS, type Event, type Scenario } from '../scenario.js';
+import { type Event, FWD_METHODS, type FwdMethod, MAX_WAIT_MS, type Scenario } from '../scenario.js';
 import { KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
@@ -71,6 +71,11 @@ function word(v: unknown, field: string, max: number, re = /^[\x21-\x7e]+$/): st
   throw new InputError(undefined, field, `a non-empty word of printable characters without spaces, at most ${max} long`, v);
 }
 
+function fwdMethod(v: unknown, field: string): FwdMethod {
+  if ((FWD_METHODS as readonly unknown[]).includes(v)) return v as FwdMethod;
+  throw new InputError(undefined, field, `one of ${FWD_METHODS.join(', ')}`, v);
+}
+
 const FLAGS = new Set(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3']);
 
 /** One script line for one event (the i-th, for error messages). */
@@ -96,15 +101,18 @@ export function eventLine(e: Event, i = 0): string {
     case 'svc-del':
       return `svc-del ${svcKey(e.svc, f('svc'))}`;
     case 'dest-add':
-    case 'dest-edit':
-      return [
+    case 'dest-edit': {
+      const parts = [
         e.op,
         svcKey(e.svc, f('svc')),
         addrPort(e.dest, f('dest')),
         `w=${int32(e.weight, f('weight'))}`,
         `x=${uint(e.upper, f('upper'))}`,
         `y=${uint(e.lower, f('lower'))}`,
-      ].join(' ');
+      ];
+      if (e.fwd !== undefined) parts.push(`fwd=${fwdMethod(e.fwd, f('fwd'))}`);
+      return parts.join(' ');
+    }
     case 'dest-del':
       return `dest-del ${svcKey(e.svc, f('svc'))} ${addrPort(e.dest, f('dest'))}`;
     case 'connect':

@@ -1,7 +1,7 @@
 // Checks a Scenario read from a file (a saved case, possibly edited by hand) field by field, so a
 // bad one fails with the file, the field, what was expected and what arrived, never a crash later.
 import { InputError } from '../errors.js';
-import { MAX_WAIT_MS, NET, type Scenario } from '../scenario.js';
+import { FWD_METHODS, MAX_WAIT_MS, NET, type Scenario } from '../scenario.js';
 import { ALL_FLAGS } from '../generate/schedulers.js';
 import { keyText, SERVICE_KEY_SYNTAX, TARGET_SYNTAX, tryServiceKey, type ServiceKey } from '../service-key.js';
 
@@ -77,6 +77,7 @@ export function validateScenario(file: string | undefined, where: string, v: unk
         if (!isInt(e.weight, 0, 0x7fffffff)) bad(`${f}.weight`, 'an integer weight 0..2147483647', e.weight);
         u32('upper');
         u32('lower');
+        if (e.fwd !== undefined && !(FWD_METHODS as readonly unknown[]).includes(e.fwd)) bad(`${f}.fwd`, `a forwarding method: ${FWD_METHODS.join(', ')}`, e.fwd);
         break;
       case 'dest-del':
         vip();

@@ -8,7 +8,7 @@ import { ipToNum, parseAddrPort } from './addr.js';
 import { parseServiceKey } from '../service-key.js';
 import { opError } from './errno.js';
 import { SCHEDULERS } from './schedulers/index.js';
-import type { ModelDest, ModelService, ModelState } from './state.js';
+import { FWD_NAME, type FwdName, type ModelDest, type ModelService, type ModelState } from './state.js';
 import { putInTrash, takeFromTrash } from './trash.js';
 import { S } from './tcp.js';
 import { SCHED_FLAG, type SchedulerModel } from './types.js';
@@ -122,6 +122,7 @@ interface Udest {
   weight: number;
   upper: number;
   lower: number;
+  fwd: FwdName;
 }
 
 /** The checks ip_vs_add_dest() and ip_vs_edit_dest() share, on the values as the kernel types them. */
@@ -132,7 +133,7 @@ function checkDest(st: ModelState, f: DestFields): OpError | Udest {
   if (weight < 0) return opError('ERANGE'); // server weight less than zero
   if (lower > upper) return opError('ERANGE'); // lower threshold is higher than upper threshold
   if (st.rules.uThresholdIntMaxCheck && upper > INT_MAX) return opError('EINVAL');
-  return { weight, upper, lower };
+  return { weight, upper, lower, fwd: FWD_NAME[f.fwd ?? 'masq'] };
 }
 
 /** __ip_vs_update_dest() */
@@ -140,6 +141,8 @@ function updateDest(st: ModelState, svc: ModelService, d: ModelDest, u: Udest, a
   // keep the last_weight with latest non-0 weight
   if (add || u.weight !== 0) d.lastWeight = u.weight;
   d.weight = u.weight;
+  // dest->conn_flags: new connections take the method; existing ones keep the one they were bound with
+  d.fwd = u.fwd;
   d.available = true;
   updateThresholds(d, u.upper, u.lower, st.rules);
   if (add) {
@@ -182,6 +185,7 @@ function freshDest(key: string, addr: string, addrNum: number, port: number, svc
     available: false,
     svcKey,
     refs: 0,
+    fwd: 'Masq',
   };
 }
 

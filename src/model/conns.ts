@@ -2,7 +2,7 @@
 // and the timer re-arm of ip_vs_conn_put), expiry (ip_vs_conn_expire) and the conn table.
 import { bindDest, setConnState, unbindDest } from './accounting.js';
 import { type Conn, connDelete, connSet, type ModelDest, type ModelState } from './state.js';
-import { nextState } from './tcp.js';
+import { Dir, nextState } from './tcp.js';
 import { setTimerWindow } from './time.js';
 import { releaseFromTrash } from './trash.js';
 
@@ -53,6 +53,7 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
     agentClosed: false,
     cliShut: false,
     srvShut: false,
+    direct: dest.fwd !== 'Masq', // ip_vs_bind_dest(): cp->flags |= dest->conn_flags
     svcKey: f.svcKey,
     proto: f.proto,
     key: f.key,
@@ -65,6 +66,9 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
 
 /** One packet (`row` = dir + flag, see tcp.ts) through IPVS: state transition, then the timer re-arm. */
 export function packet(st: ModelState, cp: Conn, row: number, t: StepTime): void {
+  // set_tcp_state(): NOOUTPUT turns an input packet's table into INPUT-ONLY (the agent's traffic
+  // never sends a DR or tunnel connection's replies through the director, so it is never cleared)
+  if (cp.direct && row < Dir.OUT) row += Dir.INPUT_ONLY;
   setConnState(cp, nextState(cp.state, row));
   cp.timeout = st.tcpTimeouts[cp.state]!;
   armTimer(st, cp, t);

@@ -1,6 +1,7 @@
 // The model's whole state: services with their destinations in kernel list order, the deleted-
 // destination trash, connections and persistence templates with their timers, the TCP timeouts.
 import type { DestRow, ServiceRow } from '../observation.js';
+import type { FwdMethod } from '../scenario.js';
 import type { KernelRules } from './semantics.js';
 import type { Window } from './time.js';
 import type { DestState, SchedContext, SchedulerModel, Semantics, ServiceState } from './types.js';
@@ -16,9 +17,15 @@ export interface ModelDest extends DestState {
   svcKey: string;
   /** Connections and templates bound to it (dest->refcnt - 1). */
   refs: number;
+  /** The forwarding method (dest->conn_flags & IP_VS_CONN_F_FWD_MASK), as the table names it. */
+  fwd: FwdName;
   /** The last row table.ts reported for it (reused while unchanged). */
   row?: DestRow;
 }
+
+/** ipvsadm's words for the forwarding methods (and the agent's table's). */
+export type FwdName = 'Masq' | 'Route' | 'Tunnel';
+export const FWD_NAME: Record<FwdMethod, FwdName> = { masq: 'Masq', route: 'Route', tunnel: 'Tunnel' };
 
 /** struct ip_vs_service */
 export interface ModelService extends ServiceState {
@@ -77,6 +84,12 @@ export interface Conn {
   /** That side sent its FIN (`shut`, or the first half of `fin`). */
   cliShut: boolean;
   srvShut: boolean;
+  /**
+   * Bound to a DR or tunnel destination (IP_VS_CONN_F_NOOUTPUT, from dest->conn_flags at bind):
+   * the server replies straight to the client, so the director sees the client's packets only and
+   * follows the INPUT-ONLY transitions. Kept when the dest's method is edited later.
+   */
+  direct: boolean;
 }
 
 export interface ModelState {

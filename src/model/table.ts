@@ -34,13 +34,14 @@ function destRow(d: ModelDest): DestRow {
     r.lower === d.lThreshold &&
     r.active === d.activeConns &&
     r.inactive === d.inactConns &&
-    r.persistent === d.persistConns
+    r.persistent === d.persistConns &&
+    r.fwd === d.fwd
   ) {
     return r;
   }
   return (d.row = {
     dest: d.key,
-    fwd: 'Masq',
+    fwd: d.fwd,
     weight: d.weight,
     upper: d.uThreshold,
     lower: d.lThreshold,

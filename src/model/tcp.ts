@@ -28,8 +28,8 @@ export const TCP_DEFAULT_TIMEOUTS_MS = [2e3, 900e3, 120e3, 60e3, 120e3, 120e3, 1
 export const Flag = { SYN: 0, FIN: 1, ACK: 2, RST: 3 } as const;
 export type Flag = (typeof Flag)[keyof typeof Flag];
 
-/** tcp_state_off[]: TCP_DIR_INPUT 0, TCP_DIR_OUTPUT 4 (masquerading: never INPUT_ONLY). */
-export const Dir = { IN: 0, OUT: 4 } as const;
+/** tcp_state_off[]: TCP_DIR_INPUT 0, TCP_DIR_OUTPUT 4, TCP_DIR_INPUT_ONLY 8 (IP_VS_CONN_F_NOOUTPUT). */
+export const Dir = { IN: 0, OUT: 4, INPUT_ONLY: 8 } as const;
 export type Dir = (typeof Dir)[keyof typeof Dir];
 
 const [sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -44,6 +44,11 @@ const TABLE: number[][] = [
   [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW], // fin
   [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES], // ack
   [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL], // rst
+  //                                                          INPUT-ONLY
+  [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR], // syn
+  [sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW], // fin
+  [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES], // ack
+  [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL], // rst
 ];
 
 /** tcp_state_table[state_off + state_idx].next_state[cp->state]; `row` is dir + flag. */
@@ -54,6 +59,7 @@ export function nextState(state: number, row: number): number {
 /**
  * The packets the agent's traffic puts on the wire (vm/agent/PROTOCOL.md), in order, each as
  * `dir + flag` (the row of the state table): a flat list so the hot path allocates nothing.
+ * A DR or tunnel connection's OUT packets go straight to the client and never reach IPVS.
  */
 export const CONNECT_PACKETS: readonly number[] = [
   Dir.IN + Flag.SYN, // client SYN

@@ -108,6 +108,7 @@ export function connect(
   const silent = isSilent(cp.dest);
   const packets = silent ? SILENT_PACKETS : CONNECT_PACKETS;
   for (let i = 0; i < packets.length; i++) {
+    if (cp.direct && packets[i]! >= Dir.OUT) continue; // the server's SYN-ACK goes straight to the client
     packet(st, cp, packets[i]!, t);
     // ip_vs_control_assure_ct(): reaching ESTABLISHED marks the template ASSURED
     if (cp.state === S.ESTABLISHED && cp.control) cp.control.state = 1;
@@ -200,6 +201,7 @@ function giveUpSockets(st: ModelState, cp: Conn): void {
  */
 function half(st: ModelState, cp: Conn, packets: readonly number[], t: StepTime): OpError | undefined {
   const fromClient = packets[0]! < Dir.OUT;
+  if (cp.direct) return directHalf(st, cp, packets, fromClient, t);
   if (!cp.live || (fromClient && !cp.dest.available)) {
     giveUpSockets(st, cp);
     return opError('ETIMEDOUT');
@@ -208,6 +210,27 @@ function half(st: ModelState, cp: Conn, packets: readonly number[], t: StepTime)
   // The server's packet passed (ip_vs_out does not look at the dest), the client's ACK is dropped.
   if (!cp.dest.available) giveUp(st, `the client's ACK on ${cp.name} is dropped (its dest is deleted): the server retransmits on its own clock`);
   else packet(st, cp, packets[1]!, t);
+  return undefined;
+}
+
+/**
+ * half() for a DR or tunnel connection: the server's packets go straight to the client and never
+ * meet IPVS, so they always arrive; only the client's reach the director. A client packet on an
+ * expired entry or a deleted dest is lost as with masquerading; the client's ACK of a server
+ * packet is dropped there without a trace (ip_vs_in: NF_DROP before any state or timer change),
+ * or, with the entry expired, answered by the director's own TCP with a reset.
+ */
+function directHalf(st: ModelState, cp: Conn, packets: readonly number[], fromClient: boolean, t: StepTime): OpError | undefined {
+  if (fromClient) {
+    if (!cp.live || !cp.dest.available) {
+      giveUpSockets(st, cp);
+      return opError('ETIMEDOUT');
+    }
+    packet(st, cp, packets[0]!, t);
+    return undefined;
+  }
+  if (!cp.live) giveUp(st, `the client's ACK on ${cp.name} meets no IPVS entry: the director's own TCP resets the client`);
+  else if (cp.dest.available) packet(st, cp, packets[1]!, t);
   return undefined;
 }
 

@@ -31,6 +31,9 @@ describe('script encoding', () => {
       [{ op: 'connect', conn: 'u1', svc: 'udp/10.0.5.7:53', client: '10.1.0.7', cport: 40000 }, 'connect u1 udp/10.0.5.7:53 10.1.0.7:40000'],
       [{ op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 5, upper: 50, lower: 20 }, 'dest-add 10.0.0.1:80 10.2.0.1:80 w=5 x=50 y=20'],
       [{ op: 'dest-edit', svc: SVC, dest: '10.2.0.1:8080', weight: -1, upper: 0, lower: 0 }, 'dest-edit 10.0.0.1:80 10.2.0.1:8080 w=-1 x=0 y=0'],
+      [{ op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0, fwd: 'route' }, 'dest-add 10.0.0.1:80 10.2.0.1:80 w=1 x=0 y=0 fwd=route'],
+      [{ op: 'dest-edit', svc: SVC, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0, fwd: 'tunnel' }, 'dest-edit 10.0.0.1:80 10.2.0.1:80 w=1 x=0 y=0 fwd=tunnel'],
+      [{ op: 'dest-edit', svc: SVC, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0, fwd: 'masq' }, 'dest-edit 10.0.0.1:80 10.2.0.1:80 w=1 x=0 y=0 fwd=masq'],
       [{ op: 'dest-del', svc: SVC, dest: '10.2.0.1:80' }, 'dest-del 10.0.0.1:80 10.2.0.1:80'],
       [{ op: 'connect', conn: 'c3', svc: SVC, client: '10.1.0.7', cport: 40000 }, 'connect c3 10.0.0.1:80 10.1.0.7:40000'],
       [{ op: 'fin', conn: 'c3' }, 'fin c3'],
@@ -68,6 +71,7 @@ describe('script encoding', () => {
       { op: 'svc-add', svc: SVC, scheduler: 'rr', persistent: 1, netmask: '255.255.255' },
       { op: 'dest-add', svc: SVC, dest: '10.2.0.1:70000', weight: 1, upper: 0, lower: 0 },
       { op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 1.5, upper: 0, lower: 0 },
+      { op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0, fwd: 'gre' as 'route' },
       { op: 'connect', conn: 'c 1', svc: SVC, client: '10.1.0.1', cport: 1 },
       { op: 'connect', conn: 'c1', svc: SVC, client: '10.1.0.1', cport: 65536 },
       { op: 'wait', ms: -5 },
@@ -79,6 +83,7 @@ describe('script encoding', () => {
     ];
     for (const e of bad) expect(() => eventLine(e, 4), JSON.stringify(e)).toThrow(InputError);
     expect(() => eventLine({ op: 'svc-add', svc: SVC, scheduler: 'a b' }, 4)).toThrow(/events\[4\]\.scheduler/);
+    expect(() => eventLine({ op: 'dest-add', svc: SVC, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0, fwd: 'dr' as 'route' }, 2)).toThrow(/events\[2\]\.fwd.*masq, route, tunnel/);
   });
 });
 

@@ -52,6 +52,7 @@ describe('case files', () => {
     ['format', (c) => (c.format = 2), /format: expected 1 \(this version.*got 2/],
     ['kernel', (c) => delete c.kernel, /kernel.name: expected a kernel name/],
     ['weight', (c) => (c.scenario.events[1].weight = 'heavy'), /scenario\.events\[1\]\.weight: expected an integer weight 0\.\.2147483647, got "heavy"/],
+    ['fwd', (c) => (c.scenario.events[1].fwd = 'gre'), /scenario\.events\[1\]\.fwd: expected a forwarding method: masq, route, tunnel, got "gre"/],
     ['dest', (c) => (c.scenario.events[1].dest = '10.9.0.1:80'), /scenario\.events\[1\]\.dest: expected a real server 10\.2\.X\.Y:PORT, got "10\.9\.0\.1:80"/],
     ['op', (c) => (c.scenario.events[2].op = 'conect'), /scenario\.events\[2\]\.op: expected one of svc-add.*got "conect"/],
     ['fin', (c) => (c.scenario.events[3].conn = 'c9'), /scenario\.events\[3\]\.conn: expected a connection opened by an earlier connect \(c1\), got "c9"/],
