@@ -4,7 +4,7 @@
 // destination never leaves a `fin` without its `connect` or an edit of a destination that is gone:
 // the mapping skips operations whose target no longer exists.
 import fc from 'fast-check';
-import { NET, type DestFields, type Event, type Scenario } from '../scenario.js';
+import { type DestFields, type Event, FWD_METHODS, type FwdMethod, NET, type Scenario } from '../scenario.js';
 import { ALL_FLAGS, SCHEDULER_FLAGS } from './schedulers.js';
 
 /** The one virtual service of every generated case. */
@@ -34,6 +34,8 @@ interface DestPlan {
   id: DestId;
   weight: number;
   th: [upper: number, lower: number];
+  /** Its forwarding method when the plan mixes methods (`Plan.mixedFwd`), else masquerading. */
+  fwd: FwdMethod;
 }
 
 type Op =
@@ -42,7 +44,8 @@ type Op =
   | { k: 'edit'; pick: number; what: 'weight' | 'thresholds' | 'both'; weight: number; th: [number, number] }
   | { k: 'quiesce'; pick: number }
   | { k: 'del'; pick: number }
-  | { k: 'add'; pick: number; dup: boolean; weight: number; th: [number, number] }
+  | { k: 'add'; pick: number; dup: boolean; weight: number; th: [number, number]; fwd: FwdMethod }
+  | { k: 'refwd'; pick: number; fwd: FwdMethod }
   | { k: 'wait'; ms: number };
 
 export interface Plan {
@@ -54,6 +57,11 @@ export interface Plan {
   pools?: { upper: number };
   scheduler: string;
   flags: string[];
+  /**
+   * Destinations forward by masquerading, DR or ipip tunnel (each its own), and `refwd` edits
+   * change a method; false: every destination masquerades and `refwd` is skipped.
+   */
+  mixedFwd: boolean;
   persist: { p: number; mask: string | undefined } | undefined;
   commonWeight: number;
   dests: DestPlan[];
@@ -149,6 +157,9 @@ function resolveFlags(scheduler: string, f: { own: [boolean, boolean]; other: st
   return f.other;
 }
 
+/** Shrinks to masquerading, the method every other case uses. */
+const fwdArb: fc.Arbitrary<FwdMethod> = fc.constantFrom(...FWD_METHODS);
+
 function opArb(waits: boolean): fc.Arbitrary<Op> {
   const pick = fc.nat({ max: 63 });
   const ops: fc.WeightedArbitrary<Op>[] = [
@@ -184,8 +195,10 @@ function opArb(waits: boolean): fc.Arbitrary<Op> {
         dup: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
         weight: weightArb,
         th: thresholdsArb,
+        fwd: fwdArb,
       }),
     },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('refwd' as const), pick, fwd: fwdArb }) },
   ];
   if (waits) {
     ops.push({
@@ -215,12 +228,13 @@ export function planArb(opts: ScenarioArbOptions): fc.Arbitrary<Plan> {
   if (opts.schedulers.length === 0) throw new Error('planArb: no scheduler to draw from');
   const maxDests = Math.max(1, Math.min(16, opts.maxDests ?? 16));
   const maxOps = opts.maxOps ?? 56;
-  const destPlan = fc.record({ id: destIdArb, weight: weightArb, th: thresholdsArb });
+  const destPlan = fc.record({ id: destIdArb, weight: weightArb, th: thresholdsArb, fwd: fwdArb });
   // No `chain`: every part shrinks on its own, and the mapping below ties them together.
   return fc
     .record({
       scheduler: fc.constantFrom(...opts.schedulers),
       flags: flagsArb,
+      mixedFwd: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       persist: persistArb,
       commonWeight: commonWeightArb,
       destCount: destCountBias(maxDests),
@@ -234,6 +248,7 @@ export function planArb(opts: ScenarioArbOptions): fc.Arbitrary<Plan> {
         ...(r.pools ? { pools: r.pools } : {}),
         scheduler: r.scheduler,
         flags: resolveFlags(r.scheduler, r.flags),
+        mixedFwd: r.mixedFwd,
         persist: r.persist,
         commonWeight: r.commonWeight,
         dests: r.dests.slice(0, r.destCount),
@@ -257,6 +272,8 @@ const accepted = (f: DestFields) => f.lower <= f.upper;
  */
 export function planToScenario(plan: Plan): Scenario {
   const w = (v: number) => (v === WCOMMON ? plan.commonWeight : v);
+  // Masquerading is left implicit, so masquerading-only cases read as before.
+  const fwd = (m: FwdMethod): { fwd?: FwdMethod } => (plan.mixedFwd && m !== 'masq' ? { fwd: m } : {});
   const svc = VIP;
   const events: Event[] = [];
   const svcAdd: Event = { op: 'svc-add', svc, scheduler: plan.scheduler };
@@ -274,10 +291,10 @@ export function planToScenario(plan: Plan): Scenario {
   for (const [i, d] of plan.dests.entries()) {
     const dest = destKey(d.id);
     const f: DestFields = !plan.pools
-      ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1] }
+      ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1], ...fwd(d.fwd) }
       : i < mainPool
-        ? { weight: 5, upper: plan.pools.upper, lower: Math.min(d.th[1], plan.pools.upper) }
-        : { weight: 1, upper: 0, lower: 0 };
+        ? { weight: 5, upper: plan.pools.upper, lower: Math.min(d.th[1], plan.pools.upper), ...fwd(d.fwd) }
+        : { weight: 1, upper: 0, lower: 0, ...fwd(d.fwd) };
     events.push({ op: 'dest-add', svc, dest, ...f });
     if (accepted(f)) present.set(dest, f);
     else spares.push(dest); // rejected: it can be added later
@@ -323,9 +340,19 @@ export function planToScenario(plan: Plan): Scenario {
         if (op.k === 'quiesce') f = { ...cur, weight: 0 };
         else if (op.what === 'weight') f = { ...cur, weight: w(op.weight) };
         else if (op.what === 'thresholds') f = { ...cur, upper: op.th[0], lower: op.th[1] };
-        else f = { weight: w(op.weight), upper: op.th[0], lower: op.th[1] };
+        else f = { weight: w(op.weight), upper: op.th[0], lower: op.th[1], ...fwd(cur.fwd ?? 'masq') };
         events.push({ op: 'dest-edit', svc, dest, ...f });
         if (accepted(f)) present.set(dest, f);
+        break;
+      }
+      case 'refwd': {
+        // dest-edit of the forwarding method alone: new connections take it, open ones keep theirs
+        const dest = plan.mixedFwd ? at([...present.keys()], op.pick) : undefined;
+        if (!dest) break;
+        const { fwd: _old, ...rest } = present.get(dest)!;
+        const f: DestFields = { ...rest, ...fwd(op.fwd) };
+        events.push({ op: 'dest-edit', svc, dest, ...f });
+        present.set(dest, f);
         break;
       }
       case 'del': {
@@ -337,7 +364,7 @@ export function planToScenario(plan: Plan): Scenario {
         break;
       }
       case 'add': {
-        const f: DestFields = { weight: w(op.weight), upper: op.th[0], lower: op.th[1] };
+        const f: DestFields = { weight: w(op.weight), upper: op.th[0], lower: op.th[1], ...fwd(op.fwd) };
         // Re-adding a deleted destination (the kernel restores it from its trash) or a new one;
         // rarely one that is present (EEXIST).
         const pool = op.dup ? [...present.keys()] : [...deleted, ...spares];

@@ -172,6 +172,25 @@ export const TEMPLATES: GoldenTemplate[] = [
     },
   },
   {
+    name: 'forwarding',
+    about: 'DR and tunnel beside masquerading, and their methods edited under open connections: INPUT-ONLY states, counters, the trash',
+    build: (s) => {
+      const st = new Story(s).add(rs(1), { fwd: 'route' }).add(rs(2, 8080), { fwd: 'tunnel' }).add(rs(3));
+      const a = st.connect(3);
+      st.fin(a[0]!, a[1]!);
+      const b = st.connect(3, 1);
+      st.edit(rs(1)).edit(rs(3), { fwd: 'tunnel' });
+      st.fin(...b);
+      const c = st.connect(3, 2);
+      st.rst(c[0]!);
+      st.del(rs(2, 8080));
+      st.fin(a[2]!, ...c.slice(1));
+      st.add(rs(2, 8080), { fwd: 'route', weight: 2 });
+      st.connect(4, 3);
+      return st.done();
+    },
+  },
+  {
     name: 'seed-spillover',
     about: "the 2005 patch's setup: three servers of weight 5 with thresholds 50/20, a spillover of weight 1, persistent 150",
     only: ['hprio'],
