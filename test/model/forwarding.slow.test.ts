@@ -39,7 +39,12 @@ const forwarding: Scenario = {
     connect(8),
     connect(9),
     { op: 'rst', conn: 'c8' },
-    // a DR connection whose dest is gone: IPVS drops its FIN
+    // half-closes and data: the server's never reach the director of a DR connection (c7)
+    { op: 'shut', conn: 'c7', side: 'server' },
+    { op: 'send', conn: 'c7' },
+    { op: 'shut', conn: 'c9', side: 'client' },
+    { op: 'send', conn: 'c9' },
+    // a tunnel connection whose dest is gone: IPVS drops its FIN
     { op: 'dest-del', svc: SVC, dest: '10.2.0.2:8080' },
     fin(5),
   ],
@@ -82,6 +87,8 @@ describe.each([
       '10.1.0.4:40004': 'TIME_WAIT', // masquerading when it opened, DR when it closed
       '10.1.0.6:40006': 'FIN_WAIT', // DR when it opened, masquerading when it closed
       '10.1.0.8:40008': 'CLOSE',
+      '10.1.0.7:40007': 'ESTABLISHED', // DR: the server's FIN went straight to the client
+      '10.1.0.9:40009': 'CLOSE_WAIT', // masquerading: the client's FIN
     });
     expect(k.listings?.list).toMatch(/-> 10\.2\.0\.3:81 {18}Route {3}1 /);
   }, 300_000);

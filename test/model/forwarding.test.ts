@@ -47,6 +47,24 @@ describe('Route and Tunnel destinations', () => {
     expect(connStates(back.listings!.conns)).toEqual({ '10.1.0.1:40001': 'FIN_WAIT', '10.1.0.2:40002': 'TIME_WAIT' });
   });
 
+  it("the server's half-close and data never reach the director: ESTABLISHED stays (masquerading: FIN_WAIT)", () => {
+    const story = (fwd: 'route' | 'masq') =>
+      new Story('rr')
+        .add(1, { fwd })
+        .connect(2)
+        .push({ op: 'shut', conn: 'c1', side: 'server' })
+        .push({ op: 'send', conn: 'c2' })
+        .run();
+    expect(connStates(story('route').listings!.conns)).toEqual({ '10.1.0.1:40001': 'ESTABLISHED', '10.1.0.2:40002': 'ESTABLISHED' });
+    expect(connStates(story('masq').listings!.conns)).toEqual({ '10.1.0.1:40001': 'FIN_WAIT', '10.1.0.2:40002': 'ESTABLISHED' });
+  });
+
+  it("a client shut then fin: CLOSE_WAIT's INPUT-ONLY twin is FIN_WAIT, and the server's FIN changes nothing", () => {
+    const obs = new Story('rr').add(1, { fwd: 'tunnel' }).connect(1).push({ op: 'shut', conn: 'c1', side: 'client' }).push({ op: 'send', conn: 'c1' }).fin(1).run();
+    expect(obs.steps.map((s) => s.error)).toEqual(obs.steps.map(() => undefined));
+    expect(connStates(obs.listings!.conns)).toEqual({ '10.1.0.1:40001': 'FIN_WAIT' });
+  });
+
   it('a dest restored from the trash takes the method of the new add', () => {
     const obs = new Story('rr').add(1).connect(1).del(1).add(1, { fwd: 'route' }).run();
     const d = lastDests(obs)[1]!;
