@@ -7,6 +7,8 @@ import { junitXml } from '../report/junit.js';
 import { mergeSummaries, readSummary, SUMMARY_FILE } from '../report/merge.js';
 import { writeSummary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
+import { writeHtmlReport } from '../report/html/write.js';
+import { appendStepSummary } from '../report/step-summary.js';
 import { parse } from './args.js';
 
 export const REPORT_HELP = `Usage: ipvs-conform report merge DIR... [--out DIR] [--json]
@@ -15,7 +17,7 @@ Merges the summaries (DIR/summary.json) of the shards of one run (same --seed, -
 one summary, table and JUnit file.
 
 Options:
-  --out DIR   write the merged summary.json and junit.xml there (default: print only)
+  --out DIR   write the merged summary.json, junit.xml and index.html there (default: print only)
   --json      print the merged JSON summary on stdout
   -h, --help  this text
 
@@ -39,7 +41,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
     await mkdir(v.out, { recursive: true });
     await writeSummary(path.join(v.out, SUMMARY_FILE), merged);
     await writeFileAtomic(path.join(v.out, 'junit.xml'), junitXml(merged));
+    await writeHtmlReport(path.resolve(v.out), merged);
   }
+  await appendStepSummary(merged);
   if (v.json) process.stdout.write(JSON.stringify(merged, null, 2) + '\n');
   else process.stdout.write(summaryTable(merged) + '\n');
   return merged.exitCode;

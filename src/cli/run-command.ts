@@ -15,6 +15,8 @@ import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
 import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
+import { writeHtmlReport } from '../report/html/write.js';
+import { appendStepSummary } from '../report/step-summary.js';
 import writeFileAtomic from 'write-file-atomic';
 import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
 import { Progress } from './progress.js';
@@ -39,7 +41,9 @@ Options:
                      --kernel, --scheduler and --max-ops as that run: they shape the case)
   --jobs J           guests run in parallel (default 2)
   --shard i/n        run only cases k with k mod n = i (same --seed on every shard)
-  --report DIR       where summary.json, junit.xml and cases/ go (default reports)
+  --report DIR       where index.html (the report to open), findings/, summary.json, junit.xml
+                     and cases/ go (default reports); with GITHUB_STEP_SUMMARY set, a Markdown
+                     summary is appended there too
   --json             print the JSON summary on stdout
   --patch FILE       apply this patch to the kernel's IPVS source (repeatable)
   --module DIR       build and load this out-of-tree scheduler module (repeatable)
@@ -175,6 +179,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     };
     await writeSummary(path.join(reportDir, 'summary.json'), summary);
     await writeFileAtomic(path.join(reportDir, 'junit.xml'), junitXml(summary));
+    await writeHtmlReport(reportDir, summary);
+    await appendStepSummary(summary);
     return summary;
   };
 
@@ -292,6 +298,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const color = !!process.stderr.isTTY && !v.json;
   for (const r of coverageReports) (v.json ? process.stderr : process.stdout).write(coverageText(r, color) + '\n');
-  process.stderr.write(`reports: ${path.relative(process.cwd(), path.join(reportDir, 'summary.json'))}, ${path.relative(process.cwd(), path.join(reportDir, 'junit.xml'))}\n`);
+  const rel = (f: string) => path.relative(process.cwd(), path.join(reportDir, f));
+  process.stderr.write(`reports: ${rel('index.html')} (open it in a browser), ${rel('summary.json')}, ${rel('junit.xml')}\n`);
   return summary.exitCode;
 }
