@@ -41,7 +41,8 @@ export const QEMU_TIMEOUTS = {
   drainSettle: 300,
 } as const;
 
-/** What the coverage takes of the modules' unloading belong to: no case. */
+/** What the coverage takes of a guest's start-up and of the modules' unloading belong to: no case. */
+const COVERAGE_START: Scenario = { version: 1, events: [] };
 const COVERAGE_END: Scenario = { version: 1, events: [] };
 
 export function caseTimeoutMs(scenario: Scenario): number {
@@ -87,6 +88,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
   // that, before the guest's next case, belongs to that case: the kernel cleans up a case's
   // network namespace asynchronously, after the agent has replied.
   const lastCase = new WeakMap<Guest<AgentSession>, { scenario: Scenario; mark: number }>();
+  const covered = new WeakSet<Guest<AgentSession>>();
   const lateTrouble = (g: Guest<AgentSession>): KernelFinding | undefined => {
     const last = lastCase.get(g);
     const f = last && scanConsole(g.console.since(last.mark));
@@ -160,6 +162,11 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
           // This case does not run on a tainted kernel: the throw replaces the guest.
           await keepLog(late, g).catch(() => undefined);
           throw late;
+        }
+        // A guest's first take holds its start-up (ip_vs's init): not its first case's.
+        if (opts.coverage && !covered.has(g)) {
+          opts.coverage.take(COVERAGE_START, await g.session.cov({ timeoutMs: 10_000 }));
+          covered.add(g);
         }
         const mark = g.console.mark();
         try {

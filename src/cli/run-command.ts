@@ -22,6 +22,7 @@ import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg
 import { Progress } from './progress.js';
 import { checkCoverageBackend, COVERAGE_HELP, coverageDir, coverageText } from '../coverage/cli.js';
 import { CoverageRun, type CoverageReport } from '../coverage/run.js';
+import { checkGuided, Corpus, CoverageGuide, GUIDED_HELP } from '../coverage/guided-cli.js';
 
 export const RUN_HELP = `Usage: ipvs-conform run [options]
 
@@ -49,6 +50,7 @@ Options:
   --module DIR       build and load this out-of-tree scheduler module (repeatable)
   --backend B        qemu (default) or docker
 ${COVERAGE_HELP}
+${GUIDED_HELP}
   --semantics S      judge with this model semantics instead of the kernel's (${SEMANTICS.join(', ')})
   --infra-retries N  attempts per case when the infrastructure fails (default 3)
   --shrink-budget D  longest time spent shrinking one divergence (default 5m)
@@ -78,6 +80,8 @@ const OPTIONS = {
   module: { type: 'string', multiple: true },
   backend: { type: 'string' },
   coverage: { type: 'boolean' },
+  guided: { type: 'boolean' },
+  corpus: { type: 'string' },
   semantics: { type: 'string' },
   'infra-retries': { type: 'string' },
   'shrink-budget': { type: 'string' },
@@ -121,6 +125,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   checkCoverageBackend(v.coverage, backendKind);
+  checkGuided(v);
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
   const kernelNames = listArg('--kernel', v.kernel);
   const wanted = listArg('--scheduler', v.scheduler);
@@ -237,6 +242,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         log(`[${name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
         const total = onlyCase !== undefined ? 1 : cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
         progress.startKernel(name, total);
+        const guide = coverage && v.guided ? new CoverageGuide({ seed, schedulers, ...(maxOps ? { maxOps } : {}), coverage, corpus: await Corpus.open(v.corpus, name) }) : undefined;
         const result = await runKernelCases({
           kernel: name,
           release: caps.release,
@@ -254,7 +260,11 @@ export async function runCommand(argv: string[]): Promise<number> {
           infraAttempts,
           shrinkBudgetMs,
           signal: controller.signal,
-          onCase: (r) => progress.onCase(r),
+          onCase: (r) => {
+            progress.onCase(r);
+            void guide?.done(r).catch((e: Error) => log(`[${name}] corpus: ${e.message}`));
+          },
+          ...(guide ? { guide } : {}),
           onFinding: (f) => findings.push(f),
           log,
         });
@@ -263,6 +273,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         ks.elapsedMs = result.elapsedMs;
         ks.schedulers = countsBySchedulers(result.records);
         if (result.stoppedBy) ks.stoppedBy = result.stoppedBy;
+        if (guide) log(`[${name}] ${guide.summary()}`);
         if (coverage) {
           await backend.finishCoverage?.();
           const { kernel: _k, ...report } = await coverage.report(coverageDir(reportDir, name, kernels.length > 1));

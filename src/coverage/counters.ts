@@ -48,10 +48,10 @@ export class Counters {
   readonly objects = new Map<string, ObjectCounters>();
   private arcsHit = 0;
 
-  /** Adds a take; returns how many arcs it ran that no earlier take had. */
-  add(text: string): number {
+  /** Adds a take; returns the arcs it ran that no earlier take had (arcKey). */
+  add(text: string): string[] {
     let obj: ObjectCounters | undefined;
-    let fresh = 0;
+    const fresh: string[] = [];
     parseTake(
       text,
       (o) => {
@@ -63,12 +63,12 @@ export class Counters {
         let fn = obj.functions.get(f.ident);
         if (!fn) obj.functions.set(f.ident, (fn = { ident: f.ident, linenoChecksum: f.linenoChecksum, cfgChecksum: f.cfgChecksum, counts: new Array<number>(f.n).fill(0) }));
         for (const [i, v] of f.hits) {
-          if (fn.counts[i] === 0 && v > 0) fresh++;
+          if (fn.counts[i] === 0 && v > 0) fresh.push(arcKey(obj.file, f.ident, i));
           fn.counts[i]! += v;
         }
       },
     );
-    this.arcsHit += fresh;
+    this.arcsHit += fresh.length;
     return fresh;
   }
 
@@ -76,6 +76,14 @@ export class Counters {
   get arcs(): number {
     return this.arcsHit;
   }
+}
+
+/**
+ * A name for one arc that stays the same across builds of the same source (the gcda's directory is
+ * the build's temporary tree): object file name, function ident, counter index.
+ */
+export function arcKey(file: string, ident: number, index: number): string {
+  return `${file.slice(file.lastIndexOf('/') + 1)}#${ident}#${index}`;
 }
 
 /** GCC's gcov version word ("B22*" for 12.2) to the major version. */

@@ -26,7 +26,7 @@ export interface CoverageReport {
 export class CoverageRun implements CoverageSink {
   readonly counters = new Counters();
   private notesDirs: string[] = [];
-  private readonly fresh = new WeakMap<Scenario, number>();
+  private readonly fresh = new WeakMap<Scenario, string[]>();
   private takes = 0;
 
   constructor(readonly kernel: string) {}
@@ -36,14 +36,18 @@ export class CoverageRun implements CoverageSink {
   }
 
   take(scenario: Scenario, text: string): void {
-    const n = this.counters.add(text);
-    this.fresh.set(scenario, n);
+    this.fresh.set(scenario, this.counters.add(text));
     this.takes++;
   }
 
   /** Arcs the scenario's last run reached that no earlier run had (0 if it was not taken). */
   freshArcs(scenario: Scenario): number {
-    return this.fresh.get(scenario) ?? 0;
+    return this.fresh.get(scenario)?.length ?? 0;
+  }
+
+  /** Those arcs by name (arcKey). */
+  freshArcKeys(scenario: Scenario): string[] {
+    return this.fresh.get(scenario) ?? [];
   }
 
   /** Writes the report folder `dir`; returns what it holds. */

@@ -3,6 +3,7 @@
 // once (the backend has that many guests). Each finding is saved the moment it is confirmed, so an
 // interrupted run loses nothing it found.
 import path from 'node:path';
+import type fc from 'fast-check';
 import { mkdir } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
@@ -89,6 +90,13 @@ export interface KernelRunOptions {
   judgeOnly?: boolean;
   /** For tests: judge with this instead of backend + model. */
   oracle?: Oracle;
+  /** Coverage-guided generation (src/coverage/guide.ts): draws case k instead of the seeded generator. */
+  guide?: CaseGuide;
+}
+
+/** Draws case k, with the arbitrary and seed its shrinking starts from. */
+export interface CaseGuide {
+  draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number };
 }
 
 export interface KernelRunResult {
@@ -110,6 +118,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   const signatures = new Map<string, string>(); // bug signature -> file of its shrunk case
   // Which case each scenario run belongs to (shrink steps included), for late kernel findings.
   const caseIndex = new WeakMap<Scenario, number>();
+  // Guided cases: the arbitrary and seed each was drawn from, for shrinking.
+  const drawnFrom = new Map<number, { arb: fc.Arbitrary<Scenario>; seed: number }>();
   const lateKernel = new Map<number, { message: string; file: string }>();
   const log = o.log ?? (() => {});
   await mkdir(o.casesDir, { recursive: true });
@@ -230,8 +240,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     log(`[${o.kernel}] divergence in case ${k} (${scheduler}): ${verdictLine(v)}; shrinking`);
     const shrunk = await minimiseDivergence({
       jobs: o.jobs,
-      arb,
-      seed: caseSeed(o.seed, k),
+      arb: drawnFrom.get(k)?.arb ?? arb,
+      seed: drawnFrom.get(k)?.seed ?? caseSeed(o.seed, k),
       original: scenario,
       originalJudged: again as Judged & { verdict: Divergence },
       oracle: (s) => (caseIndex.set(s, k), oracle(s)),
@@ -334,7 +344,9 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   }
 
   async function runCase(k: number, attempt = 1): Promise<void> {
-    const scenario = generateCase(arb, o.seed, k);
+    const guided = o.guide?.draw(k);
+    if (guided) drawnFrom.set(k, guided);
+    const scenario = guided?.scenario ?? generateCase(arb, o.seed, k);
     caseIndex.set(scenario, k);
     const scheduler = scenarioScheduler(scenario);
     const base = { kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length };
