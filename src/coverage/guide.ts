@@ -24,6 +24,8 @@ interface Arm {
   name: string;
   arb: fc.Arbitrary<Scenario>;
   score: number;
+  /** Cases drawn from the arm, and those whose coverage came back. */
+  drawn: number;
   cases: number;
   arcs: number;
 }
@@ -49,11 +51,11 @@ function pick<T>(items: T[], weight: (t: T) => number, r: number): T {
 
 export class CoverageGuide implements CaseGuide {
   private readonly arms: Arm[];
-  private readonly corpusArm: Arm = { name: 'corpus', arb: fc.constant({ version: 1, events: [] }), score: START_SCORE, cases: 0, arcs: 0 };
+  private readonly corpusArm: Arm = { name: 'corpus', arb: fc.constant({ version: 1, events: [] }), score: START_SCORE, drawn: 0, cases: 0, arcs: 0 };
   private readonly drawn = new Map<number, { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number; arm: Arm }>();
 
   constructor(private readonly o: { seed: number; schedulers: string[]; maxOps?: number; coverage: CoverageRun; corpus: Corpus }) {
-    this.arms = o.schedulers.map((s) => ({ name: s, arb: scenarioArb({ schedulers: [s], ...(o.maxOps ? { maxOps: o.maxOps } : {}) }), score: START_SCORE, cases: 0, arcs: 0 }));
+    this.arms = o.schedulers.map((s) => ({ name: s, arb: scenarioArb({ schedulers: [s], ...(o.maxOps ? { maxOps: o.maxOps } : {}) }), score: START_SCORE, drawn: 0, cases: 0, arcs: 0 }));
   }
 
   draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number } {
@@ -64,13 +66,19 @@ export class CoverageGuide implements CaseGuide {
     const corpus = this.o.corpus.entries;
     let arm: Arm;
     let arb: fc.Arbitrary<Scenario>;
-    if (corpus.length && r() < CORPUS_SHARE) {
+    // Every arm once first (a scheduler never drawn is code never tried), then by score.
+    const untried = this.arms.filter((a) => !a.drawn);
+    if (untried.length) {
+      arm = pick(untried, () => 1, r());
+      arb = arm.arb;
+    } else if (corpus.length && r() < CORPUS_SHARE) {
       arm = this.corpusArm;
       arb = mutationsArb(pick(corpus, (e) => 1 + Math.log2(1 + e.freshArcs), r()).scenario);
     } else {
       arm = pick(this.arms, (a) => 1 + a.score, r());
       arb = arm.arb;
     }
+    arm.drawn++;
     const [scenario] = fc.sample(arb, { ...DRAW, seed });
     const d = { scenario: scenario!, arb, seed, arm };
     this.drawn.set(k, d);
