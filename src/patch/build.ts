@@ -171,7 +171,7 @@ async function buildPatched(opts: { kernel: string; patches: string[]; coverage?
  * Observation.build.module). With `patches`, it is built against the patched include/net/ip_vs.h and
  * the patched ip_vs.ko's CRCs, so it loads beside buildPatchedModules' modules.
  */
-export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; patches?: string[]; coverage?: boolean }): Promise<{ ko: string[]; hash: string; coverage?: string }> {
+export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; patches?: string[]; coverage?: boolean }): Promise<{ ko: string[]; hash: string; identity: string; coverage?: string }> {
   const pin = await loadKernelPin(opts.kernel);
   const src = path.resolve(opts.dir);
   if (!(await exists(src))) throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: no such directory`);
@@ -181,9 +181,10 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
   // The coverage flavour builds against the instrumented IPVS build (for the collector's exports).
   const patched = opts.patches?.length || opts.coverage ? await buildPatched({ kernel: pin.name, patches: opts.patches ?? [], coverage: opts.coverage }) : undefined;
   const moduleSource = await dirHash(src);
-  const hash = contentHash(
-    JSON.stringify({ recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, module: moduleSource, patched: patched?.hash ?? null, ...(opts.coverage ? { coverage: true } : {}) }),
-  );
+  const key = { recipe: RECIPE, kernel: pin.name, release: pin.release, version: pin.version, module: moduleSource };
+  // What the same build would be called without coverage: the module's identity in case files.
+  const identity = contentHash(JSON.stringify({ ...key, patched: opts.patches?.length ? patched!.identity : null }));
+  const hash = opts.coverage ? contentHash(JSON.stringify({ ...key, patched: patched!.hash, coverage: true })) : identity;
   const final = path.join(cacheRoot(), 'module', kernelFileName(pin.name), hash);
   const { dir } = await cachedDir(final, async (tmp) => {
     const t0 = Date.now();
@@ -220,5 +221,5 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
   });
   const ko = (await readdir(dir)).filter((f) => f.endsWith('.ko')).sort();
   if (ko.length === 0) throw new InfraError('IPVS_CONFORM_CACHE', `${dir} holds no .ko: delete it and retry`);
-  return { ko: ko.map((f) => path.join(dir, f)), hash, ...(opts.coverage ? { coverage: path.join(dir, 'cov') } : {}) };
+  return { ko: ko.map((f) => path.join(dir, f)), hash, identity, ...(opts.coverage ? { coverage: path.join(dir, 'cov') } : {}) };
 }

@@ -109,7 +109,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     kernel: spec.name,
     hprio: hprio.slice(0, 16),
     ...(opts.patches?.length && patched ? { patches: patched.patches } : {}),
-    ...(extraDirs.length ? { modules: extraDirs.map((m) => `${m.name}:${m.hash}`) } : {}),
+    ...(extraDirs.length ? { modules: extraDirs.map((m) => `${m.name}:${m.identity}`) } : {}),
     ...(patched?.coverage ? { coverage: [patched.coverage, ...extraDirs.flatMap((m) => (m.coverage ? [m.coverage] : []))] } : {}),
   };
   const cached = (): boolean => existsSync(path.join(dir, 'image.json'));
