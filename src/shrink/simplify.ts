@@ -31,6 +31,9 @@ export const SIMPLER: Record<string, Simpler> = {
   lower: (v) => simplerInts(v, 0, 0),
   persistent: (v) => [undefined, ...simplerInts(v, 1, 1)],
   netmask: () => [undefined],
+  /** One-packet scheduling off, masquerading (the default forwarding): the plain service and server. */
+  ops: () => [undefined],
+  fwd: () => [undefined],
   flags: (v) => (Array.isArray(v) && v.length ? [undefined, ...(v.length > 1 ? v.map((_, i) => v.filter((__, j) => j !== i)) : [])] : []),
   tcp: (v) => simplerInts(v, 0, 0),
   tcpfin: (v) => simplerInts(v, 0, 0),

@@ -118,4 +118,14 @@ describe('reduceDivergence', () => {
     expect(r.oneMinimal).toBe(false);
     expect(r.stoppedBy).toMatch(/kernel finding/);
   });
+
+  it('simplifies fields from the table: forwarding and one-packet scheduling go back to the defaults when the bug stays', async () => {
+    const s = await start();
+    const events = s.events.map((e) => (e.op === 'svc-add' ? { ...e, ops: true as const } : e.op === 'dest-add' ? { ...e, fwd: 'route' as const } : e));
+    const withFields: Scenario = { ...s, events };
+    expect(() => validateScenario(undefined, 's', withFields)).not.toThrow();
+    const r = await reduceDivergence({ start: withFields, judged: { verdict: verdictOf(withFields) as Divergence }, oracle: fake, jobs: 2 });
+    expect(r.oneMinimal).toBe(true);
+    expect(r.minimal.events.some((e) => 'ops' in e || 'fwd' in e)).toBe(false);
+  });
 });
