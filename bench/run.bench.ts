@@ -1,8 +1,9 @@
 // Bench of the nightly run against the real kernel (npm run bench):
 // 1. cases per minute for a fixed seed and the standard mix (every scheduler the guest has, about
 //    5 destinations and 30 events per case), 2 guests (target >= 300/min on 2 cores under TCG);
-// 2. the time to shrink a real divergence of a few events (target < 2 min): the 6.1 model judged
-//    against the 6.12 kernel, whose cost and overload rules differ.
+// 2. the time to shrink a real divergence of a few events to a 1-minimal case (target < 2 min),
+//    fast-check's shrinker and the reduction pass: the 6.1 model judged against the 6.12 kernel,
+//    whose cost and overload rules differ.
 // 3. what --coverage costs per case against a plain run, and the ratio (bench/coverage.bench.ts).
 // Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink|coverage]
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -82,7 +83,9 @@ async function shrink(): Promise<void> {
     }
     const c = await loadCase(f.file);
     console.log(`shrink: 6.1 model vs 6.12 kernel (${caps.release}), seed ${seed}, case ${f.caseIndex} (${f.scheduler}), found after ${((firstFound - t0) / 1000).toFixed(1)} s`);
-    console.log(`  ${f.originalEvents} -> ${f.minimalEvents} events in ${((c.shrink?.elapsedMs ?? 0) / 1000).toFixed(1)} s, ${c.shrink?.tried} kernel runs (target < 120 s)${c.shrink?.complete ? '' : ` (stopped: ${c.shrink?.stoppedBy})`}`);
+    const red = c.shrink?.reduce;
+    const stages = red ? `${f.originalEvents} -> ${red.fromEvents} (fast-check, ${c.shrink?.tried} runs) -> ${f.minimalEvents} events (reduction, ${red.runs} runs, ${(red.elapsedMs / 1000).toFixed(1)} s${red.oneMinimal ? ', 1-minimal' : ''})` : `${f.originalEvents} -> ${f.minimalEvents} events, ${c.shrink?.tried} kernel runs`;
+    console.log(`  ${stages}, ${((c.shrink?.elapsedMs ?? 0) / 1000).toFixed(1)} s in all (target < 120 s)${c.shrink?.complete ? '' : ` (stopped: ${c.shrink?.stoppedBy})`}`);
     console.log(`  ${f.line}`);
     console.log(c.diff);
   } finally {
