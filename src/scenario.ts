@@ -70,6 +70,11 @@ export type Event =
    * and the server's reply. `conn` names it.
    */
   | { op: 'connect'; conn: string; svc: TargetKey; client: string; cport: number }
+  /**
+   * One more packet on an open connection: TCP a data segment the server reads (and ACKs), UDP a
+   * datagram and its reply. Re-arms the connection's timers.
+   */
+  | { op: 'send'; conn: string }
   /** Close a connection opened by `connect` with FIN from both ends (client first). */
   | { op: 'fin'; conn: string }
   /** Abort a connection with RST from the client. */
@@ -120,6 +125,8 @@ export function eventText(e: Event): string {
       return `dest-del[${e.dest}]`;
     case 'connect':
       return `conn[${e.conn} ${e.client}:${e.cport}]`;
+    case 'send':
+      return `send[${e.conn}]`;
     case 'fin':
       return `fin[${e.conn}]`;
     case 'rst':

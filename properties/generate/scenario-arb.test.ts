@@ -5,58 +5,72 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../../src/casefile/validate-scenario.js';
 import { ALL_FLAGS, ALL_SCHEDULERS, KERNEL_SCHEDULERS, SCHEDULER_FLAGS } from '../../src/generate/schedulers.js';
-import { scenarioArb, scenarioScheduler, VIP } from '../../src/generate/scenario-arb.js';
+import { scenarioArb, scenarioScheduler } from '../../src/generate/scenario-arb.js';
 import type { Scenario } from '../../src/scenario.js';
+import { generateCase } from '../../src/generate/case-seed.js';
+import { countKinds, scenarioKinds } from '../../src/generate/kinds.js';
 
 const arb = scenarioArb({ schedulers: ALL_SCHEDULERS });
 
-/** Replays a scenario's bookkeeping the way the kernel would accept it. */
+/** Replays a scenario's bookkeeping the way the kernel would accept it, service by service. */
 function consistency(s: Scenario): string | undefined {
-  const present = new Set<string>();
-  const open = new Set<string>();
+  const present = new Map<string, Set<string>>(); // live services and their destinations
+  const open = new Map<string, boolean>(); // open connections: udp?
   const ports = new Set<number>();
   let everPresent = 0;
   for (const [i, e] of s.events.entries()) {
     if (i === 0 && e.op !== 'svc-add') return 'first event is not svc-add';
-    if ('svc' in e && e.svc !== VIP) return `event ${i}: service ${e.svc}`;
+    const dests = 'svc' in e ? present.get(e.svc) : undefined;
     switch (e.op) {
+      case 'svc-add': {
+        if (present.has(e.svc)) return `event ${i}: ${e.svc} added twice`;
+        present.set(e.svc, new Set());
+        const own = SCHEDULER_FLAGS[e.scheduler];
+        if (own && !(e.flags ?? []).every((f) => own.includes(f))) return `flags ${e.flags} on ${e.scheduler}`;
+        if (!(e.flags ?? []).every((f) => ALL_FLAGS.includes(f) || /^flag-[123]$/.test(f))) return `flags ${e.flags}`;
+        break;
+      }
+      case 'svc-edit':
+        if (!dests) return `event ${i}: edits absent service ${e.svc}`;
+        break;
+      case 'svc-del':
+        if (!present.delete(e.svc)) return `event ${i}: deletes absent service ${e.svc}`;
+        break;
       case 'dest-add':
-        if (e.lower <= e.upper && !present.has(e.dest)) {
-          present.add(e.dest);
+        if (!dests) return `event ${i}: adds to absent service ${e.svc}`;
+        if (e.lower <= e.upper && !dests.has(e.dest)) {
+          dests.add(e.dest);
           everPresent++;
         }
         if (e.weight < 0 || e.weight > 65535) return `event ${i}: weight ${e.weight}`;
         break;
       case 'dest-edit':
-        if (!present.has(e.dest)) return `event ${i}: edits absent ${e.dest}`;
+        if (!dests?.has(e.dest)) return `event ${i}: edits absent ${e.dest}`;
         break;
       case 'dest-del':
-        if (!present.delete(e.dest)) return `event ${i}: deletes absent ${e.dest}`;
+        if (!dests?.delete(e.dest)) return `event ${i}: deletes absent ${e.dest}`;
         break;
       case 'connect':
         if (ports.has(e.cport)) return `event ${i}: client port ${e.cport} reused`;
         ports.add(e.cport);
-        open.add(e.conn);
+        open.set(e.conn, e.svc.startsWith('udp/'));
         break;
       case 'fin':
       case 'rst':
-        if (!open.delete(e.conn)) return `event ${i}: closes ${e.conn}, which is not open`;
+        if (open.get(e.conn) !== false) return `event ${i}: closes ${e.conn}, which is not an open TCP connection`;
+        open.delete(e.conn);
+        break;
+      case 'send':
+        if (!open.has(e.conn)) return `event ${i}: sends on ${e.conn}, which is not open`;
         break;
       case 'wait':
         if (e.ms < 1 || e.ms > 1500) return `event ${i}: wait ${e.ms}`;
         break;
-      case 'svc-add': {
-        if (i !== 0) return `event ${i}: second svc-add`;
-        const own = SCHEDULER_FLAGS[e.scheduler];
-        if (own && !(e.flags ?? []).every((f) => own.includes(f))) return `flags ${e.flags} on ${e.scheduler}`;
-        if (!(e.flags ?? []).every((f) => ALL_FLAGS.includes(f))) return `flags ${e.flags}`;
-        break;
-      }
       default:
         return `event ${i}: unexpected ${e.op}`;
     }
   }
-  return everPresent > 20 ? `${everPresent} destinations` : undefined;
+  return everPresent > 60 ? `${everPresent} destinations` : undefined;
 }
 
 describe('scenarioArb', () => {
@@ -131,6 +145,22 @@ describe('scenarioArb', () => {
     // Many client addresses in 10.1.0.0/16.
     const clients = new Set(events.flatMap((e) => (e.op === 'connect' ? [e.client] : [])));
     expect(clients.size).toBeGreaterThan(200);
+  });
+
+  it('reaches every kind of event and configuration within 300 cases of a run', () => {
+    // Why: the nightly mix must reach each capability within a few hundred cases (issue 11).
+    const required = [
+      'services:2', 'services:3', 'svc-edit:sched', 'svc-edit:flags', 'svc-edit:persist-on', 'svc-edit:persist-off',
+      'svc-edit:persist-change', 'svc-edit:ops', 'svc-del', 'svc-readd', 'dest-add:restore', 'dest-edit:quiesce',
+      'persistent', 'netmask', 'flags', 'fin', 'rst', 'wait',
+      ...KERNEL_SCHEDULERS['6.1']!.map((x) => `switch-to:${x}`),
+    ];
+    for (const kernel of ['6.1', '6.12']) {
+      const a = scenarioArb({ schedulers: KERNEL_SCHEDULERS[kernel]! });
+      const drawn = countKinds(Array.from({ length: 300 }, (_, k) => scenarioKinds(generateCase(a, 20261121, k))));
+      const want = kernel === '6.12' ? [...required, 'switch-to:twos', 'twos-law'] : required;
+      for (const kind of want) expect(drawn[kind] ?? 0, `${kernel}: ${kind}`).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it('knows which kernel has which scheduler', () => {

@@ -13,7 +13,7 @@ import { BACKENDS, createBackend } from '../run/backends.js';
 import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
-import { countsBySchedulers, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
+import { countsBySchedulers, drawnOf, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { appendStepSummary } from '../report/step-summary.js';
@@ -181,6 +181,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       kernels: kernelSummaries,
       findings,
       cases: records,
+      drawn: drawnOf(records),
     };
     await writeSummary(path.join(reportDir, 'summary.json'), summary);
     await writeFileAtomic(path.join(reportDir, 'junit.xml'), junitXml(summary));

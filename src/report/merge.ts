@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { addCounts, exitCodeOf, SUMMARY_FORMAT, totalsOf, zeroCounts, type KernelSummary, type Summary } from './summary.js';
+import { addCounts, drawnOf, exitCodeOf, SUMMARY_FORMAT, totalsOf, zeroCounts, type KernelSummary, type Summary } from './summary.js';
 
 export const SUMMARY_FILE = 'summary.json';
 
@@ -42,6 +42,7 @@ export function mergeSummaries(parts: Summary[], command: string): Summary {
   for (const k of ks) k.schedulers = Object.fromEntries(Object.entries(k.schedulers).sort(([a], [b]) => a.localeCompare(b)));
   const totals = totalsOf(ks);
   const seeds = new Set(parts.map((p) => p.seed));
+  const cases = parts.flatMap((p) => p.cases).sort((a, b) => a.kernel.localeCompare(b.kernel) || a.index - b.index);
   return {
     format: SUMMARY_FORMAT,
     startedAt: parts.map((p) => p.startedAt).sort()[0] ?? new Date().toISOString(),
@@ -53,6 +54,7 @@ export function mergeSummaries(parts: Summary[], command: string): Summary {
     totals,
     kernels: ks,
     findings: parts.flatMap((p) => p.findings),
-    cases: parts.flatMap((p) => p.cases).sort((a, b) => a.kernel.localeCompare(b.kernel) || a.index - b.index),
+    cases,
+    drawn: drawnOf(cases),
   };
 }

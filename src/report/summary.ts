@@ -2,6 +2,7 @@
 // (so shards can be merged into one report). Written as JSON, atomically.
 import writeFileAtomic from 'write-file-atomic';
 import { EXIT, type ExitCode } from '../errors.js';
+import { countKinds } from '../generate/kinds.js';
 import type { CaseRecord, Outcome, SavedFinding } from '../run/engine.js';
 import type { CoverageReport } from '../coverage/run.js';
 
@@ -47,7 +48,12 @@ export interface Summary {
   kernels: KernelSummary[];
   findings: SavedFinding[];
   cases: CaseRecord[];
+  /** How many cases drew each kind of event and configuration (from the cases' kinds). */
+  drawn?: Record<string, number>;
 }
+
+/** The summary's `drawn` counts, from its case records. */
+export const drawnOf = (cases: readonly CaseRecord[]): Record<string, number> => countKinds(cases.map((c) => c.kinds));
 
 export const zeroCounts = (): Counts => ({ cases: 0, agree: 0, divergences: 0, unknowns: 0, flaky: 0, infra: 0, kernel: 0, modelErrors: 0 });
 

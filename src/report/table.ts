@@ -14,6 +14,7 @@ export function summaryTable(s: Summary, color = false): string {
   t.push(row('all', '', s.totals));
   const lines = [t.toString()];
   lines.push(`${s.totals.cases} cases, ${s.totals.casesPerMinute} cases/min` + (s.interrupted ? ' (interrupted)' : ''));
+  if (s.drawn && Object.keys(s.drawn).length) lines.push(drawnLines(s.drawn, s.totals.cases));
   for (const k of s.kernels) {
     if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
     if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);
@@ -23,5 +24,19 @@ export function summaryTable(s: Summary, color = false): string {
     const size = f.kind === 'divergence' ? ` (${stages}${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';
     lines.push(`${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler}: ${f.line}${size}\n    replay: npx ipvs-conform replay ${f.file}`);
   }
+  return lines.join('\n');
+}
+
+/** "drawn (cases of N):" then the kinds grouped by their prefix, each with its count. */
+export function drawnLines(drawn: Record<string, number>, cases: number): string {
+  const groups = new Map<string, string[]>();
+  for (const [kind, n] of Object.entries(drawn)) {
+    const i = kind.indexOf(':');
+    const group = i < 0 ? 'events' : kind.slice(0, i);
+    const name = i < 0 ? kind : kind.slice(i + 1);
+    (groups.get(group) ?? groups.set(group, []).get(group)!).push(`${name} ${n}`);
+  }
+  const lines = [`drawn (cases of ${cases} that drew each kind):`];
+  for (const [group, items] of [...groups].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${group}: ${items.join(', ')}`);
   return lines.join('\n');
 }

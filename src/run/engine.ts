@@ -11,7 +11,8 @@ import { verdictLine } from '../compare/compare.js';
 import type { Divergence } from '../compare/verdict.js';
 import { InfraError, KernelFinding } from '../errors.js';
 import { caseSeed, generateCase, inShard } from '../generate/case-seed.js';
-import { scenarioArb, scenarioScheduler } from '../generate/scenario-arb.js';
+import { scenarioKinds } from '../generate/kinds.js';
+import { eventScheduler, scenarioArb, scenarioScheduler, scenarioSchedulers } from '../generate/scenario-arb.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
 import { minimiseDivergence } from '../shrink/minimise.js';
@@ -31,6 +32,8 @@ export interface CaseRecord {
   ms: number;
   detail?: string;
   file?: string;
+  /** The kinds of event and configuration the case drew (generate/kinds.ts). */
+  kinds?: string[];
 }
 
 export interface SavedFinding {
@@ -143,7 +146,10 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     }
   };
 
+  const drawnKinds = new Map<number, string[]>();
   const record = (r: CaseRecord) => {
+    r.kinds ??= drawnKinds.get(r.index);
+    drawnKinds.delete(r.index);
     const late = lateKernel.get(r.index);
     if (late) {
       lateKernel.delete(r.index);
@@ -192,7 +198,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   };
 
   async function onDivergence(k: number, scenario: Scenario, first: Judged & { verdict: Divergence }, t0: number): Promise<void> {
-    const scheduler = scenarioScheduler(scenario);
+    const firstScheduler = scenarioScheduler(scenario);
+    let scheduler = firstScheduler;
     // Confirm by a re-run before reporting anything.
     let again: Judged;
     try {
@@ -207,6 +214,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       return;
     }
     const v = again.verdict as Divergence;
+    // Filed under the scheduler of the service where the difference showed (a case has several).
+    scheduler = eventScheduler(scenario, v.stepIndex) ?? firstScheduler;
     // An error difference (ENOTCONN on a close, say) rarely depends on the scheduler; a
     // destination or table difference does.
     const op = v.event.replace(/\[.*$/, '');
@@ -227,7 +236,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       line: verdictLine(v),
     };
     // Saved at once, unshrunk: an interruption from here on still leaves it on disk.
-    await save(file, divergenceCase(k, scenario, again as Judged & { verdict: Divergence }, {}));
+    await save(file, divergenceCase(k, scenario, again as Judged & { verdict: Divergence }, { scheduler }));
     if (dupOf) {
       // Same scheduler, same kind of difference at the same kind of event: most likely the same
       // bug; keep the case but spend no guest time shrinking it again.
@@ -248,7 +257,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       infraAttempts: o.infraAttempts,
       budgetMs: o.shrinkBudgetMs,
       signal: o.signal,
-      keep: (s) => scenarioScheduler(s) === scheduler,
+      keep: (s) => scenarioSchedulers(s).includes(scheduler),
     });
     if (shrunk.kernelFinding) await onKernelFinding(k, shrunk.kernelFindingScenario ?? shrunk.minimal, shrunk.kernelFinding, t0, false);
     // Confirm the minimal case by one more run; if it does not repeat, keep the original.
@@ -286,7 +295,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       ...(note ? { stoppedBy: note } : {}),
       ...(shrunk.reduce ? { reduce: shrunk.reduce } : {}),
     };
-    const c = divergenceCase(k, minimal, judged, { shrink: shrinkInfo });
+    const c = divergenceCase(k, minimal, judged, { scheduler, shrink: shrinkInfo });
     if (minimal === shrunk.minimal && shrunk.path) c.generator!.path = shrunk.path;
     await save(file, c);
     const red = shrunk.reduce;
@@ -348,6 +357,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     if (guided) drawnFrom.set(k, guided);
     const scenario = guided?.scenario ?? generateCase(arb, o.seed, k);
     caseIndex.set(scenario, k);
+    drawnKinds.set(k, scenarioKinds(scenario));
     const scheduler = scenarioScheduler(scenario);
     const base = { kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length };
     const t0 = Date.now();

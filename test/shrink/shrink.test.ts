@@ -52,6 +52,20 @@ describe('shrinkDivergence', () => {
     if (r.truncatedAt !== undefined) expect(r.truncatedAt).toBeGreaterThan(r.minimal.events.length);
   });
 
+  it('drops whole services: a bug in one service leaves only that service in the minimal case', async () => {
+    // Why: a divergence in one service must not carry the others (issue 11).
+    const edited = (c: Scenario) => c.events.some((e, i) => e.op === 'svc-edit' && c.events.slice(i + 1).some((f) => f.op === 'connect' && f.svc === e.svc));
+    const services = (c: Scenario) => new Set(c.events.flatMap((e) => (e.op === 'svc-add' ? [e.svc] : []))).size;
+    let index = 0;
+    let s = generateCase(arb, 5, index);
+    while (!(edited(s) && services(s) >= 3)) s = generateCase(arb, 5, ++index);
+    const oracle: Oracle = async (c) => ({ verdict: edited(c) ? dv : { kind: 'agree' } });
+    const r = await shrinkDivergence({ arb, seed: caseSeed(5, index), original: s, originalJudged: { verdict: dv }, oracle });
+    expect(edited(r.minimal)).toBe(true);
+    expect(services(r.minimal)).toBe(1);
+    expect(r.minimal.events.length).toBeLessThanOrEqual(4);
+  });
+
   it('keeps candidates to the same scheduler when asked', async () => {
     const { s, index } = failingCase(11);
     const sched = scenarioScheduler(s);
