@@ -65,6 +65,34 @@ export const simplifyValues: Step = (s) =>
   );
 
 /** Port 80 before any other port, then the lower address: 10.2.0.2:80 is simpler than 10.2.0.1:81. */
+/**
+ * A value that several events share, simplified in all of them at once: equal values stay equal
+ * (two servers of weight 5 become two of weight 1, where either alone would break the tie).
+ */
+export const simplifyEqualValues: Step = (s) =>
+  Object.keys(SIMPLER).flatMap((k) => {
+    const where = new Map<string, number[]>();
+    s.events.forEach((e, i) => {
+      const v = JSON.stringify((e as unknown as Record<string, unknown>)[k]);
+      if (k in e) where.set(v, [...(where.get(v) ?? []), i]);
+    });
+    return [...where].filter(([, is]) => is.length > 1).flatMap(([v, is]) =>
+      SIMPLER[k]!(JSON.parse(v), s).map((nv) => {
+        const events = s.events.map((e, i) => (is.includes(i) ? setField(e, k, nv) : e));
+        return { scenario: { ...s, events }, label: `${k} ${v} -> ${nv === undefined ? '(none)' : JSON.stringify(nv)} in events ${is.join(',')}` };
+      }),
+    );
+  });
+
+/** Weights renumbered 1, 2, 3 ... in their order (0 stays 0): most schedulers only compare them. */
+export const rankWeights: Step = (s) => {
+  const ws = [...new Set(s.events.flatMap((e) => ('weight' in e && typeof e.weight === 'number' && e.weight > 0 ? [e.weight] : [])))].sort((a, b) => a - b);
+  if (ws.every((w, i) => w === i + 1)) return [];
+  const rank = new Map(ws.map((w, i) => [w, i + 1]));
+  const events = s.events.map((e) => ('weight' in e && typeof e.weight === 'number' && e.weight > 0 ? setField(e, 'weight', rank.get(e.weight)) : e));
+  return [{ scenario: { ...s, events }, label: `weights ${ws.join(',')} -> 1..${ws.length}` }];
+};
+
 const addrRank = (a: string) => {
   const m = IPV4_PORT.exec(a);
   const port = Number(m?.[2]);
@@ -118,4 +146,4 @@ export const renumberDests: Step = (s) => {
   return [{ scenario: { ...s, events }, label: 'renumber destinations 10.2.0.1:80..' }];
 };
 
-export const SIMPLIFY_STEPS: readonly Step[] = [simplifyValues, renameEntities, renumberDests, renumberConnections];
+export const SIMPLIFY_STEPS: readonly Step[] = [simplifyEqualValues, rankWeights, simplifyValues, renameEntities, renumberDests, renumberConnections];

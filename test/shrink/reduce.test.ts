@@ -9,6 +9,7 @@ import type { Divergence } from '../../src/compare/verdict.js';
 import { InfraError, KernelFinding } from '../../src/errors.js';
 import { eventText, type Event, type Scenario } from '../../src/scenario.js';
 import { reduceDivergence, REDUCE_STEPS } from '../../src/shrink/reduce.js';
+import { rankWeights, simplifyEqualValues } from '../../src/shrink/simplify.js';
 import type { Judged, Oracle } from '../../src/shrink/shrink.js';
 import { validateScenario } from '../../src/casefile/validate-scenario.js';
 
@@ -127,5 +128,18 @@ describe('reduceDivergence', () => {
     const r = await reduceDivergence({ start: withFields, judged: { verdict: verdictOf(withFields) as Divergence }, oracle: fake, jobs: 2 });
     expect(r.oneMinimal).toBe(true);
     expect(r.minimal.events.some((e) => 'ops' in e || 'fwd' in e)).toBe(false);
+  });
+
+  it('simplifies a value several events share in all of them at once, and renumbers weights by rank', () => {
+    const s: Scenario = { version: 1, events: [
+      { op: 'svc-add', svc: '10.0.0.1:80', scheduler: 'hprio' },
+      { op: 'dest-add', svc: '10.0.0.1:80', dest: '10.2.0.1:80', weight: 5, upper: 1, lower: 0 },
+      { op: 'dest-add', svc: '10.0.0.1:80', dest: '10.2.0.2:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'dest-edit', svc: '10.0.0.1:80', dest: '10.2.0.2:80', weight: 5, upper: 0, lower: 0 },
+    ] };
+    const weights = (c: Scenario) => c.events.flatMap((e) => ('weight' in e ? [e.weight] : []));
+    // Either 5 alone would break the tie the bug needs; both at once keep it.
+    expect(simplifyEqualValues(s, { stepIndex: 3 }).map((c) => weights(c.scenario))).toContainEqual([1, 1, 1]);
+    expect(rankWeights(s, { stepIndex: 3 }).map((c) => weights(c.scenario))).toEqual([[2, 1, 2]]);
   });
 });
