@@ -23,7 +23,7 @@ describe(FILE, () => {
     expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
     const template = await convertWorkflowTemplate(parsed.context, parsed.value!);
     expect(template.errors ?? []).toEqual([]);
-    expect(template.jobs.map((j) => j.id.value)).toEqual(['seed', 'run', 'merge']);
+    expect(template.jobs.map((j) => j.id.value)).toEqual(['seed', 'run', 'coverage', 'merge']);
   });
 
   it('and the parser catches a broken one (the check can fail)', () => {
@@ -40,6 +40,17 @@ describe(FILE, () => {
     const script = run.steps.map((s) => s.run ?? '').join('\n');
     expect(script).toMatch(/--shard "\$SHARD\/\$SHARDS" --seed "\$SEED"/);
     expect(wf.jobs.merge!.steps.map((s) => s.run ?? '').join('\n')).toMatch(/npx ipvs-conform report merge/);
+  });
+
+  it('runs a coverage-guided job per pinned kernel that keeps its corpus from night to night', () => {
+    const cov = wf.jobs.coverage! as Job & { strategy: { matrix: { kernel: string[] } } };
+    expect([...cov.strategy.matrix.kernel].sort()).toEqual(pinnedKernels().kernels.map((k) => k.name).sort());
+    const script = cov.steps.map((s) => s.run ?? '').join('\n');
+    expect(script).toMatch(/--coverage --guided --corpus corpus/);
+    expect(script).toMatch(/apt-get install[^]*\blcov\b/);
+    const corpus = cov.steps.find((s) => s.uses?.startsWith('actions/cache@') && s.with?.path === 'corpus')!;
+    expect(corpus.with!.key).toMatch(/github\.run_id/);
+    expect(corpus.with!['restore-keys']).toMatch(/^corpus-\$\{\{ matrix\.kernel \}\}-$/m);
   });
 
   it("names only files that exist in its cache key, and pins every action's major version", () => {
