@@ -260,8 +260,12 @@ int main(int argc, char **argv)
 			sb_free(&b);
 		} else if (!strcmp(m.kind, "cov")) {
 			struct sbuf b = { 0 };
-			if (m.len >= 6 && !memcmp(m.body, "unload", 6))
+			/* Every scheduler loaded first: each one's init and exit code runs on every
+			 * guest, whichever schedulers its cases used. */
+			if (m.len >= 6 && !memcmp(m.body, "unload", 6)) {
+				modules_preload_schedulers();
 				cov_unload();
+			}
 			if (cov_take(&b, err, sizeof(err)) == 0)
 				chan_send(&ch, m.id, "ok", b.p ? b.p : "", b.len);
 			else {
