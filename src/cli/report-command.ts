@@ -41,7 +41,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     await mkdir(v.out, { recursive: true });
     await writeSummary(path.join(v.out, SUMMARY_FILE), merged);
     await writeFileAtomic(path.join(v.out, 'junit.xml'), junitXml(merged));
-    await writeHtmlReport(path.resolve(v.out), merged);
+    await writeHtmlReport(path.resolve(v.out), merged, dirs);
   }
   await appendStepSummary(merged);
   if (v.json) process.stdout.write(JSON.stringify(merged, null, 2) + '\n');

@@ -19,7 +19,8 @@ async function shard(dir: string, i: number, withFinding: boolean): Promise<void
     format: 1, startedAt: 'a', finishedAt: 'b', command: 'ipvs-conform run', seed: 7, shard: `${i}/2`, interrupted: false, exitCode: withFinding ? 1 : 0,
     totals: { ...counts, casesPerMinute: 1 },
     kernels: [{ kernel: '6.1', semantics: '6.1', backend: 'qemu', elapsedMs: 1000, schedulers: { hprio: counts } }],
-    findings: withFinding ? [{ file, kernel: '6.1', scheduler: 'hprio', kind: 'divergence', what: 'dest', caseIndex: 1, originalEvents: 39, minimalEvents: 13, line: 'diverge at event 12' }] : [],
+    // The path on the machine that ran the shard, as in a downloaded CI artifact.
+    findings: withFinding ? [{ file: `/runner/work/reports/cases/${path.basename(file)}`, kernel: '6.1', scheduler: 'hprio', kind: 'divergence', what: 'dest', caseIndex: 1, originalEvents: 39, minimalEvents: 13, line: 'diverge at event 12' }] : [],
     cases: Array.from({ length: 5 }, (_, k) => ({ kernel: '6.1', index: 2 * k + i, seed: k, scheduler: 'hprio', events: 9, outcome: withFinding && k === 0 ? 'diverge' : 'agree', ms: 1 })),
   };
   await writeFile(path.join(dir, 'summary.json'), JSON.stringify(s));
@@ -36,7 +37,11 @@ describe('report merge --out', () => {
     const index = await readFile(path.join(dir, 'merged', 'index.html'), 'utf8');
     expect(index).toMatch(/<td>6\.1<\/td><td>hprio<\/td><td class="n">10<\/td><td class="n">9<\/td><td class="n bad">1<\/td>/);
     expect(index).toContain('href="findings/hprio-case.html"');
-    expect(await readFile(path.join(dir, 'merged', 'findings', 'hprio-case.html'), 'utf8')).toContain('id="chart-active"');
+    const page = await readFile(path.join(dir, 'merged', 'findings', 'hprio-case.html'), 'utf8');
+    expect(page).toContain('id="chart-active"');
+    // The case was found in its shard's folder and copied beside the merged report.
+    expect(page).toContain('href="../cases/hprio-case.yaml"');
+    expect(await readFile(path.join(dir, 'merged', 'cases', 'hprio-case.yaml'), 'utf8')).toContain('scenario:');
     expect(await readFile(md, 'utf8')).toContain('| 6.1 | hprio | 10 | 9 | 1 | 0 | 0 | 0 |');
   }, 60_000);
 });
