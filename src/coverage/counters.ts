@@ -22,7 +22,7 @@ export interface ObjectCounters {
 
 const bad = (line: string, why: string) => new InfraError('IPVS_CONFORM_COVERAGE', `a coverage take does not parse (${why}): ${JSON.stringify(line.slice(0, 120))}`);
 
-/** Parses one take; `onArc(object, function, index, count)` gets every non-zero counter. */
+/** Parses one take: `onObject` for each F line, then `onFunction` for each of its f lines (the non-zero counters). */
 export function parseTake(text: string, onObject: (o: Omit<ObjectCounters, 'functions'>) => void, onFunction: (f: Omit<FunctionCounters, 'counts'> & { n: number; hits: [number, number][] }) => void): void {
   for (const line of text.split('\n')) {
     if (!line) continue;
