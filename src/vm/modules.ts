@@ -12,10 +12,10 @@ export const hprioSourceDir = path.join(vmDir, 'modules', 'hprio');
 
 /**
  * The modules the guest needs at boot: the agent's channel, the topology's veth pairs, IPVS, and
- * ipip to decapsulate what Tunnel destinations receive.
+ * ipip and ip6_tunnel to decapsulate what Tunnel destinations receive.
  * The agent loads them itself (finit_module, in-process: cheaper under TCG than busybox modprobe).
  */
-export const BOOT_MODULES = ['virtio_pci', 'virtio_console', 'veth', 'ip_vs', 'ipip'] as const;
+export const BOOT_MODULES = ['virtio_pci', 'virtio_console', 'veth', 'ip_vs', 'ipip', 'ip6_tunnel'] as const;
 
 /** Builds an out-of-tree module directory against a headers tree; returns the built .ko files. */
 export async function buildModuleDir(srcDir: string, headersDir: string, workDir: string): Promise<string[]> {

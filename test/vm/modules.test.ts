@@ -16,6 +16,8 @@ kernel/drivers/net/veth.ko.xz:
 kernel/net/ipv4/tunnel4.ko.xz:
 kernel/net/ipv4/ip_tunnel.ko.xz:
 kernel/net/ipv4/ipip.ko.xz: kernel/net/ipv4/tunnel4.ko.xz kernel/net/ipv4/ip_tunnel.ko.xz
+kernel/net/ipv6/tunnel6.ko.xz:
+kernel/net/ipv6/ip6_tunnel.ko.xz: kernel/net/ipv6/tunnel6.ko.xz
 kernel/fs/xfs/xfs.ko.xz: kernel/lib/libcrc32c.ko.xz
 `;
 
@@ -45,6 +47,8 @@ describe('module selection', () => {
       'kernel/net/ipv4/ip_tunnel.ko.xz',
       'kernel/net/ipv4/ipip.ko.xz',
       'kernel/net/ipv4/tunnel4.ko.xz',
+      'kernel/net/ipv6/ip6_tunnel.ko.xz',
+      'kernel/net/ipv6/tunnel6.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_rr.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_twos.ko.xz',

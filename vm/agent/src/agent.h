@@ -33,6 +33,24 @@ int parse_u32(const char *s, uint32_t *v);
 int parse_i32(const char *s, int32_t *v);
 void fmt_addrport(char *out, size_t n, uint32_t addr, uint16_t port);  /* network order in */
 
+/* ---- addr.c: IPv4 and IPv6 addresses ---- */
+struct sockaddr_storage;
+struct ip46 {
+	uint16_t af;         /* AF_INET or AF_INET6 */
+	union {
+		uint32_t v4;     /* network order */
+		struct in6_addr v6;
+	};
+};
+int parse_ip46(const char *s, struct ip46 *a);                      /* 0 ok */
+int parse_ip46port(const char *s, struct ip46 *a, uint16_t *port);  /* "A.B.C.D:P" or "[V6]:P"; 0 ok */
+void fmt_ip46port(char *out, size_t n, const struct ip46 *a, uint16_t port);  /* port network order */
+unsigned ip46_sockaddr(const struct ip46 *a, uint16_t port, struct sockaddr_storage *ss);  /* its length */
+void sockaddr_ip46(const struct sockaddr_storage *ss, struct ip46 *a, uint16_t *port);
+int ip46_eq(const struct ip46 *a, const struct ip46 *b);
+void fmt_ip46_proc(char *out, size_t n, const struct ip46 *a);  /* as /proc/net/ip_vs_conn prints it */
+int parse_ip46_proc(const char *s, struct ip46 *a);
+
 /* ---- chan.c: framed messages over virtio-serial or stdio ---- */
 struct chan {
 	int rfd, wfd;
@@ -96,11 +114,15 @@ struct topo {
 	int links;           /* the veth pairs of this case exist */
 	int direct;          /* the direct client-server link and the servers' DR/tunnel setup exist */
 	int tunnel_err;      /* errno: the servers could not get an ipip device (0: they have one) */
+	int tunnel6_err;     /* the same for the ip6tnl device of IPv6 tunnels */
+	struct in6_addr tun6[64];  /* IPv6 tunnel destinations this case configured on the servers' lo */
+	int ntun6;
 	int conn_fd;         /* /proc/net/ip_vs_conn of the director */
 	int cur;             /* which netns fd this thread is in now */
 };
 int topo_init(struct topo *t);
-int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn);
+/* v6: the case uses IPv6 (the director and this case's side devices get their IPv6 half). */
+int topo_up(struct topo *t, const uint32_t *vips, int nvips, int v6, char *err, size_t errn);
 void topo_down(struct topo *t, int ok);  /* ok: setup completed */
 int topo_enter(struct topo *t, int nsfd);
 int write_sysctl(const char *path, const char *val);
@@ -108,24 +130,25 @@ extern struct sbuf g_setup_trace;
 
 /* ---- ipvs.c: IPVS over generic netlink ---- */
 struct svc_spec {
-	int af;              /* AF_INET */
+	int af;              /* AF_INET or AF_INET6 (a fwmark service's too) */
 	uint16_t proto;      /* IPPROTO_TCP or IPPROTO_UDP; 0 for a fwmark service */
 	uint32_t fwmark;     /* non-zero: a fwmark service (addr and port unused) */
-	uint32_t addr;       /* network order */
+	struct ip46 addr;
 	uint16_t port;       /* network order */
 	char sched[32];
 	uint32_t flags;      /* IP_VS_SVC_F_* */
 	uint32_t timeout;
-	uint32_t netmask;    /* network order */
+	uint32_t netmask;    /* IPv4: network order; IPv6: the prefix length */
 };
 struct dest_spec {
-	uint32_t addr;
+	struct ip46 addr;
 	uint16_t port;
 	int32_t weight;
 	uint32_t upper, lower;
 	uint32_t fwd;        /* IP_VS_CONN_F_MASQ, _DROUTE or _TUNNEL (ipip) */
 };
-/* ---- svckey.c: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5" (allow_fwm: service keys, not targets) ---- */
+/* ---- svckey.c: "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5", "[2001:db8::1]:80", "fwm6/5"
+ * (allow_fwm: service keys, not targets) ---- */
 int parse_svckey(const char *s, struct svc_spec *out, int allow_fwm);  /* 0 ok, -1 bad */
 void fmt_svckey(char *out, size_t n, const struct svc_spec *s);
 
@@ -145,21 +168,22 @@ struct traffic {
 	int nconns, capconns;
 	struct {
 		uint16_t port;   /* host order */
-		int fd;
+		int fd, fd6;     /* fd6: [::]:port, IPV6_V6ONLY, when the case uses IPv6; else -1 */
 	} ls[64];
 	int nls;
 	int spare[256];      /* accepted sockets not (yet) matched to a connection */
 	int nspare;
 	int connect_timeout_ms;
 	int settle_ms;
+	int v6;              /* the case uses IPv6: listeners on [::] too */
 	int fence_cli, fence_srv;  /* UDP sockets of the fences (traffic.c fence()) */
 	uint32_t fence_seq;
 };
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms);
 int traffic_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */
 /* Result text (after "ok t=..." or an errno) goes to out. Returns 0 ok or a positive errno. */
-int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
-		    uint32_t caddr, uint16_t cport, struct sbuf *extra);
+int traffic_connect(struct traffic *tr, const char *name, const struct ip46 *vaddr, uint16_t vport,
+		    const struct ip46 *caddr, uint16_t cport, struct sbuf *extra);
 int traffic_fin(struct traffic *tr, const char *name);
 int traffic_rst(struct traffic *tr, const char *name);
 int traffic_send(struct traffic *tr, const char *name);

@@ -34,7 +34,7 @@ struct cmd {
 	struct svc_spec svc;
 	struct dest_spec dest;
 	char name[32];
-	uint32_t caddr;
+	struct ip46 caddr;
 	uint16_t cport;
 	uint32_t a, b, c;  /* timeouts, wait; shut: a = 1 for the server side */
 	int32_t value;     /* sysctl */
@@ -139,8 +139,10 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 		if (nt < 3)
 			BAD("%s SVCKEY sched=NAME [flags=F,..] [p=SECONDS] [M=NETMASK] [ops]", tok[0]);
 		if (parse_svckey(tok[1], &c->svc, 1))
-			BAD("bad service key '%.40s' (expected 10.0.0.1:80, udp/10.0.0.1:53 or fwm/5)", tok[1]);
-		c->svc.netmask = 0xffffffffu;
+			BAD("bad service key '%.40s' (expected 10.0.0.1:80, udp/10.0.0.1:53, fwm/5, [2001:db8::1]:80 or fwm6/5)", tok[1]);
+		/* ipvsadm's defaults: 255.255.255.255, or 128 for IPv6 (the kernel checks 1..128 even
+		 * when the service is not persistent) */
+		c->svc.netmask = c->svc.af == AF_INET6 ? 128 : 0xffffffffu;
 		int have_sched = 0, have_mask = 0;
 		for (int i = 2; i < nt; i++) {
 			const char *v;
@@ -163,6 +165,10 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 				if (parse_u32(v, &c->svc.timeout))
 					BAD("p= expects seconds, got '%.20s'", v);
 				c->svc.flags |= IP_VS_SVC_F_PERSISTENT;
+			} else if ((v = kv(tok[i], "M")) && c->svc.af == AF_INET6) {
+				if (parse_u32(v, &c->svc.netmask))  /* a prefix length; the kernel judges it */
+					BAD("M= of an IPv6 service expects a prefix length, got '%.20s'", v);
+				have_mask = 1;
 			} else if ((v = kv(tok[i], "M"))) {
 				struct in_addr a;
 				if (inet_pton(AF_INET, v, &a) != 1)
@@ -186,7 +192,7 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 	case DEST_ADD:
 	case DEST_EDIT:
 		if ((nt != 6 && nt != 7) || parse_svckey(tok[1], &c->svc, 1) ||
-		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
+		    parse_ip46port(tok[2], &c->dest.addr, &c->dest.port))
 			BAD("%s SVCKEY RIP:RPORT w=W x=U y=L [fwd=masq|route|tunnel]", tok[0]);
 		c->dest.fwd = IP_VS_CONN_F_MASQ;
 		if (nt == 7 && fwd_method(kv(tok[6], "fwd"), &c->dest.fwd))
@@ -200,13 +206,14 @@ static int parse_line(char *line, struct cmd *c, char *err, size_t errn)
 		return 0;
 	case DEST_DEL:
 		if (nt != 3 || parse_svckey(tok[1], &c->svc, 1) ||
-		    parse_addrport(tok[2], &c->dest.addr, &c->dest.port))
+		    parse_ip46port(tok[2], &c->dest.addr, &c->dest.port))
 			BAD("dest-del SVCKEY RIP:RPORT");
 		return 0;
 	case CONNECT:
 		if (nt != 4 || !valid_name(tok[1]) || parse_svckey(tok[2], &c->svc, 0) ||
-		    parse_addrport(tok[3], &c->caddr, &c->cport))
-			BAD("connect NAME TARGET CLIENTIP:CPORT (NAME: [A-Za-z0-9_.-]{1,31}; TARGET: 10.0.0.1:80 or udp/10.0.0.1:53)");
+		    parse_ip46port(tok[3], &c->caddr, &c->cport) || c->caddr.af != c->svc.af)
+			BAD("connect NAME TARGET CLIENT:CPORT (NAME: [A-Za-z0-9_.-]{1,31}; TARGET: 10.0.0.1:80, udp/10.0.0.1:53 "
+			    "or [2001:db8::1]:80; CLIENT of the target's family: 10.1.0.7:4000 or [2001:db8:1::7]:4000)");
 		snprintf(c->name, sizeof(c->name), "%s", tok[1]);
 		return 0;
 	case FIN:
@@ -267,8 +274,9 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 {
 	int nv = 0;
 	for (int i = 0; i < n; i++) {
-		uint32_t a = cmds[i].svc.addr;
-		if (cmds[i].op != SVC_ADD && cmds[i].op != SVC_EDIT && cmds[i].op != CONNECT)
+		uint32_t a = cmds[i].svc.addr.v4;
+		if ((cmds[i].op != SVC_ADD && cmds[i].op != SVC_EDIT && cmds[i].op != CONNECT) ||
+		    cmds[i].svc.addr.af != AF_INET)
 			continue;
 		uint32_t h = ntohl(a);
 		/* the director and client addresses exist already; skip nonsense addresses */
@@ -286,12 +294,40 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 	return nv;
 }
 
-static int uses_tunnel(const struct cmd *cmds, int n)
+/* Any IPv6 service, destination or client: the case needs the IPv6 half of the topology. */
+static int uses_v6(const struct cmd *cmds, int n)
 {
 	for (int i = 0; i < n; i++)
-		if ((cmds[i].op == DEST_ADD || cmds[i].op == DEST_EDIT) && cmds[i].dest.fwd == IP_VS_CONN_F_TUNNEL)
+		if (cmds[i].svc.af == AF_INET6 || cmds[i].dest.addr.af == AF_INET6 || cmds[i].caddr.af == AF_INET6)
 			return 1;
 	return 0;
+}
+
+/* Whether the script has a tunnel destination of that family (AF_INET, AF_INET6). */
+static int uses_tunnel(const struct cmd *cmds, int n, int af)
+{
+	for (int i = 0; i < n; i++)
+		if ((cmds[i].op == DEST_ADD || cmds[i].op == DEST_EDIT) && cmds[i].dest.fwd == IP_VS_CONN_F_TUNNEL &&
+		    cmds[i].dest.addr.af == af)
+			return 1;
+	return 0;
+}
+
+/* The IPv6 tunnel destinations, which the servers must hold as addresses (topo.c director6). */
+static void collect_tun6(const struct cmd *cmds, int n, struct topo *t)
+{
+	t->ntun6 = 0;
+	for (int i = 0; i < n; i++) {
+		const struct dest_spec *d = &cmds[i].dest;
+		if ((cmds[i].op != DEST_ADD && cmds[i].op != DEST_EDIT) || d->fwd != IP_VS_CONN_F_TUNNEL ||
+		    d->addr.af != AF_INET6)
+			continue;
+		int dup = 0;
+		for (int j = 0; j < t->ntun6 && !dup; j++)
+			dup = !memcmp(&t->tun6[j], &d->addr.v6, sizeof(d->addr.v6));
+		if (!dup && t->ntun6 < (int)(sizeof(t->tun6) / sizeof(t->tun6[0])))
+			t->tun6[t->ntun6++] = d->addr.v6;
+	}
 }
 
 /* "t=<ms> j=<jiffies at start>,<jiffies now>": when the command completed, and the kernel's clock
@@ -382,12 +418,19 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 	int rc = -1, ipvs = -1, topo_ok = 0;
 	struct traffic tr;
 	traffic_init(&tr, t, g_connect_timeout_ms);
-	if (topo_up(t, vips, nv, err, errn))
+	tr.v6 = uses_v6(cmds, nc);
+	collect_tun6(cmds, nc, t);
+	if (topo_up(t, vips, nv, tr.v6, err, errn))
 		goto done;
 	topo_ok = 1;
-	if (t->tunnel_err && uses_tunnel(cmds, nc)) {
+	if (t->tunnel_err && uses_tunnel(cmds, nc, AF_INET)) {
 		snprintf(err, errn, "tunnel destinations need an ipip device in the servers' namespace: %s (load ipip)",
 			 strerror(t->tunnel_err));
+		goto done;
+	}
+	if (t->tunnel6_err && uses_tunnel(cmds, nc, AF_INET6)) {
+		snprintf(err, errn, "IPv6 tunnel destinations need an ip6tnl device in the servers' namespace: %s (load ip6_tunnel)",
+			 strerror(t->tunnel6_err));
 		goto done;
 	}
 	if (topo_enter(t, t->ns_cli)) {
@@ -443,7 +486,7 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			e = -ipvs_dest(ipvs, IPVS_CMD_DEL_DEST, &c->svc, &c->dest, 0);
 			break;
 		case CONNECT:
-			e = traffic_connect(&tr, c->name, c->svc.addr, c->svc.port, c->caddr, c->cport, &extra);
+			e = traffic_connect(&tr, c->name, &c->svc.addr, c->svc.port, &c->caddr, c->cport, &extra);
 			break;
 		case FIN:
 			e = traffic_fin(&tr, c->name);

@@ -79,7 +79,7 @@ static void put_service(struct nlreq *r, const struct svc_spec *s, int full)
 		nl_put_u32(r, IPVS_SVC_ATTR_FWMARK, s->fwmark);
 	} else {
 		nl_put_u16(r, IPVS_SVC_ATTR_PROTOCOL, s->proto);
-		nl_put(r, IPVS_SVC_ATTR_ADDR, &s->addr, 4);
+		nl_put(r, IPVS_SVC_ATTR_ADDR, &s->addr.v6, s->af == AF_INET6 ? 16 : 4);
 		nl_put(r, IPVS_SVC_ATTR_PORT, &s->port, 2);
 	}
 	if (full) {
@@ -88,6 +88,7 @@ static void put_service(struct nlreq *r, const struct svc_spec *s, int full)
 		nl_put_str(r, IPVS_SVC_ATTR_SCHED_NAME, s->sched);
 		nl_put(r, IPVS_SVC_ATTR_FLAGS, &f, sizeof(f));
 		nl_put_u32(r, IPVS_SVC_ATTR_TIMEOUT, s->timeout);
+		/* as libipvs: IPv4 the mask's bytes, IPv6 the prefix length (ip_vs_add_service: 1..128) */
 		nl_put(r, IPVS_SVC_ATTR_NETMASK, &s->netmask, 4);
 	}
 	nl_nest_end(r, n);
@@ -107,9 +108,9 @@ int ipvs_dest(int fd, int cmd, const struct svc_spec *s, const struct dest_spec 
 	begin(&r, cmd);
 	put_service(&r, s, 0);
 	size_t n = nl_nest_begin(&r, IPVS_CMD_ATTR_DEST);
-	nl_put(&r, IPVS_DEST_ATTR_ADDR, &d->addr, 4);
+	nl_put(&r, IPVS_DEST_ATTR_ADDR, &d->addr.v6, d->addr.af == AF_INET6 ? 16 : 4);
 	nl_put(&r, IPVS_DEST_ATTR_PORT, &d->port, 2);
-	nl_put_u16(&r, IPVS_DEST_ATTR_ADDR_FAMILY, AF_INET);
+	nl_put_u16(&r, IPVS_DEST_ATTR_ADDR_FAMILY, d->addr.af);
 	if (full) {
 		/* no IPVS_DEST_ATTR_TUN_TYPE: absent means ipip (ip_vs_genl_parse_dest) */
 		nl_put_u32(&r, IPVS_DEST_ATTR_FWD_METHOD, d->fwd);
@@ -182,15 +183,17 @@ static int collect_service(struct nlmsghdr *h, void *arg)
 	uint32_t fwmark = sv[IPVS_SVC_ATTR_FWMARK] ? nla_u32(sv[IPVS_SVC_ATTR_FWMARK]) : 0;
 	if ((!fwmark && (!sv[IPVS_SVC_ATTR_ADDR] || !sv[IPVS_SVC_ATTR_PORT])) || l->n >= 256)
 		return 0;
-	if (sv[IPVS_SVC_ATTR_AF] && nla_u16(sv[IPVS_SVC_ATTR_AF]) != AF_INET)
+	int af = sv[IPVS_SVC_ATTR_AF] ? nla_u16(sv[IPVS_SVC_ATTR_AF]) : AF_INET;
+	if (af != AF_INET && af != AF_INET6)
 		return 0;
 	struct svc_spec *s = &l->s[l->n++];
 	memset(s, 0, sizeof(*s));
-	s->af = AF_INET;
+	s->af = af;
 	s->fwmark = fwmark;
 	if (!fwmark) {
 		s->proto = sv[IPVS_SVC_ATTR_PROTOCOL] ? nla_u16(sv[IPVS_SVC_ATTR_PROTOCOL]) : IPPROTO_TCP;
-		memcpy(&s->addr, nla_payload(sv[IPVS_SVC_ATTR_ADDR]), 4);
+		s->addr.af = (uint16_t)af;
+		memcpy(&s->addr.v6, nla_payload(sv[IPVS_SVC_ATTR_ADDR]), af == AF_INET6 ? 16 : 4);
 		s->port = nla_u16(sv[IPVS_SVC_ATTR_PORT]);
 	}
 	if (sv[IPVS_SVC_ATTR_SCHED_NAME])
@@ -212,6 +215,7 @@ struct dest_out {
 	struct sbuf *out;
 	int *nlines;
 	const char *svc;
+	int af;              /* the service's: a dest without IPVS_DEST_ATTR_ADDR_FAMILY has it */
 };
 
 static int collect_dest(struct nlmsghdr *h, void *arg)
@@ -226,10 +230,10 @@ static int collect_dest(struct nlmsghdr *h, void *arg)
 		 IPVS_DEST_ATTR_MAX);
 	if (!dv[IPVS_DEST_ATTR_ADDR] || !dv[IPVS_DEST_ATTR_PORT])
 		return 0;
-	uint32_t addr;
-	memcpy(&addr, nla_payload(dv[IPVS_DEST_ATTR_ADDR]), 4);
-	char ap[40];
-	fmt_addrport(ap, sizeof(ap), addr, nla_u16(dv[IPVS_DEST_ATTR_PORT]));
+	struct ip46 addr = { .af = dv[IPVS_DEST_ATTR_ADDR_FAMILY] ? nla_u16(dv[IPVS_DEST_ATTR_ADDR_FAMILY]) : o->af };
+	memcpy(&addr.v6, nla_payload(dv[IPVS_DEST_ATTR_ADDR]), addr.af == AF_INET6 ? 16 : 4);
+	char ap[64];
+	fmt_ip46port(ap, sizeof(ap), &addr, nla_u16(dv[IPVS_DEST_ATTR_PORT]));
 	uint32_t fwd = dv[IPVS_DEST_ATTR_FWD_METHOD] ? nla_u32(dv[IPVS_DEST_ATTR_FWD_METHOD]) : 0;
 	const char *fwds = fwd == IP_VS_CONN_F_MASQ	    ? "Masq"
 			   : fwd == IP_VS_CONN_F_LOCALNODE ? "Local"
@@ -263,12 +267,15 @@ int ipvs_table(int fd, struct sbuf *out, int *nlines)
 		sched_flags_text(s->sched, s->flags, fl, sizeof(fl));
 		if (s->flags & IP_VS_SVC_F_PERSISTENT) {
 			snprintf(p, sizeof(p), "%u", s->timeout);
-			inet_ntop(AF_INET, &s->netmask, m, sizeof(m));
+			if (s->af == AF_INET6)
+				snprintf(m, sizeof(m), "%u", s->netmask);
+			else
+				inet_ntop(AF_INET, &s->netmask, m, sizeof(m));
 		}
 		sb_printf(out, "S %s sched=%s flags=%s p=%s M=%s ops=%d\n", ap, s->sched, fl, p, m,
 			  !!(s->flags & IP_VS_SVC_F_ONEPACKET));
 		(*nlines)++;
-		struct dest_out o = { out, nlines, ap };
+		struct dest_out o = { out, nlines, ap, s->af };
 		begin(&r, IPVS_CMD_GET_DEST);
 		put_service(&r, s, 0);
 		e = nl_dump(fd, &r, collect_dest, &o);

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 		 * device registration; the servers' namespace gets its own ipip device (topo.c). */
 		write_sysctl("/proc/sys/net/core/fb_tunnels_only_for_init_net", "2");
 		/* Absent (-ENOENT) means built in or not needed: only real failures are worth a word. */
-		const char *base[] = { "virtio_pci", "virtio_console", "veth", "ip_vs", "ipip" };
+		const char *base[] = { "virtio_pci", "virtio_console", "veth", "ip_vs", "ipip", "ip6_tunnel" };
 		for (size_t i = stdio ? 2 : 0; i < sizeof(base) / sizeof(base[0]); i++) {
 			int e = module_load(base[i]);
 			if (e && e != -ENOENT)

@@ -28,6 +28,13 @@
 #define IDX_B 11   /* director sv0 */
 #define IDX_D 20   /* the direct link: clients dc, servers e20 */
 #define IDX_T4 21  /* servers: the ipip device that decapsulates tunnelled packets */
+#define IDX_T6 22  /* servers: the ip6tnl device that decapsulates IPv6-in-IPv6 */
+
+/* The IPv6 links (outside the address plan's /48s): clients, servers, the direct link. */
+#define CLI6_DIR "2001:db8:ff00::fe"
+#define CLI6_SIDE "2001:db8:ff00::2"
+#define SRV6_DIR "2001:db8:ff03::fe"
+#define SRV6_SIDE "2001:db8:ff03::1"
 #define TABLE_DIRECT 100  /* servers: routes for replies sent from a VIP (DR, tunnel) */
 
 int topo_init(struct topo *t)
@@ -111,18 +118,39 @@ static int make_veth(int nl, const char *name, int idx, int peer_ns, int peer_id
 	return nl_talk(nl, &r);
 }
 
-static int add_addr(int nl, int idx, const char *ip, int plen)
+/* An address in text, either family: its family, and its bytes in *a (16 bytes room). */
+static int text_af(const char *ip, void *a)
+{
+	int af = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	inet_pton(af, ip, a);
+	return af;
+}
+
+static size_t af_len(int af)
+{
+	return af == AF_INET6 ? 16 : 4;
+}
+
+/* `ip addr add IP/PLEN dev IDX`; IPv6 addresses without duplicate address detection (IFA_F_NODAD):
+ * usable at once. */
+static int addr_msg(int nl, int cmd, int idx, const char *ip, int plen)
 {
 	struct nlreq r;
-	struct ifaddrmsg *ifa = nl_begin(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
+	struct ifaddrmsg *ifa = nl_begin(&r, (uint16_t)cmd, cmd == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*ifa));
+	struct in6_addr a;
+	int af = text_af(ip, &a);
+	ifa->ifa_family = (uint8_t)af;
 	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_index = (uint32_t)idx;
-	struct in_addr a;
-	inet_pton(AF_INET, ip, &a);
-	nl_put(&r, IFA_LOCAL, &a, 4);
-	nl_put(&r, IFA_ADDRESS, &a, 4);
+	ifa->ifa_flags = af == AF_INET6 ? IFA_F_NODAD : 0;
+	nl_put(&r, IFA_LOCAL, &a, af_len(af));
+	nl_put(&r, IFA_ADDRESS, &a, af_len(af));
 	return nl_talk(nl, &r);
+}
+
+static int add_addr(int nl, int idx, const char *ip, int plen)
+{
+	return addr_msg(nl, RTM_NEWADDR, idx, ip, plen);
 }
 
 static int add_addr_n(int nl, int idx, uint32_t a, int plen)
@@ -139,20 +167,21 @@ static int add_route_table(int nl, const char *dst, int plen, const char *gw, in
 	struct nlreq r;
 	struct rtmsg *rt = nl_begin(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
 	int local = type == RTN_LOCAL;
-	rt->rtm_family = AF_INET;
+	struct in6_addr a;
+	int af = text_af(dst ? dst : gw, &a);
+	rt->rtm_family = (uint8_t)af;
 	rt->rtm_dst_len = (uint8_t)plen;
 	rt->rtm_protocol = RTPROT_STATIC;
 	rt->rtm_table = table ? (uint8_t)table : local ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
 	rt->rtm_scope = local ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
 	rt->rtm_type = (unsigned char)type;
-	struct in_addr a;
 	if (plen) {
-		inet_pton(AF_INET, dst, &a);
-		nl_put(&r, RTA_DST, &a, 4);
+		text_af(dst, &a);
+		nl_put(&r, RTA_DST, &a, af_len(af));
 	}
 	if (gw) {
-		inet_pton(AF_INET, gw, &a);
-		nl_put(&r, RTA_GATEWAY, &a, 4);
+		text_af(gw, &a);
+		nl_put(&r, RTA_GATEWAY, &a, af_len(af));
 	}
 	if (idx)
 		nl_put_u32(&r, RTA_OIF, (uint32_t)idx);
@@ -174,19 +203,20 @@ static int add_rule_from(int nl, const char *src, int plen, int table)
 {
 	struct nlreq r;
 	struct fib_rule_hdr *h = nl_begin(&r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*h));
-	h->family = AF_INET;
+	struct in6_addr a;
+	int af = text_af(src, &a);
+	h->family = (uint8_t)af;
 	h->src_len = (uint8_t)plen;
 	h->action = FR_ACT_TO_TBL;
 	h->table = (uint8_t)table;
-	struct in_addr a;
-	inet_pton(AF_INET, src, &a);
-	nl_put(&r, FRA_SRC, &a, 4);
+	nl_put(&r, FRA_SRC, &a, af_len(af));
 	nl_put_u32(&r, FRA_PRIORITY, 100);
 	return nl_talk(nl, &r);
 }
 
-/* A wildcard ipip device (no local, no remote): it takes every ipip packet to a local address. */
-static int make_ipip(int nl, const char *name, int idx)
+/* A wildcard tunnel device of kind "ipip" or "ip6tnl" (no local, no remote address, any inner
+ * protocol): it takes every tunnelled packet to a local address. */
+static int make_tunnel(int nl, const char *kind, const char *name, int idx)
 {
 	struct nlreq r;
 	struct ifinfomsg *ifi = nl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
@@ -194,7 +224,7 @@ static int make_ipip(int nl, const char *name, int idx)
 	ifi->ifi_index = idx;
 	nl_put_str(&r, IFLA_IFNAME, name);
 	size_t li = nl_nest_begin(&r, IFLA_LINKINFO);
-	nl_put_str(&r, IFLA_INFO_KIND, "ipip");
+	nl_put_str(&r, IFLA_INFO_KIND, kind);
 	nl_nest_end(&r, li);
 	return nl_talk(nl, &r);
 }
@@ -218,17 +248,34 @@ static int sync_del(int nl, int idx);
  * fresh every case): creating and dismantling a netns costs tens of ms under emulation. What
  * a case leaves in them is removed at its end: its sockets (closed with RST), its eth device
  * (deleted with the veth pair), and no TIME_WAIT (tcp_max_tw_buckets=0 there). */
-static int side_ns(struct topo *t, int *ns, int *nl, const char *anyip, char *err, size_t errn)
+/*
+ * IPv6 on the devices made from now on in the current netns: no duplicate address detection (the
+ * link-local address and the ones the agent adds are usable at once) and no router solicitation.
+ * The link-local address stays: neighbour solicitation for a packet from an address the device
+ * does not hold (a forwarded one, an AnyIP client's) is sent from it (ndisc_solicit).
+ */
+static int ipv6_quiet(void)
+{
+	return write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0") ?:
+	       write_sysctl("/proc/sys/net/ipv6/conf/default/router_solicitations", "0");
+}
+
+static int side_ns(struct topo *t, int *ns, int *nl, const char *anyip, const char *anyip6, char *err, size_t errn)
 {
 	if (*ns >= 0)
 		return 0;
 	STEP("side_netns", (*ns = new_ns(t)) < 0 ? -errno : 0);
+	STEP("side_ipv6_quiet", ipv6_quiet());
 	*nl = nl_open(NETLINK_ROUTE);
 	STEP("side_rtnetlink", *nl < 0 ? -errno : 0);
 	STEP("side_lo_up", link_up(*nl, IDX_LO));
 	STEP("side_AnyIP", add_route(*nl, anyip, 16, NULL, IDX_LO, 1));
+	STEP("side_AnyIP6", add_route(*nl, anyip6, 48, NULL, IDX_LO, 1));
+	/* IPv6 binds an address only when it is configured, unlike IPv4 with AnyIP: allow any. */
+	STEP("ip_nonlocal_bind6", write_sysctl("/proc/sys/net/ipv6/ip_nonlocal_bind", "1"));
 	/* The silent servers: what the director sends to 10.5.0.0/16 ends here, unanswered. */
 	STEP("side_silent", add_route_type(*nl, "10.5.0.0", 16, NULL, 0, RTN_BLACKHOLE));
+	STEP("side_silent6", add_route_type(*nl, "2001:db8:5::", 48, NULL, 0, RTN_BLACKHOLE));
 	/* A closed client port is free again at once, and no TCP metrics carry over between cases. */
 	STEP("tcp_max_tw_buckets", write_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", "0"));
 	STEP("tcp_no_metrics_save", write_sysctl("/proc/sys/net/ipv4/tcp_no_metrics_save", "1"));
@@ -243,38 +290,44 @@ fail:
 	return -1;
 }
 
-/* This case's eth device on a side: eth up, ADDR/24, default via GW. */
-static int side_link(struct topo *t, int ns, int nl, int idx, const char *addr, const char *gw, char *err,
-		     size_t errn)
+/* This case's eth device on a side: eth up, ADDR/24, default via GW; with v6, ADDR6/64 and the
+ * IPv6 default via GW6. */
+static int side_link(struct topo *t, int ns, int nl, int idx, const char *addr, const char *gw, const char *addr6,
+		     const char *gw6, char *err, size_t errn)
 {
 	STEP("enter_side", topo_enter(t, ns));
 	STEP("side_eth_up", link_up(nl, idx));
 	STEP("side_addr", add_addr(nl, idx, addr, 24));
 	STEP("side_default", add_route(nl, NULL, 0, gw, idx, 0));
+	if (addr6) {
+		STEP("side_addr6", add_addr(nl, idx, addr6, 64));
+		STEP("side_default6", add_route(nl, NULL, 0, gw6, idx, 0));
+	}
 	return 0;
 fail:
 	return -1;
 }
 
 /*
- * The servers' ipip device, up: our own wildcard one, or the fallback tunl0 where the kernel made
- * one (it takes the same packets; a second wildcard device is EEXIST). Without ipip (a Docker
- * host that has not loaded it) tunnels cannot be tested: t->tunnel_err says why, and a case with
- * a tunnel destination fails as infrastructure; everything else still runs.
+ * The servers' tunnel device (ipip, or ip6tnl for IPv6-in-IPv6), up: our own wildcard one, or the
+ * fallback (tunl0, ip6tnl0) where the kernel made one (it takes the same packets; a second
+ * wildcard device is EEXIST). Without the module (a Docker host that has not loaded it) tunnels
+ * cannot be tested: *err says why, and a case with such a tunnel destination fails as
+ * infrastructure; everything else still runs.
  */
 unsigned int if_nametoindex(const char *ifname);  /* <net/if.h>, which clashes with <linux/if.h> */
 
-static int servers_ipip(struct topo *t)
+static int servers_tunnel(struct topo *t, const char *kind, const char *name, int idx, const char *fallback,
+			  int *err)
 {
-	int e = make_ipip(t->nl_srv, "t4", IDX_T4);
-	int idx = IDX_T4;
+	int e = make_tunnel(t->nl_srv, kind, name, idx);
 	if (e == -EEXIST && !topo_enter(t, t->ns_srv))
-		idx = (int)if_nametoindex("tunl0");
+		idx = (int)if_nametoindex(fallback);
 	if (!e || idx > 0)
 		e = link_up(t->nl_srv, idx);
-	t->tunnel_err = -e;
+	*err = -e;
 	if (e)
-		logmsg("servers' ipip device: %s: tunnel destinations cannot be tested", strerror(-e));
+		logmsg("servers' %s device: %s: tunnel destinations cannot be tested", kind, strerror(-e));
 	return 0;
 }
 
@@ -301,7 +354,17 @@ static int direct_setup(struct topo *t, char *err, size_t errn)
 	STEP("direct_route", add_route_table(t->nl_srv, "10.1.0.0", 16, "10.4.0.1", IDX_D, RTN_UNICAST, TABLE_DIRECT));
 	STEP("direct_rule", add_rule_from(t->nl_srv, "10.0.0.0", 16, TABLE_DIRECT));
 	STEP("servers_AnyIP_VIPs", add_route(t->nl_srv, "10.0.0.0", 16, NULL, IDX_LO, 1));
-	STEP("servers_ipip", servers_ipip(t));
+	STEP("servers_ipip", servers_tunnel(t, "ipip", "t4", IDX_T4, "tunl0", &t->tunnel_err));
+	STEP("direct_cli_addr6", add_addr(t->nl_cli, IDX_D, "2001:db8:ff04::1", 64));
+	STEP("direct_srv_addr6", add_addr(t->nl_srv, IDX_D, "2001:db8:ff04::2", 64));
+	/* Link-local addresses of our own: a reply from a VIP solicits its next hop from one
+	 * (ndisc_solicit), and the servers' end was seen without an automatic one. */
+	STEP("direct_cli_ll6", add_addr(t->nl_cli, IDX_D, "fe80::4:1", 64));
+	STEP("direct_srv_ll6", add_addr(t->nl_srv, IDX_D, "fe80::4:2", 64));
+	STEP("direct_route6", add_route_table(t->nl_srv, "2001:db8:1::", 48, "2001:db8:ff04::1", IDX_D, RTN_UNICAST, TABLE_DIRECT));
+	STEP("direct_rule6", add_rule_from(t->nl_srv, "2001:db8::", 48, TABLE_DIRECT));
+	STEP("servers_AnyIP_VIPs6", add_route(t->nl_srv, "2001:db8::", 48, NULL, IDX_LO, 1));
+	STEP("servers_ip6tnl", servers_tunnel(t, "ip6tnl", "t6", IDX_T6, "ip6tnl0", &t->tunnel6_err));
 	t->direct = 1;
 	return 0;
 fail:
@@ -321,13 +384,42 @@ static void sides_reset(struct topo *t)
 	t->direct = 0;
 }
 
-int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t errn)
+/*
+ * The director's IPVS half: VIPs 2001:db8::/48 all local (AnyIP: no address per VIP), clients and
+ * servers routed, the silent servers toward the servers (blackholed there), forwarding, and no
+ * ICMPv6 rate limit (ip_vs_leave's port unreachable must reach the client every time).
+ */
+static int director6(struct topo *t, char *err, size_t errn)
+{
+	int d = t->nl_dir;
+	STEP("addr6_cl0", add_addr(d, IDX_A, CLI6_DIR, 64));
+	STEP("addr6_sv0", add_addr(d, IDX_B, SRV6_DIR, 64));
+	STEP("VIPs6", add_route(d, "2001:db8::", 48, NULL, IDX_LO, 1));
+	STEP("route6_clients", add_route(d, "2001:db8:1::", 48, CLI6_SIDE, IDX_A, 0));
+	STEP("route6_servers", add_route(d, "2001:db8:2::", 48, SRV6_SIDE, IDX_B, 0));
+	STEP("route6_silent", add_route(d, "2001:db8:5::", 48, SRV6_SIDE, IDX_B, 0));
+	STEP("forwarding6", write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1"));
+	STEP("icmp6_ratelimit", write_sysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0"));
+	/* ip6_tnl_rcv_ctl() accepts a tunnelled packet only for an address configured on the host
+	 * (AnyIP does not count): the case's IPv6 tunnel destinations go on the servers' lo. */
+	for (int i = 0; i < t->ntun6; i++) {
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &t->tun6[i], ip, sizeof(ip));
+		int e = add_addr(t->nl_srv, IDX_LO, ip, 128);
+		STEP("tunnel6_dest", e == -EEXIST ? 0 : e);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+int topo_up(struct topo *t, const uint32_t *vips, int nvips, int v6, char *err, size_t errn)
 {
 	g_setup_trace.len = 0;
 	if ((t->ns_cli < 0) != (t->ns_srv < 0) || !t->direct)
 		sides_reset(t);
-	if (side_ns(t, &t->ns_cli, &t->nl_cli, "10.1.0.0", err, errn) ||
-	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", err, errn) || direct_setup(t, err, errn))
+	if (side_ns(t, &t->ns_cli, &t->nl_cli, "10.1.0.0", "2001:db8:1::", err, errn) ||
+	    side_ns(t, &t->ns_srv, &t->nl_srv, "10.2.0.0", "2001:db8:2::", err, errn) || direct_setup(t, err, errn))
 		goto fail;
 	/* The previous case's side devices die with its director, asynchronously (cleanup_net).
 	 * Usually that has happened by now; if not, delete them here, so no old address or route
@@ -341,6 +433,7 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	int side_idx = 100 + t->gen;
 
 	STEP("director_netns", (t->ns_dir = new_ns(t)) < 0 ? -errno : 0);
+	STEP("director_ipv6_quiet", ipv6_quiet());
 	t->nl_dir = nl_open(NETLINK_ROUTE);
 	STEP("director_rtnetlink", t->nl_dir < 0 ? -errno : 0);
 	int d = t->nl_dir;
@@ -365,9 +458,13 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, char *err, size_t e
 	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_per_sec", "1000000");
 	write_sysctl("/proc/sys/net/ipv4/icmp_msgs_burst", "1000000");
 	t->conn_fd = open("/proc/net/ip_vs_conn", O_RDONLY | O_CLOEXEC);  /* -1 until IPVS is loaded */
+	if (v6 && director6(t, err, errn))
+		goto fail;
 
-	if (side_link(t, t->ns_cli, t->nl_cli, side_idx, "10.0.0.2", "10.0.0.254", err, errn) ||
-	    side_link(t, t->ns_srv, t->nl_srv, side_idx, "10.3.0.1", "10.3.0.254", err, errn))
+	if (side_link(t, t->ns_cli, t->nl_cli, side_idx, "10.0.0.2", "10.0.0.254", v6 ? CLI6_SIDE : NULL, CLI6_DIR,
+		      err, errn) ||
+	    side_link(t, t->ns_srv, t->nl_srv, side_idx, "10.3.0.1", "10.3.0.254", v6 ? SRV6_SIDE : NULL, SRV6_DIR,
+		      err, errn))
 		goto fail;
 	return 0;
 fail:
@@ -408,6 +505,12 @@ void topo_down(struct topo *t, int ok)
 	close_fd(&t->conn_fd);
 	close_fd(&t->nl_dir);
 	close_fd(&t->ns_dir);
+	for (int i = 0; i < t->ntun6 && t->nl_srv >= 0; i++) {
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &t->tun6[i], ip, sizeof(ip));
+		addr_msg(t->nl_srv, RTM_DELADDR, IDX_LO, ip, 128);
+	}
+	t->ntun6 = 0;
 	if (dirty) {
 		/* Something went wrong midway: start the sides afresh next case. */
 		logmsg("case teardown incomplete: client and server namespaces are rebuilt");

@@ -29,9 +29,9 @@ enum { C_OPEN, C_NONE, C_CLOSED, C_FAILED, C_SILENT };
 struct conn {
 	char name[32];
 	int cfd, sfd;
-	uint32_t caddr;  /* network order */
+	struct ip46 caddr;
 	uint16_t cport;  /* network order */
-	uint32_t vaddr;  /* the target, network order */
+	struct ip46 vaddr;  /* the target */
 	uint16_t vport;
 	int state;
 	int cli_shut, srv_shut;  /* that side sent its FIN (shut) */
@@ -39,6 +39,14 @@ struct conn {
 
 /* The silent servers of the address plan: a SYN sent there is lost. */
 #define SILENT_NET 0x0a050000u  /* 10.5.0.0/16, host order */
+static const uint8_t SILENT_NET6[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05 };  /* 2001:db8:5::/48 */
+
+static int is_silent(const struct ip46 *a)
+{
+	if (a->af == AF_INET6)
+		return !memcmp(a->v6.s6_addr, SILENT_NET6, sizeof(SILENT_NET6));
+	return (ntohl(a->v4) >> 16) == (SILENT_NET >> 16);
+}
 
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms)
 {
@@ -75,6 +83,28 @@ static void quiet_close(int fd)
 	abort_close(fd);
 }
 
+/* A listener on the wildcard address of af, port (host order): fd or -errno. IPv6 ones are
+ * IPV6_V6ONLY, so IPv4 connections keep their own listener and plain addresses. */
+static int listener(int af, uint16_t port)
+{
+	int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	struct ip46 any = { .af = (uint16_t)af };
+	struct sockaddr_storage sa;
+	unsigned sl = ip46_sockaddr(&any, htons(port), &sa);
+	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 || listen(fd, 4096) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
 int traffic_listen(struct traffic *tr, uint16_t port)
 {
 	for (int i = 0; i < tr->nls; i++)
@@ -85,19 +115,17 @@ int traffic_listen(struct traffic *tr, uint16_t port)
 	int e = topo_enter(tr->t, tr->t->ns_srv);
 	if (e)
 		return e;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = listener(AF_INET, port);
 	if (fd < 0)
-		return -errno;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4096) < 0) {
-		e = -errno;
+		return fd;
+	int fd6 = tr->v6 ? listener(AF_INET6, port) : -1;
+	if (tr->v6 && fd6 < 0) {
 		close(fd);
-		return e;
+		return fd6;
 	}
 	tr->ls[tr->nls].port = port;
 	tr->ls[tr->nls].fd = fd;
+	tr->ls[tr->nls].fd6 = fd6;
 	tr->nls++;
 	return 0;
 }
@@ -110,12 +138,13 @@ static struct conn *find_conn(struct traffic *tr, const char *name)
 	return NULL;
 }
 
-/* Accepts everything pending on every listener into the spare list. */
+/* Accepts everything pending on every listener (k = 0: IPv4, 1: IPv6) into the spare list. */
 static void accept_all(struct traffic *tr)
 {
-	for (int i = 0; i < tr->nls; i++) {
-		for (;;) {
-			int fd = accept4(tr->ls[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < tr->nls * 2; i++) {
+		int lfd = i % 2 ? tr->ls[i / 2].fd6 : tr->ls[i / 2].fd;
+		for (; lfd >= 0;) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0)
 				break;
 			if (tr->nspare >= (int)(sizeof(tr->spare) / sizeof(tr->spare[0]))) {
@@ -128,14 +157,17 @@ static void accept_all(struct traffic *tr)
 }
 
 /* Takes the accepted socket whose peer is caddr:cport out of the spare list, or -1. */
-static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
+static int take_spare(struct traffic *tr, const struct ip46 *caddr, uint16_t cport)
 {
 	for (int i = 0; i < tr->nspare; i++) {
-		struct sockaddr_in p;
+		struct sockaddr_storage p;
 		socklen_t pl = sizeof(p);
 		if (getpeername(tr->spare[i], (struct sockaddr *)&p, &pl) < 0)
 			continue;
-		if (p.sin_addr.s_addr == caddr && p.sin_port == cport) {
+		struct ip46 pa;
+		uint16_t pp;
+		sockaddr_ip46(&p, &pa, &pp);
+		if (ip46_eq(&pa, caddr) && pp == cport) {
 			int fd = tr->spare[i];
 			tr->spare[i] = tr->spare[--tr->nspare];
 			return fd;
@@ -144,34 +176,35 @@ static int take_spare(struct traffic *tr, uint32_t caddr, uint16_t cport)
 	return -1;
 }
 
-static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n);
-static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, const struct conn *to, char *st, size_t n,
-		      uint32_t *daddr, uint16_t *dport);
+static int conn_entry(struct traffic *tr, const struct conn *c, int any_target, char *st, size_t n,
+		      struct ip46 *daddr, uint16_t *dport);
 
 /* IPVS has an entry for this client in SYN_RECV toward a silent server: its destination. */
-static int silent_dest(struct traffic *tr, uint32_t caddr, uint16_t cport, uint32_t *daddr, uint16_t *dport)
+static int silent_dest(struct traffic *tr, const struct conn *c, struct ip46 *daddr, uint16_t *dport)
 {
 	char st[32];
-	if (conn_entry(tr, caddr, cport, NULL, st, sizeof(st), daddr, dport))
+	if (conn_entry(tr, c, 1, st, sizeof(st), daddr, dport))
 		return 0;
-	return !strcmp(st, "SYN_RECV") && (ntohl(*daddr) >> 16) == (SILENT_NET >> 16);
+	return !strcmp(st, "SYN_RECV") && is_silent(daddr);
 }
 
-/* The socket's queued error is an ICMP port unreachable (not a reset from the server side). */
+/* The socket's queued error is an ICMP port unreachable (not a reset from the server side):
+ * ip_vs_leave()'s ICMP_PORT_UNREACH, or ICMPV6_PORT_UNREACH (type 1, code 4) for IPv6. */
 static int refused_by_icmp(int fd)
 {
 	char data[64], ctl[512];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	struct iovec iov = { data, sizeof(data) };
 	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 	if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 		return 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
-			continue;
 		struct sock_extended_err *ee = (struct sock_extended_err *)CMSG_DATA(c);
-		return ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3 && ee->ee_code == 3;
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR)
+			return ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3 && ee->ee_code == 3;
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)
+			return ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == 1 && ee->ee_code == 4;
 	}
 	return 0;
 }
@@ -185,23 +218,23 @@ static int refused_by_icmp(int fd)
  */
 static const char *reached(struct traffic *tr, const struct conn *c)
 {
-	static char ap[48];
-	struct sockaddr_in la;
-	socklen_t ll = sizeof(la);
-	getsockname(c->sfd, (struct sockaddr *)&la, &ll);
+	static char ap[64];
+	struct sockaddr_storage ss;
+	socklen_t ll = sizeof(ss);
+	getsockname(c->sfd, (struct sockaddr *)&ss, &ll);
+	struct ip46 la, da;
+	uint16_t lp, dp;
+	sockaddr_ip46(&ss, &la, &lp);
 	char st[32];
-	uint32_t da;
-	uint16_t dp;
-	if (la.sin_addr.s_addr == c->vaddr && la.sin_port == c->vport &&
-	    !conn_entry(tr, c->caddr, c->cport, c, st, sizeof(st), &da, &dp))
-		fmt_addrport(ap, sizeof(ap), da, dp);
+	if (ip46_eq(&la, &c->vaddr) && lp == c->vport && !conn_entry(tr, c, 0, st, sizeof(st), &da, &dp))
+		fmt_ip46port(ap, sizeof(ap), &da, dp);
 	else
-		fmt_addrport(ap, sizeof(ap), la.sin_addr.s_addr, la.sin_port);
+		fmt_ip46port(ap, sizeof(ap), &la, lp);
 	return ap;
 }
 
-int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16_t vport,
-		    uint32_t caddr, uint16_t cport, struct sbuf *extra)
+int traffic_connect(struct traffic *tr, const char *name, const struct ip46 *vaddr, uint16_t vport,
+		    const struct ip46 *caddr, uint16_t cport, struct sbuf *extra)
 {
 	if (tr->nconns == tr->capconns) {
 		int cap = tr->capconns ? tr->capconns * 2 : 64;
@@ -215,26 +248,29 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->cfd = c->sfd = -1;
-	c->caddr = caddr;
+	c->caddr = *caddr;
 	c->cport = cport;
-	c->vaddr = vaddr;
+	c->vaddr = *vaddr;
 	c->vport = vport;
 	c->state = C_FAILED;
 
 	int e = topo_enter(tr->t, tr->t->ns_cli);
 	if (e)
 		return -e;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(caddr->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Queue ICMP errors, so a refusal by ICMP (IPVS) is told apart from one by RST (no listener). */
-	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-	struct sockaddr_in ca = { .sin_family = AF_INET, .sin_port = cport, .sin_addr.s_addr = caddr };
-	struct sockaddr_in va = { .sin_family = AF_INET, .sin_port = vport, .sin_addr.s_addr = vaddr };
-	if (bind(fd, (struct sockaddr *)&ca, sizeof(ca)) < 0 ||
-	    (connect(fd, (struct sockaddr *)&va, sizeof(va)) < 0 && errno != EINPROGRESS)) {
+	if (caddr->af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	struct sockaddr_storage ca, va;
+	unsigned cl = ip46_sockaddr(caddr, cport, &ca), vl = ip46_sockaddr(vaddr, vport, &va);
+	if (bind(fd, (struct sockaddr *)&ca, cl) < 0 ||
+	    (connect(fd, (struct sockaddr *)&va, vl) < 0 && errno != EINPROGRESS)) {
 		e = errno;
 		close(fd);
 		return e;
@@ -258,10 +294,13 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			c->cfd = -1;
 			return ETIMEDOUT;
 		}
-		struct pollfd pfd[65];
+		struct pollfd pfd[129];
 		int n = 0;
-		for (int i = 0; i < tr->nls; i++)
+		for (int i = 0; i < tr->nls; i++) {
 			pfd[n++] = (struct pollfd){ tr->ls[i].fd, POLLIN, 0 };
+			if (tr->ls[i].fd6 >= 0)
+				pfd[n++] = (struct pollfd){ tr->ls[i].fd6, POLLIN, 0 };
+		}
 		int ci = -1;
 		if (!client_up) {
 			ci = n;
@@ -277,14 +316,14 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 				fences++;
 			/* The SYN passed IPVS toward a silent server: no answer will come. Close the
 			 * client without a word (no SYN retransmission re-arms the entry's timer). */
-			uint32_t da;
+			struct ip46 da;
 			uint16_t dp;
-			if (!client_up && fences > 0 && silent_dest(tr, caddr, cport, &da, &dp)) {
+			if (!client_up && fences > 0 && silent_dest(tr, c, &da, &dp)) {
 				quiet_close(c->cfd);
 				c->cfd = -1;
 				c->state = C_SILENT;
-				char ap[40];
-				fmt_addrport(ap, sizeof(ap), da, dp);
+				char ap[64];
+				fmt_ip46port(ap, sizeof(ap), &da, dp);
 				sb_printf(extra, " dest=%s", ap);
 				return 0;
 			}
@@ -299,8 +338,10 @@ int traffic_connect(struct traffic *tr, const char *name, uint32_t vaddr, uint16
 			 * TCP reset when no service matched (IPVS then holds no entry for this client).
 			 * A reset with an IPVS entry is a real server refusing: an error. */
 			char st[32] = "";
+			struct ip46 da;
+			uint16_t dp;
 			if (soerr == ECONNREFUSED && !refused_by_icmp(fd))
-				conn_state(tr, caddr, cport, st, sizeof(st));
+				conn_entry(tr, c, 1, st, sizeof(st), &da, &dp);
 			if (soerr == ECONNREFUSED && !st[0]) {
 				close(fd);
 				c->cfd = -1;
@@ -402,17 +443,13 @@ static int arrived(struct traffic *tr, int fd, int to_server)
  * The state IPVS shows for this client's TCP entry in /proc/net/ip_vs_conn, "" when gone.
  * Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050 TIME_WAIT        119".
  */
-static void conn_state(struct traffic *tr, uint32_t caddr, uint16_t cport, char *st, size_t n)
-{
-	uint32_t da;
-	uint16_t dp;
-	conn_entry(tr, caddr, cport, NULL, st, n, &da, &dp);
-}
-
-/* The client's TCP entry (to c's target, or any when c is NULL): its state and destination (network
- * order); -1 with st "" when none. */
-static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, const struct conn *to, char *st, size_t n,
-		      uint32_t *daddr, uint16_t *dport)
+/*
+ * The client's TCP entry in /proc/net/ip_vs_conn (to its target, or to any target): its state and
+ * destination; -1 with st "" when none. Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050
+ * TIME_WAIT 119", IPv6 addresses in full ("2001:0db8:0001:0000:0000:0000:0000:0007").
+ */
+static int conn_entry(struct traffic *tr, const struct conn *c, int any_target, char *st, size_t n,
+		      struct ip46 *daddr, uint16_t *dport)
 {
 	st[0] = 0;
 	int fd = tr->t->conn_fd;
@@ -429,19 +466,21 @@ static int conn_entry(struct traffic *tr, uint32_t caddr, uint16_t cport, const 
 			break;
 	}
 	buf[len] = 0;
-	char key[48];
-	int kn = snprintf(key, sizeof(key), "TCP %08X %04X ", ntohl(caddr), ntohs(cport));
-	if (to)
-		snprintf(key + kn, sizeof(key) - (size_t)kn, "%08X %04X ", ntohl(to->vaddr), ntohs(to->vport));
+	char key[128], a[48];
+	fmt_ip46_proc(a, sizeof(a), &c->caddr);
+	int kn = snprintf(key, sizeof(key), "TCP %s %04X ", a, ntohs(c->cport));
+	if (!any_target) {
+		fmt_ip46_proc(a, sizeof(a), &c->vaddr);
+		snprintf(key + kn, sizeof(key) - (size_t)kn, "%s %04X ", a, ntohs(c->vport));
+	}
 	char *p = strstr(buf, key);
 	if (!p)
 		return -1;
-	char state[32];
-	unsigned da, dp;
-	if (sscanf(p, "%*s %*s %*s %*s %*s %x %x %31s", &da, &dp, state) != 3)
+	char state[32], dtext[48];
+	unsigned dp;
+	if (sscanf(p, "%*s %*s %*s %*s %*s %47s %x %31s", dtext, &dp, state) != 3 || parse_ip46_proc(dtext, daddr))
 		return -1;
 	snprintf(st, n, "%s", state);
-	*daddr = htonl(da);
 	*dport = htons((uint16_t)dp);
 	return 0;
 }
@@ -451,10 +490,10 @@ static void settle(struct traffic *tr, struct conn *c, const char *want, const c
 {
 	double deadline = now_ms() + tr->settle_ms;
 	char st[32];
-	uint32_t da;
+	struct ip46 da;
 	uint16_t dp;
 	for (;;) {
-		conn_entry(tr, c->caddr, c->cport, c, st, sizeof(st), &da, &dp);
+		conn_entry(tr, c, 0, st, sizeof(st), &da, &dp);
 		if (!st[0] || !strcmp(st, want) || !strcmp(st, or) || now_ms() > deadline)
 			return;
 		sleep_ms(1);
@@ -618,8 +657,11 @@ void traffic_cleanup(struct traffic *tr)
 	}
 	for (int i = 0; i < tr->nspare; i++)
 		quiet_close(tr->spare[i]);
-	for (int i = 0; i < tr->nls; i++)
+	for (int i = 0; i < tr->nls; i++) {
 		close(tr->ls[i].fd);
+		if (tr->ls[i].fd6 >= 0)
+			close(tr->ls[i].fd6);
+	}
 	fence_close(tr);
 	free(tr->conns);
 	struct topo *t = tr->t;
