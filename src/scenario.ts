@@ -5,13 +5,13 @@
 /** Kernel names as pinned in vm/kernels.yaml ("6.1", "6.12"). */
 export type KernelName = string;
 
-/** An IPv4 address and port, "10.2.0.3:80". */
+/** An address and port, "10.2.0.3:80" or "[2001:db8:2::3]:80". */
 export type AddrPort = string;
 
-/** A service key (src/service-key.ts): "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5". */
+/** A service key (src/service-key.ts): "10.0.0.1:80", "udp/10.0.0.1:53", "fwm/5", "[2001:db8::1]:80", "fwm6/5". */
 export type SvcKey = string;
 
-/** Where a client's packets go (src/service-key.ts): "10.0.0.1:80", "udp/10.0.5.7:53". */
+/** Where a client's packets go (src/service-key.ts): "10.0.0.1:80", "udp/10.0.5.7:53", "[2001:db8::1]:80". */
 export type TargetKey = string;
 
 /**
@@ -20,6 +20,8 @@ export type TargetKey = string;
  *   10.0.M.x (M = 1..255) carry firewall mark M (fwm/M services), 10.0.0.x none;
  * - clients are any address in 10.1.0.0/16 (AnyIP in the client namespace);
  * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port.
+ * IPv6 mirrors it (NET6): VIPs and fwmark targets 2001:db8::/48 (2001:db8:0:M::/64 carries mark
+ * M), clients 2001:db8:1::/48, real servers 2001:db8:2::/48, silent servers 2001:db8:5::/48.
  * Destinations forward by masquerading, DR (route) or ipip tunnel: the servers also accept the
  * VIPs, and their replies from a VIP go straight to the clients (the director sees one direction).
  */
@@ -29,6 +31,9 @@ export const NET = {
   serverPrefix: '10.2.',
 } as const;
 
+/** The IPv6 address plan: the third group of 2001:db8:X::/48 for each role. */
+export const NET6 = { vip: 0, client: 1, server: 2, silent: 5 } as const;
+
 /** Service fields sent on add and edit, as `ipvsadm -A/-E -t VIP:PORT -s S [-b F] [-p T [-M M]]`. */
 export interface ServiceFields {
   /** Scheduler name as given to `-s`; any string (an unknown one is an input the kernel rejects). */
@@ -37,7 +42,7 @@ export interface ServiceFields {
   flags?: string[];
   /** Persistence timeout in seconds (`-p`); absent means not persistent. */
   persistent?: number;
-  /** Persistence netmask (`-M`), dotted quad; only meaningful with persistent. */
+  /** Persistence netmask (`-M`): a dotted quad, or for an IPv6 service a prefix length ("64"). */
   netmask?: string;
   /** One-packet scheduling (`-o`): every UDP datagram is scheduled on its own. */
   ops?: true;
@@ -124,7 +129,7 @@ export function eventText(e: Event): string {
     case 'dest-del':
       return `dest-del[${e.dest}]`;
     case 'connect':
-      return `conn[${e.conn} ${e.client}:${e.cport}]`;
+      return `conn[${e.conn} ${e.client.includes(':') ? `[${e.client}]` : e.client}:${e.cport}]`;
     case 'send':
       return `send[${e.conn}]`;
     case 'fin':

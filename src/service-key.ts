@@ -5,6 +5,8 @@
 // go: the same syntax without fwm. Packets to 10.0.M.x (M = 1..255) carry mark M (the guest's
 // director marks them before IPVS), so fwm/M receives them when it exists.
 
+import ipaddr from 'ipaddr.js';
+
 export type Proto = 'tcp' | 'udp';
 export type Family = 4 | 6;
 
@@ -13,7 +15,7 @@ export interface AddrKey {
   kind: 'addr';
   proto: Proto;
   af: Family;
-  /** Canonical address text: a dotted quad (IPv4). */
+  /** Canonical address text: a dotted quad (IPv4), or IPv6 as inet_ntop prints it (RFC 5952, no brackets). */
   addr: string;
   port: number;
 }
@@ -37,8 +39,8 @@ export class KeyError extends Error {
   }
 }
 
-export const SERVICE_KEY_SYNTAX = 'a service key like 10.0.0.1:80, udp/10.0.0.1:53 or fwm/5';
-export const TARGET_SYNTAX = 'a target like 10.0.0.1:80 or udp/10.0.5.7:53';
+export const SERVICE_KEY_SYNTAX = 'a service key like 10.0.0.1:80, udp/10.0.0.1:53, fwm/5, [2001:db8::1]:80 or fwm6/5';
+export const TARGET_SYNTAX = 'a target like 10.0.0.1:80, udp/10.0.5.7:53 or [2001:db8::1]:80';
 
 const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
@@ -46,11 +48,38 @@ const DECIMAL = /^(0|[1-9]\d*)$/;
 
 export const isIpv4 = (s: string): boolean => IPV4.test(s);
 
-/** The address part of a key in family af; IPv6 is the v6 part's to add (brackets already off). */
+/** Hexadecimal groups and colons only: no zone (%eth0), no embedded dotted quad (glibc prints those its own way). */
+const IPV6_CHARS = /^[0-9A-Fa-f:]+$/;
+
+/**
+ * An IPv6 address in the text inet_ntop() gives (RFC 5952: lowercase, leading zeros dropped, the
+ * first longest run of two or more zero groups as ::), or undefined when the text is not one.
+ */
+export function canonicalIpv6(text: string): string | undefined {
+  if (!IPV6_CHARS.test(text) || !ipaddr.IPv6.isValid(text)) return undefined;
+  return ipaddr.IPv6.parse(text).toRFC5952String();
+}
+
+/** X when the IPv6 address lies in 2001:db8:X::/48 (the address plan's roles, scenario.ts NET6). */
+export function v6Role(text: string): number | undefined {
+  if (canonicalIpv6(text) === undefined) return undefined;
+  const g = ipaddr.IPv6.parse(text).parts;
+  return g[0] === 0x2001 && g[1] === 0xdb8 ? g[2] : undefined;
+}
+
+/** The address's family and canonical text, either family; undefined when it is neither. */
+export function canonicalIp(text: string): { af: Family; text: string } | undefined {
+  if (isIpv4(text)) return { af: 4, text };
+  const v6 = canonicalIpv6(text);
+  return v6 === undefined ? undefined : { af: 6, text: v6 };
+}
+
+/** The address part of a key in family af (brackets already off), canonical. */
 function parseAddr(af: Family, text: string): string {
   if (af === 4 && isIpv4(text)) return text;
-  if (af === 6) throw new KeyError('an IPv4 address (IPv6 service keys are not supported yet)');
-  throw new KeyError('a dotted-quad IPv4 address');
+  const v6 = af === 6 ? canonicalIpv6(text) : undefined;
+  if (v6 !== undefined) return v6;
+  throw new KeyError(af === 6 ? 'an IPv6 address in brackets, like [2001:db8::1]:80' : 'a dotted-quad IPv4 address');
 }
 
 function parsePort(text: string): number {
@@ -118,10 +147,13 @@ export const protoName = (p: Proto): 'TCP' | 'UDP' => (p === 'udp' ? 'UDP' : 'TC
 
 /**
  * The mark the guest's director gives packets to this target (the address plan): M for
- * 10.0.M.x with M = 1..255, else 0 (unmarked).
+ * 10.0.M.x and for 2001:db8:0:M::/64, with M = 1..255, else 0 (unmarked).
  */
 export function markOf(t: Target): number {
-  if (t.af !== 4) return 0;
+  if (t.af === 6) {
+    const g = ipaddr.IPv6.parse(t.addr).parts;
+    return g[0] === 0x2001 && g[1] === 0xdb8 && g[2] === 0 && g[3]! >= 1 && g[3]! <= 255 ? g[3]! : 0;
+  }
   const m = /^10\.0\.(\d+)\.\d+$/.exec(t.addr);
   return m ? Number(m[1]) : 0;
 }

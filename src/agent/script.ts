@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
 import { type Event, FWD_METHODS, type FwdMethod, MAX_WAIT_MS, type Scenario } from '../scenario.js';
-import { KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
+import { canonicalIp, KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
   steps: StepResult[];
@@ -20,13 +20,15 @@ export class ResultParseError extends Error {
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** A real server's address and port, "10.2.0.3:80" or "[2001:db8:2::3]:80" (canonical). */
 function addrPort(v: unknown, field: string): string {
-  if (typeof v === 'string') {
-    const i = v.lastIndexOf(':');
-    const port = Number(v.slice(i + 1));
-    if (i > 0 && IPV4.test(v.slice(0, i)) && /^\d{1,5}$/.test(v.slice(i + 1)) && port <= 65535) return v;
+  try {
+    const k = parseTarget(v as string);
+    if (k.proto === 'tcp' && keyText(k) === v) return v;
+  } catch (e) {
+    if (!(e instanceof KeyError)) throw e;
   }
-  throw new InputError(undefined, field, 'an IPv4 address and port like "10.0.0.1:80"', v);
+  throw new InputError(undefined, field, 'an address and port like "10.2.0.3:80" or "[2001:db8:2::3]:80"', v);
 }
 
 /** A service key in its canonical text (the agent's S/D rows print that form). */
@@ -53,6 +55,21 @@ function target(v: unknown, field: string): string {
 function ipv4(v: unknown, field: string): string {
   if (typeof v === 'string' && IPV4.test(v)) return v;
   throw new InputError(undefined, field, 'a dotted-quad IPv4 address like "10.1.0.1"', v);
+}
+
+/** A client address of the target's family, canonical; IPv6 goes in brackets on the line. */
+function clientText(v: unknown, af: 4 | 6, field: string): string {
+  const c = typeof v === 'string' ? canonicalIp(v) : undefined;
+  if (c && c.text === v && c.af === af) return af === 6 ? `[${v}]` : v;
+  throw new InputError(undefined, field, af === 6 ? 'an IPv6 address like "2001:db8:1::7" (the target is IPv6)' : 'a dotted-quad IPv4 address like "10.1.0.1"', v);
+}
+
+/** -M: a dotted quad for an IPv4 service, a prefix length (decimal) for an IPv6 one. */
+function netmaskText(v: unknown, svc: string, field: string): string {
+  const k = parseServiceKey(svc);
+  if (k.af === 4) return ipv4(v, field);
+  if (typeof v === 'string' && /^(0|[1-9]\d{0,9})$/.test(v) && Number(v) <= 0xffffffff) return v;
+  throw new InputError(undefined, field, 'a prefix length like "64" (an IPv6 service)', v);
 }
 
 function uint(v: unknown, field: string, max = 0xffffffff): number {
@@ -91,7 +108,7 @@ export function eventLine(e: Event, i = 0): string {
         parts.push(`flags=${e.flags.join(',')}`);
       }
       if (e.persistent !== undefined) parts.push(`p=${uint(e.persistent, f('persistent'))}`);
-      if (e.netmask !== undefined) parts.push(`M=${ipv4(e.netmask, f('netmask'))}`);
+      if (e.netmask !== undefined) parts.push(`M=${netmaskText(e.netmask, e.svc, f('netmask'))}`);
       if (e.ops !== undefined) {
         if (e.ops !== true) throw new InputError(undefined, f('ops'), 'true or absent', e.ops);
         parts.push('ops');
@@ -115,8 +132,11 @@ export function eventLine(e: Event, i = 0): string {
     }
     case 'dest-del':
       return `dest-del ${svcKey(e.svc, f('svc'))} ${addrPort(e.dest, f('dest'))}`;
-    case 'connect':
-      return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${target(e.svc, f('svc'))} ${ipv4(e.client, f('client'))}:${uint(e.cport, f('cport'), 65535)}`;
+    case 'connect': {
+      const t = target(e.svc, f('svc'));
+      const client = clientText(e.client, parseTarget(t).af, f('client'));
+      return `connect ${word(e.conn, f('conn'), 31, /^[A-Za-z0-9_.-]+$/)} ${t} ${client}:${uint(e.cport, f('cport'), 65535)}`;
+    }
     case 'fin':
     case 'rst':
     case 'send':

@@ -11,7 +11,7 @@ export function parseConnRows(text: string): ConnRow[] {
   const rows: ConnRow[] = [];
   for (const line of text.split('\n')) {
     const t = line.trim().split(/\s+/);
-    if (t.length !== 6 || t[0] === 'pro' || !/^\d/.test(t[3]!)) continue;
+    if (t.length !== 6 || t[0] === 'pro' || !/^[\d[]/.test(t[3]!)) continue;
     rows.push({ proto: t[0]!, state: t[2]!, source: t[3]!, virtual: t[4]!, dest: t[5]! });
   }
   return rows;

@@ -14,15 +14,19 @@ type Format = 'list' | 'thresholds' | 'persistent';
 function parseServiceLine(t: string[], what: string, lineNo: number, line: string): ServiceRow {
   // TCP  10.0.0.1:80 rr (sh-fallback,sh-port) persistent 300 mask 255.255.255.0
   // "TCP  10.0.0.1:80 rr", "UDP  10.0.0.1:53 rr", "FWM  5 rr": the service key's three forms
-  if (t.length < 3 || !['TCP', 'UDP', 'FWM'].includes(t[0]!)) throw new ListingParseError(what, lineNo, line, 'a service line "TCP|UDP VIP:PORT SCHED ..." or "FWM MARK SCHED ..."');
-  const svc = t[0] === 'FWM' ? `fwm/${t[1]}` : t[0] === 'UDP' ? `udp/${t[1]}` : t[1]!;
+  if (t.length < 3 || !['TCP', 'UDP', 'FWM'].includes(t[0]!)) throw new ListingParseError(what, lineNo, line, 'a service line "TCP|UDP VIP:PORT SCHED ..." or "FWM MARK [IPv6] SCHED ..."');
+  // "FWM  7 IPv6 wlc": an IPv6 fwmark service
+  const fwm6 = t[0] === 'FWM' && t[2] === 'IPv6';
+  if (fwm6) t.splice(2, 1);
+  const svc = t[0] === 'FWM' ? `${fwm6 ? 'fwm6' : 'fwm'}/${t[1]}` : t[0] === 'UDP' ? `udp/${t[1]}` : t[1]!;
+  const v6 = fwm6 || svc.includes('[');
   const row: ServiceRow = { svc, scheduler: t[2]!, flags: [], dests: [] };
   for (let i = 3; i < t.length; i++) {
     const w = t[i]!;
     if (w.startsWith('(') && w.endsWith(')')) row.flags = w.slice(1, -1).split(',').filter(Boolean).sort();
     else if (w === 'persistent') {
       row.persistent = Number(t[++i]);
-      row.netmask ??= '255.255.255.255';
+      row.netmask ??= v6 ? '128' : '255.255.255.255';
     } else if (w === 'mask') row.netmask = t[++i]!;
     else if (w === 'pe') i++;
     else if (w === 'ops') row.ops = true;

@@ -52,10 +52,14 @@ function schedFlags(s: ServiceRow): string {
   return names.join(',');
 }
 
-/** print_service_entry()'s svc_name: "FWM  %d", or snprintf("%-4s %s", "TCP", vname) cut at 33. */
+/**
+ * print_service_entry()'s svc_name: "FWM  %d" ("FWM  %d IPv6"), or snprintf("%-4s %s", "TCP",
+ * vname) cut at 33 (IPv4 only: "[v6]:port" names are never cut).
+ */
 function serviceName(svc: string): string {
   const k = parseServiceKey(svc);
-  if (k.kind === 'fwm') return `FWM  ${k.mark | 0}`;
+  if (k.kind === 'fwm') return `FWM  ${k.mark | 0}${k.af === 6 ? ' IPv6' : ''}`;
+  if (k.af === 6) return `${padEnd(protoName(k.proto), 4)} [${k.addr}]:${k.port}`;
   return `${padEnd(protoName(k.proto), 4)} ${k.addr}:${k.port}`.slice(0, 33);
 }
 
@@ -65,14 +69,16 @@ function serviceLine(s: ServiceRow): string {
   if (flags) line += ` (${flags})`;
   if (s.persistent !== undefined) {
     line += ` persistent ${s.persistent >>> 0}`;
-    if (s.netmask !== undefined && s.netmask !== '255.255.255.255') line += ` mask ${s.netmask}`;
+    // IPv4 "mask %s" unless 255.255.255.255; IPv6 "mask %i" unless 128
+    if (s.netmask !== undefined && s.netmask !== '255.255.255.255' && s.netmask !== '128') line += ` mask ${s.netmask}`;
   }
   if (s.ops) line += ' ops';
   return line + '\n';
 }
 
 function destLine(d: DestRow, format: Format): string {
-  const name = padEnd(d.dest.slice(0, 28), 28);
+  // dname[28] = '\0' for IPv4 only
+  const name = padEnd(d.dest.startsWith('[') ? d.dest : d.dest.slice(0, 28), 28);
   if (format === 'thresholds') {
     return `  -> ${name} ${padEnd(d.upper >>> 0, 10)} ${padEnd(d.lower >>> 0, 10)} ${padEnd(d.active >>> 0, 10)} ${padEnd(d.inactive >>> 0, 10)}\n`;
   }

@@ -3,7 +3,7 @@
 // "the wrong way"), and with a comparator that is not a total order the result depends on the sort
 // algorithm: glibc's qsort is a top-down merge sort (msort.c, msort_with_tmp) for arrays this small,
 // reproduced here.
-import { ipToNum } from '../model/addr.js';
+import { ipInfo, parseAnyAddrPort } from '../model/addr.js';
 import { parseServiceKey } from '../service-key.js';
 
 /** glibc msort_with_tmp(): n1 = n / 2 first, merge takes from the left while cmp <= 0. */
@@ -25,22 +25,31 @@ export function glibcMsort<T>(items: readonly T[], cmp: (a: T, b: T) => number):
   return out;
 }
 
-function splitAddrPort(ap: string): [number, number] {
-  const i = ap.lastIndexOf(':');
-  return [ipToNum(ap.slice(0, i)), Number(ap.slice(i + 1))];
+/** An address's 32-bit words (one for IPv4, four for IPv6) and its port. */
+function splitAddrPort(ap: string): [readonly number[], number] {
+  const { info, port } = parseAnyAddrPort(ap);
+  return [info.words, port];
 }
 
-/** Sorts items by an "a.b.c.d:port" key with cmpAddrPort, parsing each key once. */
+/** `r = ntohl(a[i]) - ntohl(b[i])` into an int, word by word while equal (the first's family decides how many). */
+function cmpWords(a: readonly number[], b: readonly number[]): number {
+  let r = 0;
+  for (let i = 0; !r && i < a.length; i++) r = (a[i]! - (b[i] ?? 0)) | 0;
+  return r;
+}
+
+/** Sorts items by an "a.b.c.d:port" or "[v6]:port" key with cmpAddrPort, parsing each key once. */
 export function sortByAddrPort<T>(items: readonly T[], key: (item: T) => string): T[] {
   if (items.length <= 1) return items.slice();
   const keyed = items.map((item) => {
     const [a, p] = splitAddrPort(key(item));
     return { a, p, item };
   });
-  return glibcMsort(keyed, (x, y) => ((x.a - y.a) | 0) || x.p - y.p).map((k) => k.item);
+  return glibcMsort(keyed, (x, y) => cmpWords(x.a, y.a) || x.p - y.p).map((k) => k.item);
 }
 
 const IPPROTO = { tcp: 6, udp: 17 } as const;
+const NO_WORDS: readonly number[] = [];
 
 /**
  * Sorts services as ipvs_cmp_services() orders them: fwmark (u32 difference into an int: address
@@ -50,10 +59,10 @@ export function sortServices<T>(items: readonly T[], key: (item: T) => string): 
   if (items.length <= 1) return items.slice();
   const keyed = items.map((item) => {
     const k = parseServiceKey(key(item));
-    if (k.kind === 'fwm') return { m: k.mark, af: k.af, p: 6, a: 0, port: 0, item };
-    return { m: 0, af: k.af, p: IPPROTO[k.proto], a: ipToNum(k.addr), port: k.port, item };
+    if (k.kind === 'fwm') return { m: k.mark, af: k.af, p: 6, a: NO_WORDS, port: 0, item };
+    return { m: 0, af: k.af, p: IPPROTO[k.proto], a: ipInfo(k.addr).words, port: k.port, item };
   });
-  return glibcMsort(keyed, (x, y) => ((x.m - y.m) | 0) || x.af - y.af || x.p - y.p || ((x.a - y.a) | 0) || x.port - y.port).map((k) => k.item);
+  return glibcMsort(keyed, (x, y) => ((x.m - y.m) | 0) || x.af - y.af || x.p - y.p || cmpWords(x.a, y.a) || x.port - y.port).map((k) => k.item);
 }
 
 /**
@@ -63,7 +72,5 @@ export function sortServices<T>(items: readonly T[], key: (item: T) => string): 
 export function cmpAddrPort(a: string, b: string): number {
   const [aa, ap] = splitAddrPort(a);
   const [ba, bp] = splitAddrPort(b);
-  const r = (aa - ba) | 0;
-  if (r !== 0) return r;
-  return ap - bp;
+  return cmpWords(aa, ba) || ap - bp;
 }

@@ -4,7 +4,7 @@
 import type { OpError } from '../observation.js';
 import type { DestFields, ServiceFields } from '../scenario.js';
 import { updateThresholds } from './accounting.js';
-import { ipToNum, parseAddrPort } from './addr.js';
+import { idAddrPort, ipInfo, type IpInfo, ipToNum, parseAnyAddrPort } from './addr.js';
 import { parseServiceKey } from '../service-key.js';
 import { opError } from './errno.js';
 import { SCHEDULERS } from './schedulers/index.js';
@@ -44,11 +44,20 @@ function lookupScheduler(st: ModelState, name: string): SchedulerModel | null | 
   return SCHEDULERS.get(name);
 }
 
+/** The netmask as the kernel gets it: IPv4 a mask (host order), IPv6 a prefix length; ipvsadm's defaults. */
+function netmaskOf(af: 4 | 6, f: ServiceFields): number {
+  if (af === 6) return f.netmask !== undefined ? Number(f.netmask) >>> 0 : 128;
+  return f.netmask !== undefined ? ipToNum(f.netmask) : 0xffffffff;
+}
+
+/** ip_vs_add_service() / ip_vs_edit_service(): an IPv6 service's prefix length is 1..128, persistent or not. */
+const badPrefix = (af: 4 | 6, netmask: number): boolean => af === 6 && (netmask < 1 || netmask > 128);
+
 function applyServiceFields(svc: ModelService, f: ServiceFields): void {
   svc.flags = flagBits(f.flags);
   svc.persistFlag = f.persistent !== undefined;
   svc.persistent = f.persistent ?? 0;
-  svc.netmask = f.netmask !== undefined ? ipToNum(f.netmask) : 0xffffffff;
+  svc.netmask = netmaskOf(svc.af, f);
   svc.ops = f.ops === true;
 }
 
@@ -64,10 +73,14 @@ export function svcAdd(st: ModelState, key: string, f: ServiceFields): OpError |
   if (st.services.has(key)) return opError('EEXIST');
   const sched = lookupScheduler(st, f.scheduler);
   if (sched === undefined) return opError('ENOENT');
+  if (badPrefix(k.af, netmaskOf(k.af, f))) return opError('EINVAL');
+  const ip = k.kind === 'addr' ? ipInfo(k.addr) : undefined;
   const svc: ModelService = {
     key,
-    addr: k.kind === 'addr' ? k.addr : '0.0.0.0',
-    addrNum: k.kind === 'addr' ? ipToNum(k.addr) : 0,
+    af: k.af,
+    addr: ip ? ip.text : k.af === 6 ? '::' : '0.0.0.0',
+    addrNum: ip ? ip.fold : 0,
+    addrId: ip ? ip.id : 0,
     port: k.kind === 'addr' ? k.port : 0,
     proto: k.kind === 'addr' ? k.proto : 'tcp',
     fwmark: k.kind === 'fwm' ? k.mark : 0,
@@ -94,6 +107,7 @@ export function svcEdit(st: ModelState, key: string, f: ServiceFields): OpError 
   if (!svc) return opError('ESRCH');
   const sched = lookupScheduler(st, f.scheduler);
   if (sched === undefined) return opError('ENOENT');
+  if (badPrefix(svc.af, netmaskOf(svc.af, f))) return opError('EINVAL');
   if (sched !== svc.sched) {
     // ip_vs_unbind_scheduler() then ip_vs_bind_scheduler(): fresh sched_data
     svc.sched?.doneService?.(svc, st.ctx);
@@ -153,25 +167,36 @@ function updateDest(st: ModelState, svc: ModelService, d: ModelDest, u: Udest, a
   }
 }
 
+/**
+ * ip_vs_genl_set_cmd(): a destination of the other family than its service is refused unless it
+ * is a tunnel (the only method that can carry one family in the other).
+ */
+function mixedFamily(svc: ModelService, info: IpInfo, f: DestFields): OpError | undefined {
+  return info.af !== svc.af && f.fwd !== 'tunnel' ? opError('EINVAL') : undefined;
+}
+
 export function destAdd(st: ModelState, svcKey: string, destKey: string, f: DestFields): OpError | undefined {
   const svc = st.services.get(svcKey);
   if (!svc) return opError('ESRCH');
+  const { info, port } = parseAnyAddrPort(destKey);
+  const mixed = mixedFamily(svc, info, f);
+  if (mixed) return mixed;
   const u = checkDest(st, f);
   if ('errno' in u) return u;
-  const { addr, addrNum, port } = parseAddrPort(destKey);
-  const key = `${addr}:${port}`;
+  const key = idAddrPort(info.id, port);
   if (svc.destinations.some((d) => d.key === key)) return opError('EEXIST');
-  const d = takeFromTrash(st, svcKey, key) ?? freshDest(key, addr, addrNum, port, svcKey);
+  const d = takeFromTrash(st, svcKey, key) ?? freshDest(key, info, port, svcKey);
   updateDest(st, svc, d, u, true);
   return undefined;
 }
 
-function freshDest(key: string, addr: string, addrNum: number, port: number, svcKey: string): ModelDest {
+function freshDest(key: string, info: IpInfo, port: number, svcKey: string): ModelDest {
   // ip_vs_new_dest(): kzalloc, so thresholds start at 0
   return {
     key,
-    addr,
-    addrNum,
+    addr: info.text,
+    addrNum: info.fold,
+    addrId: info.id,
     port,
     weight: 0,
     lastWeight: 0,
@@ -192,6 +217,8 @@ function freshDest(key: string, addr: string, addrNum: number, port: number, svc
 export function destEdit(st: ModelState, svcKey: string, destKey: string, f: DestFields): OpError | undefined {
   const svc = st.services.get(svcKey);
   if (!svc) return opError('ESRCH');
+  const mixed = mixedFamily(svc, parseAnyAddrPort(destKey).info, f);
+  if (mixed) return mixed;
   const u = checkDest(st, f);
   if ('errno' in u) return u;
   const key = canonical(destKey);
@@ -219,8 +246,8 @@ export function destDel(st: ModelState, svcKey: string, destKey: string): OpErro
 }
 
 function canonical(ap: string): string {
-  const { addr, port } = parseAddrPort(ap);
-  return `${addr}:${port}`;
+  const { info, port } = parseAnyAddrPort(ap);
+  return idAddrPort(info.id, port);
 }
 
 /** ip_vs_set_timeout(): 0 leaves a value unchanged; TCP sets ESTABLISHED, TCPFIN sets FIN_WAIT. */

@@ -35,6 +35,10 @@ export interface ModelService extends ServiceState {
   proto: 'tcp' | 'udp';
   /** svc->fwmark, 0 for an address service. */
   fwmark: number;
+  /** svc->af: 4 or 6 (a fwmark service's too: fwm6/M is IPv6). */
+  af: 4 | 6;
+  /** ipInfo(addr).id, 0 for a fwmark service. */
+  addrId: number;
   /** IP_VS_SVC_F_ONEPACKET */
   ops: boolean;
   destinations: ModelDest[];

@@ -2,7 +2,7 @@
 // agent dumps them over netlink: services by address, dests in kernel list order) and the rows of
 // /proc/net/ip_vs_conn.
 import type { ConnRow, DestRow, ServiceRow } from '../observation.js';
-import { numToIp } from './addr.js';
+import { idAddrPort, numToIp } from './addr.js';
 import type { ModelDest, ModelService, ModelState } from './state.js';
 import { TCP_STATE_NAMES } from './tcp.js';
 import { SCHED_FLAG } from './types.js';
@@ -76,7 +76,7 @@ export function serviceRow(svc: ModelService): ServiceRow {
   const row: ServiceRow = { svc: svc.key, scheduler: svc.scheduler, flags: svc.flags ? flagNames(svc.scheduler, svc.flags) : NO_FLAGS, dests };
   if (svc.persistFlag) {
     row.persistent = svc.persistent;
-    row.netmask = numToIp(svc.netmask);
+    row.netmask = svc.af === 6 ? String(svc.netmask) : numToIp(svc.netmask);
   }
   if (svc.ops) row.ops = true;
   svc.rowFlags = svc.flags;
@@ -94,7 +94,7 @@ export function snapshot(st: ModelState): ServiceRow[] {
 function cmpKey(st: ModelState, a: string, b: string): number {
   const x = st.services.get(a)!;
   const y = st.services.get(b)!;
-  return x.addrNum - y.addrNum || x.port - y.port;
+  return x.af - y.af || x.addrId - y.addrId || x.port - y.port;
 }
 
 /** /proc/net/ip_vs_conn rows (templates included), with the seconds left as the kernel would print. */
@@ -105,9 +105,9 @@ export function connRows(st: ModelState, now: number): { row: ConnRow; expires: 
       row: {
         proto: cp.proto,
         state: cp.template ? (cp.state ? 'ASSURED' : 'NONE') : TCP_STATE_NAMES[cp.state]!,
-        source: numToIp(cp.caddr) + ':' + cp.cport,
-        virtual: numToIp(cp.vaddr) + ':' + cp.vport,
-        dest: cp.dest.addr + ':' + cp.dport,
+        source: idAddrPort(cp.caddr, cp.cport),
+        virtual: idAddrPort(cp.vaddr, cp.vport),
+        dest: idAddrPort(cp.dest.addrId ?? cp.dest.addrNum, cp.dport),
       },
       expires: Math.max(0, Math.floor((cp.timer.nominal - now) / 1000)),
     });

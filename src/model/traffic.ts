@@ -1,7 +1,7 @@
 // The agent's TCP traffic through IPVS: `connect` (ip_vs_in → ip_vs_schedule / ip_vs_sched_persist
 // in ip_vs_core.c, then the handshake), `fin` and `rst`.
 import type { AddrPort } from '../scenario.js';
-import { ipToNum } from './addr.js';
+import { idInfo, ipInfo, v6PrefixId } from './addr.js';
 import { armTimer, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
@@ -12,9 +12,14 @@ import { SOFTIRQ_MS } from './time.js';
 import type { Decision, Packet } from './types.js';
 
 const FTPPORT = 21;
-/** The silent servers of the address plan (10.5.0.0/16): a SYN sent there is never answered. */
+/** The silent servers of the address plan (10.5.0.0/16, 2001:db8:5::/48): a SYN sent there is never answered. */
 const SILENT_NET = 0x0a05;
-const isSilent = (d: ModelDest) => d.addrNum >>> 16 === SILENT_NET;
+function isSilent(d: ModelDest): boolean {
+  const id = d.addrId ?? d.addrNum;
+  if (id < 2 ** 32) return id >>> 16 === SILENT_NET;
+  const w = idInfo(id).words;
+  return w[0] === 0x20010db8 && w[1]! >>> 16 === 5;
+}
 
 export interface ConnectResult {
   dest: AddrPort | null;
@@ -36,13 +41,14 @@ function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | 
   return allowed[0] ?? null;
 }
 
-const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, dport: 0 };
+const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, daddrId: 0, dport: 0 };
 
 function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, out: ConnectResult, kernel: KernelPick): ModelDest | null {
   if (!svc.sched) return null; // scheduler "none"
-  pkt.saddr = caddr;
+  pkt.saddr = caddr < 2 ** 32 ? caddr : idInfo(caddr).fold; // the schedulers hash IPv6 folded
   pkt.sport = cport;
   pkt.daddr = tg.addrNum;
+  pkt.daddrId = tg.addrId;
   pkt.dport = tg.port;
   const dec: Decision = svc.sched.schedule(svc, pkt, st.ctx);
   if (dec.kind === 'one') return dec.dest as ModelDest | null;
@@ -60,7 +66,7 @@ export function connect(
   kernel: KernelPick,
 ): ConnectResult {
   const out: ConnectResult = { dest: null };
-  const caddr = ipToNum(ev.client);
+  const caddr = ipInfo(ev.client).id;
   const tg = target(ev.svc);
   const svc = findService(st, tg);
   const key = clientKey(caddr, ev.cport);
@@ -126,7 +132,7 @@ function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: nu
   if (!svc.fwmark && tg.port !== svc.port) return null; // a port-zero service must be persistent
   const dest = runScheduler(st, svc, tg, caddr, cport, out, kernel);
   if (!dest) return null;
-  const f = { template: false, caddr, cport, vaddr: tg.addrNum, vport: tg.port, dport: dest.port || tg.port, svcKey: tg.text, proto: PROTO[tg.proto], key };
+  const f = { template: false, caddr, cport, vaddr: tg.addrId, vport: tg.port, dport: dest.port || tg.port, svcKey: tg.text, proto: PROTO[tg.proto], key };
   return newConn(st, f, dest);
 }
 
@@ -142,13 +148,14 @@ function schedPersist(
   out: ConnectResult,
   kernel: KernelPick,
 ): Conn | null {
-  const snet = (caddr & svc.netmask) >>> 0;
+  // IPv6: the netmask is a prefix length (ipv6_addr_prefix)
+  const snet = svc.af === 6 ? v6PrefixId(caddr, svc.netmask) : (caddr & svc.netmask) >>> 0;
   // <protocol, caddr, 0, vaddr, vport>; vport 0 for FTP and port-zero services; a fwmark
   // template is <IPPROTO_IP, caddr, 0, fwmark, 0>
   const full = tg.port === svc.port;
   const tvport = full && svc.port !== FTPPORT ? tg.port : 0;
   const tproto = !full && svc.fwmark ? 'IP' : PROTO[tg.proto];
-  const tvaddr = !full && svc.fwmark ? svc.fwmark : tg.addrNum;
+  const tvaddr = !full && svc.fwmark ? svc.fwmark : tg.addrId;
   const tkey = templateKey(tproto, snet, tvaddr, tvport);
   let ct = st.templates.get(tkey);
   // ip_vs_check_template(ct, NULL): dest gone (or quiescent with expire_quiescent_template, off by
@@ -173,7 +180,7 @@ function schedPersist(
   }
   // dport = dst_port, or dest->port when the packet is for the service's own port
   const dport = full && dest.port ? dest.port : tg.port;
-  const cp = newConn(st, { template: false, caddr, cport, vaddr: tg.addrNum, vport: tg.port, dport, svcKey: tg.text, proto: PROTO[tg.proto], key }, dest);
+  const cp = newConn(st, { template: false, caddr, cport, vaddr: tg.addrId, vport: tg.port, dport, svcKey: tg.text, proto: PROTO[tg.proto], key }, dest);
   // ip_vs_control_add(cp, ct); ip_vs_conn_put(ct) re-arms the template's timer
   cp.control = ct;
   ct.nControl++;

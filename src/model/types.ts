@@ -9,8 +9,10 @@ export type Semantics = '6.1' | '6.12';
 export interface DestState {
   /** Dotted quad, e.g. "10.2.0.3". */
   addr: string;
-  /** The address as a host-order u32 (for hashing and sorting). */
+  /** The address as a host-order u32; IPv6 folded to one (the XOR of its words), as the kernel's hashes do. */
   addrNum: number;
+  /** A number unique to the address (addr.ts ipInfo id; absent: addrNum, IPv4). */
+  addrId?: number;
   port: number;
   weight: number;
   /** mh keeps the last non-zero weight (dest->last_weight). */
@@ -64,8 +66,10 @@ export interface Packet {
   /** Client address, host-order u32. */
   saddr: number;
   sport: number;
-  /** Virtual address, host-order u32. */
+  /** Virtual address, host-order u32 (IPv6: folded, see DestState.addrNum). */
   daddr: number;
+  /** A number unique to the virtual address (absent: daddr): lblc/lblcr key their caches on the whole address. */
+  daddrId?: number;
   dport: number;
 }
 

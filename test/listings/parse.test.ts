@@ -49,3 +49,19 @@ describe('parseConns', () => {
     expect(parseConns(renderConns([{ row, expires: 61 }]))).toEqual([row]);
   });
 });
+
+describe('IPv6 listings', () => {
+  it('reads [addr]:port services and dests, FWM .. IPv6, and a persistent service without mask as /128', () => {
+    const list =
+      'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n' +
+      'TCP  [2001:db8::1]:80 rr persistent 300\n  -> [2001:db8:2::3]:80           Tunnel  1      0          1         \n' +
+      'TCP  [2001:db8::2]:80 sh persistent 60 mask 64\nFWM  7 IPv6 wlc\n';
+    const rows = parseServices(list, 'list');
+    expect(rows.map((r) => [r.svc, r.scheduler, r.netmask])).toEqual([
+      ['[2001:db8::1]:80', 'rr', '128'],
+      ['[2001:db8::2]:80', 'sh', '64'],
+      ['fwm6/7', 'wlc', undefined],
+    ]);
+    expect(rows[0]!.dests[0]).toMatchObject({ dest: '[2001:db8:2::3]:80', fwd: 'Tunnel', inactive: 1 });
+  });
+});

@@ -80,3 +80,36 @@ describe('renderConns', () => {
     expect(Object.keys(l)).toEqual(['list', 'thresholds', 'persistent', 'conns']);
   });
 });
+
+describe('IPv6 (ipvsadm 1.31 as a real 6.1 guest printed it)', () => {
+  it('[addr]:port names are never cut, mask %i unless 128, FWM .. IPv6, v4 before v6', () => {
+    const rows: ServiceRow[] = [
+      { svc: '[2001:db8::2]:80', scheduler: 'sh', flags: [], persistent: 60, netmask: '64', dests: [d('[2001:db8:2::c]:80', { weight: 2, active: 2 }), d('[2001:db8:2::a]:80', { active: 2 })] },
+      { svc: 'fwm6/7', scheduler: 'wlc', flags: [], dests: [] },
+      { svc: '[2001:db8::1]:80', scheduler: 'rr', flags: [], persistent: 300, netmask: '128', dests: [d('[2001:db8:2::3]:80', { fwd: 'Tunnel', inactive: 1 }), d('[2001:db8:2::2]:8080', { fwd: 'Route', inactive: 1 })] },
+      { svc: '10.0.0.1:80', scheduler: 'mh', flags: [], dests: [d('10.2.0.1:80', { active: 1 })] },
+    ];
+    expect(renderServices(rows, 'list').split('\n').slice(3)).toEqual([
+      'TCP  10.0.0.1:80 mh',
+      '  -> 10.2.0.1:80                  Masq    1      1          0         ',
+      'TCP  [2001:db8::1]:80 rr persistent 300',
+      '  -> [2001:db8:2::2]:8080         Route   1      0          1         ',
+      '  -> [2001:db8:2::3]:80           Tunnel  1      0          1         ',
+      'TCP  [2001:db8::2]:80 sh persistent 60 mask 64',
+      '  -> [2001:db8:2::a]:80           Masq    1      2          0         ',
+      '  -> [2001:db8:2::c]:80           Masq    2      2          0         ',
+      'FWM  7 IPv6 wlc',
+      '',
+    ]);
+  });
+
+  it('a dest name longer than 28 characters runs on (dname[28] cut for IPv4 only)', () => {
+    const rows: ServiceRow[] = [{ svc: '[2001:db8::1]:80', scheduler: 'rr', flags: [], dests: [d('[2001:db8:2:0:1234:5678:9abc:def0]:65535')] }];
+    expect(renderServices(rows, 'thresholds').split('\n')[4]).toBe('  -> [2001:db8:2:0:1234:5678:9abc:def0]:65535 0          0          0          0         ');
+  });
+
+  it('-c rows: IPv6 sources wider than the 18 columns push the next one along', () => {
+    const row = { proto: 'TCP', state: 'ASSURED', source: '[2001:db8:1:2::]:0', virtual: '[2001:db8::2]:80', dest: '[2001:db8:2::c]:80' };
+    expect(renderConns([{ row, expires: 59 }]).split('\n')[2]).toBe('TCP 00:59  ASSURED     [2001:db8:1:2::]:0 [2001:db8::2]:80   [2001:db8:2::c]:80');
+  });
+});

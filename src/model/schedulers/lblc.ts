@@ -44,11 +44,11 @@ interface LblcState {
 }
 
 /** A dest's identity, address and port (as a number: no string per lookup). */
-export const keyOf = (d: DestState): number => d.addrNum * 65536 + d.port;
+export const keyOf = (d: DestState): number => (d.addrId ?? d.addrNum) * 65536 + d.port;
 
 /** The linked dest of that identity, if any. */
 export function linkedOf(svc: ServiceState, key: number): DestState | undefined {
-  for (const d of svc.destinations) if (d.addrNum * 65536 + d.port === key) return d;
+  for (const d of svc.destinations) if (keyOf(d) === key) return d;
   return undefined;
 }
 
@@ -147,7 +147,8 @@ export const lblc: SchedulerModel = {
     svc.schedData = undefined;
   },
   schedule(svc, pkt, c) {
-    const daddr = pkt.daddr;
+    // the cache holds the whole address (ip_vs_addr_equal); pkt.daddr is IPv6 folded
+    const daddr = pkt.daddrId ?? pkt.daddr;
     return scheduleCached(state(svc), daddr, {
       mayHaveExpired: (t, e) => mayHaveExpired(t, e, c.now),
       clone,

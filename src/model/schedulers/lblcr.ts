@@ -192,7 +192,8 @@ export const lblcr: SchedulerModel = {
     svc.schedData = undefined;
   },
   schedule(svc, pkt, c) {
-    const daddr = pkt.daddr;
+    // the cache holds the whole address (ip_vs_addr_equal); pkt.daddr is IPv6 folded
+    const daddr = pkt.daddrId ?? pkt.daddr;
     return scheduleCached(state(svc), daddr, {
       mayHaveExpired: (t, e) => mayHaveExpired(t, e, c.now),
       clone,
