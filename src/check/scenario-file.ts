@@ -62,7 +62,8 @@ function withDefaults(e: Raw, state: { svc?: string; n: number }): Raw {
   if (e.op === 'connect') {
     const n = ++state.n;
     out.conn ??= `c${n}`;
-    out.client ??= `10.1.${Math.floor((n - 1) / 254)}.${((n - 1) % 254) + 1}`;
+    // The client's family follows the target's: 2001:db8:1::N for an IPv6 one ([2001:db8::1]:80).
+    out.client ??= typeof out.svc === 'string' && out.svc.includes('[') ? `2001:db8:1::${n.toString(16)}` : `10.1.${Math.floor((n - 1) / 254)}.${((n - 1) % 254) + 1}`;
     out.cport ??= 40000 + n - 1;
   }
   delete out.repeat;

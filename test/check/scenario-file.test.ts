@@ -31,6 +31,11 @@ events:
     expect(f.origin.slice(2, 4)).toEqual(['events[2] (copy 1 of 3)', 'events[2] (copy 2 of 3)']);
   });
 
+  it('gives connections to an IPv6 service IPv6 clients', () => {
+    const f = parseScenarioFile('s.yaml', 'events:\n  - { op: svc-add, svc: "[2001:db8::1]:80", scheduler: rr }\n  - { op: dest-add, dest: "[2001:db8:2::1]:80", weight: 1 }\n  - { op: connect, repeat: 11 }\n');
+    expect(f.scenario.events.filter((e) => e.op === 'connect').map((e) => (e.op === 'connect' ? e.client : ''))).toContain('2001:db8:1::b');
+  });
+
   it('the 2005 setup in six lines is the golden seed-spillover scenario, client addresses aside', async () => {
     const mine = await loadScenarioFile(path.join(ROOT, 'vm/examples/scenarios/hprio-2005.yaml'));
     const golden = await loadScenarioFile(path.join(ROOT, 'golden/6.1/hprio/seed-spillover.yaml'));
