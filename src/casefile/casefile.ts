@@ -27,8 +27,11 @@ export interface CaseFile {
   /** Identity of the build that ran: module set hash, patch and out-of-tree module hashes. */
   build?: Observation['build'];
   scheduler: string;
-  /** How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. Absent for a scenario written by hand. */
-  generator?: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number };
+  /**
+   * How to draw the original again: `fc.check(prop, { seed: caseSeed, path })` over `generator`. Absent for a scenario written by hand.
+   * `guided`: drawn by coverage-guided generation (`arm rr`, `corpus mutation`): the seed alone does not draw it again; the scenario is the case.
+   */
+  generator?: { runSeed: number; caseIndex: number; caseSeed: number; path?: string; schedulers: string[]; maxOps?: number; guided?: string };
   /** truncatedAt: events after the first difference were cut; `generator.path` leads to the case of that length. */
   shrink?: { originalEvents: number; minimalEvents: number; tried: number; adopted: number; elapsedMs: number; complete: boolean; truncatedAt?: number; stoppedBy?: string; reduce?: ReduceInfo };
   /** The first difference (absent for a kernel finding). */

@@ -52,13 +52,13 @@ function pick<T>(items: T[], weight: (t: T) => number, r: number): T {
 export class CoverageGuide implements CaseGuide {
   private readonly arms: Arm[];
   private readonly corpusArm: Arm = { name: 'corpus', arb: fc.constant({ version: 1, events: [] }), score: START_SCORE, drawn: 0, cases: 0, arcs: 0 };
-  private readonly drawn = new Map<number, { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number; arm: Arm }>();
+  private readonly drawn = new Map<number, { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number; label: string; arm: Arm }>();
 
   constructor(private readonly o: { seed: number; schedulers: string[]; maxOps?: number; coverage: CoverageRun; corpus: Corpus }) {
     this.arms = o.schedulers.map((s) => ({ name: s, arb: scenarioArb({ schedulers: [s], ...(o.maxOps ? { maxOps: o.maxOps } : {}) }), score: START_SCORE, drawn: 0, cases: 0, arcs: 0 }));
   }
 
-  draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number } {
+  draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number; label: string } {
     const known = this.drawn.get(k);
     if (known) return known; // a case run again (infrastructure retry) is the same case
     const seed = caseSeed(this.o.seed, k);
@@ -80,7 +80,7 @@ export class CoverageGuide implements CaseGuide {
     }
     arm.drawn++;
     const [scenario] = fc.sample(arb, { ...DRAW, seed });
-    const d = { scenario: scenario!, arb, seed, arm };
+    const d = { scenario: scenario!, arb, seed, label: arm === this.corpusArm ? 'corpus mutation' : `arm ${arm.name}`, arm };
     this.drawn.set(k, d);
     return d;
   }

@@ -99,7 +99,8 @@ export interface KernelRunOptions {
 
 /** Draws case k, with the arbitrary and seed its shrinking starts from. */
 export interface CaseGuide {
-  draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number };
+  /** `label`: what drew it (an arm, a corpus mutation), recorded as the case file's generator.guided. */
+  draw(k: number): { scenario: Scenario; arb: fc.Arbitrary<Scenario>; seed: number; label: string };
 }
 
 export interface KernelRunResult {
@@ -122,7 +123,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   // Which case each scenario run belongs to (shrink steps included), for late kernel findings.
   const caseIndex = new WeakMap<Scenario, number>();
   // Guided cases: the arbitrary and seed each was drawn from, for shrinking.
-  const drawnFrom = new Map<number, { arb: fc.Arbitrary<Scenario>; seed: number }>();
+  const drawnFrom = new Map<number, { arb: fc.Arbitrary<Scenario>; seed: number; label: string }>();
   const lateKernel = new Map<number, { message: string; file: string }>();
   const log = o.log ?? (() => {});
   await mkdir(o.casesDir, { recursive: true });
@@ -175,7 +176,14 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     semantics: o.semantics,
     backend: o.backendName,
     scheduler: scenarioScheduler(scenario),
-    generator: { runSeed: o.seed, caseIndex: k, caseSeed: caseSeed(o.seed, k), schedulers: o.schedulers, ...(o.maxOps ? { maxOps: o.maxOps } : {}) },
+    generator: {
+      runSeed: o.seed,
+      caseIndex: k,
+      caseSeed: caseSeed(o.seed, k),
+      schedulers: o.schedulers,
+      ...(o.maxOps ? { maxOps: o.maxOps } : {}),
+      ...(drawnFrom.get(k) ? { guided: drawnFrom.get(k)!.label } : {}),
+    },
   });
 
   const save = async (file: string, c: CaseFile) => {

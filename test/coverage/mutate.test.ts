@@ -36,12 +36,14 @@ describe('the guide', () => {
     const guide = new CoverageGuide({ seed: 3, schedulers: ['rr', 'wrr'], coverage, corpus });
     const first = guide.draw(0);
     expect(guide.draw(0)).toBe(first);
+    expect(first.label).toMatch(/^arm (rr|wrr)$/);
     // The take names what case 0 reached first: it joins the corpus.
     coverage.take(first.scenario, 'F /t/tree/net/netfilter/ipvs/ip_vs_rr.gcda 4232322a 1 2\nf 5 1 2 3 0:1\n');
     await guide.done({ kernel: '6.1', index: 0, seed: first.seed, scheduler: 'rr', events: first.scenario.events.length, outcome: 'agree', ms: 1 });
     expect(corpus.entries).toHaveLength(1);
     const mutated = Array.from({ length: 40 }, (_, k) => guide.draw(k + 1).scenario).filter((s) => s.events.length > first.scenario.events.length && JSON.stringify(s.events.slice(0, 2)) === JSON.stringify(first.scenario.events.slice(0, 2)));
     expect(mutated.length).toBeGreaterThan(0);
+    expect(Array.from({ length: 40 }, (_, k) => guide.draw(k + 1).label)).toContain('corpus mutation');
     expect(guide.summary()).toMatch(/corpus 1 cases, 1 arcs/);
   });
 });
