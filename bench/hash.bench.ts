@@ -10,6 +10,7 @@ import { mh } from '../src/model/schedulers/mh.js';
 import { sh } from '../src/model/schedulers/sh.js';
 import { twos } from '../src/model/schedulers/twos.js';
 import type { DestState, SchedContext, SchedulerModel, ServiceState } from '../src/model/types.js';
+import { standaloneContext, type StandaloneContext } from '../src/model/context.js';
 
 function dest(addrNum: number, weight: number): DestState {
   const addr = [addrNum >>> 24, (addrNum >>> 16) & 255, (addrNum >>> 8) & 255, addrNum & 255].join('.');
@@ -20,7 +21,7 @@ function dest(addrNum: number, weight: number): DestState {
  * One case: service add, 5 dest adds, then 45 events: connects (schedule + count), and every
  * 15th event a weight edit (an mh rebuild). `base` varies the addresses so mh's memo misses.
  */
-function runCase(model: SchedulerModel, base: number, c: SchedContext): void {
+function runCase(model: SchedulerModel, base: number, c: StandaloneContext): void {
   const svc: ServiceState = { addrNum: 0x0a000001, addr: '10.0.0.1', port: 80, scheduler: model.name, flags: 0x08, persistent: 0, netmask: 0xffffffff, destinations: [], schedData: undefined };
   model.initService?.(svc, c);
   for (let i = 0; i < 5; i++) {
@@ -39,7 +40,7 @@ function runCase(model: SchedulerModel, base: number, c: SchedContext): void {
     const d = dec.kind === 'one' ? dec.dest : dec.dests[0] ?? null;
     if (dec.kind === 'any') dec.commit?.(d);
     if (d) d.activeConns++;
-    c.now += 10;
+    c.at(c.now.lo + 2);
   }
 }
 
@@ -56,12 +57,12 @@ function bench(label: string, n: number, fn: (i: number) => void): void {
 
 console.log(`node ${process.version}, per iteration:`);
 for (const model of [dh, sh, mh, lblc, lblcr, twos]) {
-  bench(`${model.name}: 5-dest/50-event case (cold)`, 2000, (i) => runCase(model, i, { semantics: '6.12', now: 0 }));
+  bench(`${model.name}: 5-dest/50-event case (cold)`, 2000, (i) => runCase(model, i, standaloneContext('6.12')));
 }
-bench('mh: 5-dest/50-event case (memoised tables)', 5000, (i) => runCase(mh, i % 4, { semantics: '6.12', now: 0 }));
+bench('mh: 5-dest/50-event case (memoised tables)', 5000, (i) => runCase(mh, i % 4, standaloneContext('6.12')));
 bench('mh: one cold 5-dest table build + 1 schedule', 2000, (i) => {
   const svc: ServiceState = { addrNum: 0x0a000001, addr: '10.0.0.1', port: 80, scheduler: 'mh', flags: 0, persistent: 0, netmask: 0xffffffff, destinations: [], schedData: undefined };
   for (let k = 0; k < 5; k++) svc.destinations.push(dest((0x0a020000 + i * 8 + k) >>> 0, 1 + k));
-  mh.initService?.(svc, { semantics: '6.12', now: 0 });
-  mh.schedule(svc, { saddr: 0x0a010001, sport: 1, daddr: 0x0a000001, dport: 80 }, { semantics: '6.12', now: 0 });
+  mh.initService?.(svc, standaloneContext('6.12'));
+  mh.schedule(svc, { saddr: 0x0a010001, sport: 1, daddr: 0x0a000001, dport: 80 }, standaloneContext('6.12'));
 });

@@ -13,11 +13,12 @@ import { buildTable, buildTableReference, mhClearMemo, mhSnapshot } from '../src
 import { SCHEDULERS } from '../src/model/schedulers/index.js';
 import type { DestState, Packet, SchedContext, ServiceState } from '../src/model/types.js';
 import type { Event, Scenario } from '../src/scenario.js';
+import { standaloneContext } from '../src/model/context.js';
 
 function service(name: string): ServiceState {
   const sched = SCHEDULERS.get(name)!;
   const svc: ServiceState = { addr: '10.0.0.1', addrNum: 0x0a000001, port: 80, scheduler: name, flags: 0, persistent: 0, netmask: 0xffffffff, destinations: [], schedData: undefined };
-  const ctx: SchedContext = { semantics: '6.12', now: 0 };
+  const ctx: SchedContext = standaloneContext('6.12');
   sched.initService?.(svc, ctx);
   for (let i = 1; i <= 5; i++) {
     const d: DestState = { addr: `10.2.0.${i}`, addrNum: 0x0a020000 + i, port: 80, weight: i, lastWeight: i, uThreshold: 0, lThreshold: 0, activeConns: 0, inactConns: 0, persistConns: 0, overload: false, available: true };
@@ -30,7 +31,7 @@ function service(name: string): ServiceState {
 function decisionsPerSecond(name: string): number {
   const svc = service(name);
   const sched = SCHEDULERS.get(name)!;
-  const ctx: SchedContext = { semantics: '6.12', now: 0 };
+  const ctx: SchedContext = standaloneContext('6.12');
   const pkt: Packet = { saddr: 0x0a010001, sport: 40000, daddr: 0x0a000001, dport: 80 };
   const n = 2_000_000;
   let sink = 0;

@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   infra: 3,
   kernel: 4,
+  /** More cases than --max-unknown the model could not decide (unknown) or did not repeat (flaky). */
+  unknown: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -105,4 +105,24 @@ export interface Observation {
   listingsJ?: [number, number];
   /** CONFIG_HZ of the kernel that ran it (jiffies per second), when its agent reports it. */
   hz?: number;
+  /**
+   * Model only: the seconds the `-c` listing's expire column may show, [least, most], one per row
+   * of `listings.conns` in its order: the kernel prints them from timer->expires and its jiffies
+   * when it is read.
+   */
+  connExpire?: [number, number][];
+  /**
+   * Model only: where the kernel's clock left the model a choice (an event whose window held a
+   * timer's firing, say), in the order they came: the step, how many outcomes, and why.
+   */
+  branches?: Branch[];
+  /** Model only: the lifecycle paths the case reached, and how often (src/model/reached.ts). */
+  reached?: Partial<Record<string, number>>;
+}
+
+/** A choice the model met (see Observation.branches). */
+export interface Branch {
+  step: number;
+  n: number;
+  why: string;
 }

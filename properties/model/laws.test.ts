@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SCHEDULERS } from '../../src/model/schedulers/index.js';
 import type { DestState, SchedContext, ServiceState } from '../../src/model/types.js';
+import { standaloneContext } from '../../src/model/context.js';
 
 const CHECKS_OVERLOAD = ['rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'hprio'];
 
@@ -17,7 +18,7 @@ const destArb = fc.record({
 function build(name: string, specs: { weight: number; overload: boolean; activeConns: number; inactConns: number }[], semantics: '6.1' | '6.12') {
   const sched = SCHEDULERS.get(name)!;
   const svc: ServiceState = { addr: '10.0.0.1', addrNum: 0x0a000001, port: 80, scheduler: name, flags: 0, persistent: 0, netmask: 0xffffffff, destinations: [], schedData: undefined };
-  const ctx: SchedContext = { semantics, now: 0 };
+  const ctx: SchedContext = standaloneContext(semantics);
   sched.initService?.(svc, ctx);
   specs.forEach((s, i) => {
     const d: DestState = { addr: `10.2.0.${i + 1}`, addrNum: 0x0a020001 + i, port: 80, lastWeight: s.weight, uThreshold: 0, lThreshold: 0, persistConns: 0, available: true, ...s };

@@ -6,10 +6,10 @@ import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import { eventLines, listingsText, verdictText } from '../check/print.js';
 import { loadScenarioFile } from '../check/scenario-file.js';
-import { compareObservations } from '../compare/compare.js';
+import { judgeFollowing } from '../compare/follow.js';
+import type { Verdict } from '../compare/verdict.js';
 import { EXIT, KernelFinding, UsageError } from '../errors.js';
 import { scenarioScheduler } from '../generate/scenario-arb.js';
-import { runModel } from '../model/index.js';
 import { SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
@@ -110,12 +110,12 @@ async function checkOne(backend: Backend, file: string, scenario: CaseFile['scen
     return EXIT.kernel;
   }
   let model: Observation;
+  let verdict: Verdict;
   try {
-    model = runModel(scenario, { semantics, follow: kernelObs });
+    ({ model, verdict } = judgeFollowing(scenario, kernelObs, semantics));
   } catch (e) {
     throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
   }
-  const verdict = compareObservations(scenario, kernelObs, model);
   out.write(eventLines(timelineOf(scenario, kernelObs, model, verdict)).join('\n') + '\n\n');
   out.write(listingsText(kernelObs, model) + '\n\n');
   out.write(verdictText(verdict) + '\n');
@@ -124,7 +124,7 @@ async function checkOne(backend: Backend, file: string, scenario: CaseFile['scen
     const finding = verdict.kind === 'diverge' ? 'divergence' : 'none';
     await saveAs(save, { ...base, finding, ...(kernelObs.build ? { build: kernelObs.build } : {}), ...(diff ? { verdict: rest as CaseFile['verdict'], diff } : {}), scenario, observed: { kernel: kernelObs, model } });
   }
-  return verdict.kind === 'diverge' ? EXIT.divergence : EXIT.ok;
+  return verdict.kind === 'diverge' ? EXIT.divergence : verdict.kind === 'unknown' ? EXIT.unknown : EXIT.ok;
 }
 
 async function saveAs(file: string, c: CaseFile): Promise<void> {

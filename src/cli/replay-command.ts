@@ -4,9 +4,10 @@
 import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { loadCase, type CaseFile } from '../casefile/casefile.js';
-import { compareObservations, verdictLine } from '../compare/compare.js';
+import { verdictLine } from '../compare/compare.js';
+import { judgeFollowing } from '../compare/follow.js';
+import type { Verdict } from '../compare/verdict.js';
 import { EXIT, KernelFinding, UsageError, ConformError, type ExitCode } from '../errors.js';
-import { runModel } from '../model/index.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
@@ -51,7 +52,7 @@ const OPTIONS = {
 } as const;
 
 const worst = (a: number, b: number): number => {
-  const rank = [EXIT.ok, EXIT.infra, EXIT.usage, EXIT.divergence, EXIT.kernel] as number[];
+  const rank = [EXIT.ok, EXIT.unknown, EXIT.infra, EXIT.usage, EXIT.divergence, EXIT.kernel] as number[];
   return rank.indexOf(b) > rank.indexOf(a) ? b : a;
 };
 
@@ -171,19 +172,23 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
   }
   const semantics = (semanticsOverride ?? c.semantics) as Semantics;
   let model: Observation;
+  let verdict: Verdict;
   try {
-    model = runModel(c.scenario, { semantics, follow: kernelObs });
+    ({ model, verdict } = judgeFollowing(c.scenario, kernelObs, semantics));
   } catch (e) {
     // The model failing is the harness's fault, not the case file's: exit 3, not 2.
     throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
   }
-  const verdict = compareObservations(c.scenario, kernelObs, model);
   out.write(`verdict (model semantics ${semantics}): ${verdictLine(verdict)}\n`);
   if (verdict.kind === 'diverge') {
     out.write(verdict.diff);
     return EXIT.divergence;
   }
-  if (verdict.kind === 'unknown') out.write(verdict.difference.diff);
   if (c.verdict) out.write(`(saved verdict was: ${c.verdict.what} at event ${c.verdict.stepIndex} ${c.verdict.event})\n`);
+  if (verdict.kind === 'unknown') {
+    // Unknown is not a pass: the model could not decide this run.
+    out.write(verdict.difference.diff);
+    return EXIT.unknown;
+  }
   return EXIT.ok;
 }

@@ -3,7 +3,7 @@
 import { InfraError } from '../errors.js';
 import type { Listings, Observation, OpError, StepResult } from '../observation.js';
 import { eventText, type Scenario } from '../scenario.js';
-import { connSetText } from './conns.js';
+import { connSetText, expireDifference } from './conns.js';
 import { sideBySide } from './side-by-side.js';
 import { tableText } from './tables.js';
 import type { DiffKind, Divergence, Verdict } from './verdict.js';
@@ -77,6 +77,9 @@ export function compareObservations(scenario: Scenario, kernel: Observation, mod
       const got = kernel.listings ? l.text(kernel.listings[l.key]) : '(no listings)\n';
       if (expected !== got) return judge(render(n, 'listings', { what: l.what, expected, got }));
     }
+    // The expire column, where the model knows it (jiffies exact): the seconds the kernel printed.
+    const x = kernel.listings && model.listings && model.connExpire && expireDifference(kernel.listings.conns, model.listings.conns, model.connExpire);
+    if (x) return judge(render(n, 'listings', { what: 'conns', expected: `${x[0]} expiring in ${x[1]}`, got: `${x[0]} expiring in ${x[2]}` }));
   }
   return { kind: 'agree' };
 }

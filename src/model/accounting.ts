@@ -2,8 +2,9 @@
 // (ip_vs_conn.c), set_tcp_state (ip_vs_proto_tcp.c) and __ip_vs_update_dest (ip_vs_ctl.c) keep
 // them, for either accounting of semantics.ts. inactConns always holds what the kernel reports as
 // InActConn (6.1.176: dest->inactconns; 6.12.107: totalconns - activeconns).
+import { reach } from './reached.js';
 import type { KernelRules } from './semantics.js';
-import type { Conn, ModelDest } from './state.js';
+import type { Conn, ModelDest, ModelState } from './state.js';
 import { TCP_STATE_ACTIVE } from './tcp.js';
 
 const total = (d: ModelDest) => d.activeConns + d.inactConns;
@@ -42,8 +43,11 @@ export function bindDest(cp: Conn, d: ModelDest, rules: KernelRules): void {
 }
 
 /** ip_vs_unbind_dest(), on expiry. */
-export function unbindDest(cp: Conn, rules: KernelRules): void {
+export function unbindDest(cp: Conn, st: ModelState): void {
   const d = cp.dest;
+  const rules = st.rules;
+  const wasOverloaded = d.overload;
+  reach(st.reached, 'unbind');
   d.refs--;
   if (cp.template) {
     d.persistConns--;
@@ -52,19 +56,27 @@ export function unbindDest(cp: Conn, rules: KernelRules): void {
     if (cp.inactive) d.inactConns--;
     else d.activeConns--;
     // 6.12: if (tc == l_threshold_val) ip_vs_dest_update_overload(dest, -1), tc before the decrement
-    if (rules.accounting === 'totalconns' && tc === d.lThresholdVal) updateOverload(d, -1);
+    if (rules.accounting === 'totalconns' && tc === d.lThresholdVal) {
+      updateOverload(d, -1);
+      if (wasOverloaded && !d.overload) reach(st.reached, 'overload-clear:l_threshold_val');
+    }
   }
   if (rules.accounting === 'inactconns') {
     const t = total(d);
     if (d.lThreshold !== 0) {
-      if (t < d.lThreshold) d.overload = false;
+      if (t < d.lThreshold) clear(st, d, 'overload-clear:lower');
     } else if (d.uThreshold !== 0) {
       // ip_vs_dest_totalconns(dest) * 4 < dest->u_threshold * 3
-      if (t * 4 < d.uThreshold * 3) d.overload = false;
+      if (t * 4 < d.uThreshold * 3) clear(st, d, 'overload-clear:3/4');
     } else {
-      d.overload = false;
+      clear(st, d, 'overload-clear:unconditional');
     }
   }
+}
+
+function clear(st: ModelState, d: ModelDest, path: 'overload-clear:lower' | 'overload-clear:3/4' | 'overload-clear:unconditional'): void {
+  if (d.overload) reach(st.reached, path);
+  d.overload = false;
 }
 
 /** set_tcp_state(): moves the connection between active and inactive on a state change. */

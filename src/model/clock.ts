@@ -1,58 +1,70 @@
-// Firing the connection and template timers that fall before an observation, and telling when a
-// timer may fire inside one (see time.ts for the windows).
-import { type Event, eventText } from '../scenario.js';
-import { expireConn } from './conns.js';
-import { type Conn, giveUp, type ModelState } from './state.js';
-import { setTimerWindow } from './time.js';
+// When each event acted and each table was read, in the kernel's jiffies, as the model uses them:
+// - following a kernel observation with jiffies (`j`, `tableJ`, `listingsJ`): those, exact;
+// - following one with only the guest clock `t` (older case files, agents without jiffies): the
+//   jiffies those milliseconds allow, widened by a margin for the clocks' offset and softirq delay;
+// - the model alone: one jiffy per event, waits converted at HZ.
+import type { Observation, StepResult } from '../observation.js';
+import type { Scenario } from '../scenario.js';
 
-/** ip_vs_conn_expire() `expire_later`: a template that still controls connections waits 60 s more. */
-const EXPIRE_LATER_MS = 60_000;
+export type JWindow = [lo: number, hi: number];
+
+export interface Windows {
+  steps: { event: JWindow; table: JWindow }[];
+  listings: JWindow;
+  /** How they were found, for messages. */
+  source: 'jiffies' | 'guest clock' | 'nominal';
+}
+
+/** Where the model alone starts its clock: jiffies wrap 300 s after boot (INITIAL_JIFFIES) on a 32-bit count. */
+export const NOMINAL_START = 2 ** 32;
+/** Margin in ms for windows from the guest clock: tick phase, softirq and table read delays. */
+export const CLOCK_MARGIN_MS = 60;
+
+export function windowsFor(scenario: Scenario, hz: number, follow?: Observation): Windows {
+  const steps = follow ? indexSteps(follow) : undefined;
+  const n = scenario.events.length;
+  if (steps && n > 0 && scenario.events.every((_, i) => steps[i]?.j && steps[i]?.tableJ)) {
+    return {
+      steps: scenario.events.map((_, i) => ({ event: steps[i]!.j!, table: steps[i]!.tableJ! })),
+      listings: follow!.listingsJ ?? steps[n - 1]!.tableJ!,
+      source: 'jiffies',
+    };
+  }
+  if (steps && n > 0 && scenario.events.every((_, i) => steps[i]?.t !== undefined)) return fromGuestClock(steps, n, hz);
+  return nominal(scenario, hz);
+}
+
+function nominal(scenario: Scenario, hz: number): Windows {
+  let j = NOMINAL_START;
+  const steps = scenario.events.map((e) => {
+    const start = j;
+    if (e.op === 'wait') j += Math.floor((e.ms * hz) / 1000);
+    return { event: [start, j] as JWindow, table: [j, j] as JWindow };
+  });
+  return { steps, listings: [j, j], source: 'nominal' };
+}
 
 /**
- * Fires every timer certainly due before `obsLo` (earliest first), then checks whether any other
- * timer may fire within [obsLo, obsHi]: if so, the model cannot say what the kernel shows.
+ * Jiffies from the guest's CLOCK_MONOTONIC `t` (ms, taken when each event completed): relative to
+ * the first event, each event ran between the previous one's completion and its own, give or take
+ * the margin; its table was read a margin after it.
  */
-export function advance(st: ModelState, obsLo: number, obsHi: number, ev: Event): void {
-  if (obsHi < st.minTimerLo) return; // no timer can be due or near
-  for (;;) {
-    let next: Conn | undefined;
-    for (const cp of st.conns) {
-      if (cp.timer.hi < obsLo && (!next || cp.timer.nominal < next.timer.nominal)) next = cp;
-    }
-    if (!next) break;
-    fire(st, next);
+function fromGuestClock(steps: StepResult[], n: number, hz: number): Windows {
+  const t0 = steps[0]!.t!;
+  const lo = (t: number) => NOMINAL_START + Math.floor(((t - t0 - CLOCK_MARGIN_MS) * hz) / 1000);
+  const hi = (t: number) => NOMINAL_START + Math.ceil(((t - t0 + CLOCK_MARGIN_MS) * hz) / 1000);
+  const out: Windows['steps'] = [];
+  for (let i = 0; i < n; i++) {
+    const t = steps[i]!.t!;
+    const prev = i ? steps[i - 1]!.t! : t - CLOCK_MARGIN_MS;
+    out.push({ event: [lo(prev), hi(t)], table: [lo(t), hi(t + CLOCK_MARGIN_MS)] });
   }
-  let minLo = Infinity;
-  for (const cp of st.conns) if (cp.timer.lo < minLo) minLo = cp.timer.lo;
-  st.minTimerLo = minLo;
-  for (const cp of st.conns) {
-    if (cp.timer.lo <= obsHi) {
-      giveUp(
-        st,
-        `${eventText(ev)}: the ${cp.template ? 'persistence template' : 'connection'} ${describe(cp)} may expire between ` +
-          `${fmt(cp.timer.lo)} and ${fmt(cp.timer.hi)} (guest ms), which overlaps the observation at ${fmt(obsLo)}..${fmt(obsHi)}`,
-      );
-      return;
-    }
-  }
+  const last = steps[n - 1]!.t!;
+  return { steps: out, listings: [lo(last), hi(last + 2 * CLOCK_MARGIN_MS)], source: 'guest clock' };
 }
 
-function fire(st: ModelState, cp: Conn): void {
-  if (cp.template) {
-    // do I control anybody? (ip_vs_conn_expire) — the answer must not depend on timer order
-    const raced = cp.nControl > 0 ? [...st.conns].some((c) => c.control === cp && c.timer.lo <= cp.timer.hi) : cp.lastControlHi >= cp.timer.lo;
-    if (raced) giveUp(st, `the persistence template ${describe(cp)} and a connection it controls may expire in either order`);
-    if (cp.nControl > 0) {
-      cp.timeout = EXPIRE_LATER_MS;
-      setTimerWindow(cp.timer, cp.timer.lo, cp.timer.hi, cp.timeout, st.rules.hz);
-      return;
-    }
-  }
-  expireConn(st, cp);
-}
-
-const fmt = (ms: number) => ms.toFixed(0);
-const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-function describe(cp: Conn): string {
-  return `${cp.name ? `${cp.name} ` : ''}${ip(cp.caddr)}:${cp.cport} -> ${cp.dest.key}`;
+function indexSteps(obs: Observation): StepResult[] {
+  const out: StepResult[] = [];
+  obs.steps.forEach((s, i) => (out[s.index ?? i] = s));
+  return out;
 }

@@ -9,6 +9,7 @@ import { parseServiceKey } from '../service-key.js';
 import { opError } from './errno.js';
 import { SCHEDULERS } from './schedulers/index.js';
 import { FWD_NAME, type FwdName, type ModelDest, type ModelService, type ModelState } from './state.js';
+import { reach } from './reached.js';
 import { putInTrash, takeFromTrash } from './trash.js';
 import { S } from './tcp.js';
 import { SCHED_FLAG, type SchedulerModel } from './types.js';
@@ -211,6 +212,7 @@ function freshDest(key: string, info: IpInfo, port: number, svcKey: string): Mod
     svcKey,
     refs: 0,
     fwd: 'Masq',
+    idleStart: 0,
   };
 }
 
@@ -257,7 +259,9 @@ export function setTimeouts(st: ModelState, tcp: number, tcpfin: number, udp: nu
   const [t, f, u] = [asInt(tcp), asInt(tcpfin), asInt(udp)];
   if (t < 0 || t > max || f < 0 || f > max) return opError('EINVAL');
   if (u < 0 || u > max) return opError('EINVAL');
-  if (t) st.tcpTimeouts[S.ESTABLISHED] = t * 1000;
-  if (f) st.tcpTimeouts[S.FIN_WAIT] = f * 1000;
+  if (t || f || u) reach(st.reached, 'timeouts:set');
+  if (t) st.tcpTimeouts[S.ESTABLISHED] = t * st.rules.hz;
+  if (f) st.tcpTimeouts[S.FIN_WAIT] = f * st.rules.hz;
+  if (u) st.udpTimeouts[0] = u * st.rules.hz;
   return undefined;
 }

@@ -1,20 +1,17 @@
 // Connections and templates: creation (ip_vs_conn_new + ip_vs_bind_dest), packets (set_tcp_state
 // and the timer re-arm of ip_vs_conn_put), expiry (ip_vs_conn_expire) and the conn table.
 import { bindDest, setConnState, unbindDest } from './accounting.js';
+import { reach } from './reached.js';
 import { type Conn, connDelete, connSet, type ModelDest, type ModelState } from './state.js';
-import { Dir, nextState } from './tcp.js';
-import { setTimerWindow } from './time.js';
-import { releaseFromTrash } from './trash.js';
+import { Dir, nextState, TCP_STATE_NAMES } from './tcp.js';
+import { type Clock, modTimer, moment, newTimer, type Timer } from './timers.js';
 
-/** When the current step's packets may have happened: [armLo, armHi] (guest ms). */
-export interface StepTime {
-  armLo: number;
-  armHi: number;
-}
+/** expire_later in ip_vs_conn_expire(): cp->timeout = 60*HZ */
+const EXPIRE_LATER_S = 60;
 
-export function armTimer(st: ModelState, cp: Conn, t: StepTime): void {
-  setTimerWindow(cp.timer, t.armLo, t.armHi, cp.timeout, st.rules.hz);
-  if (cp.timer.lo < st.minTimerLo) st.minTimerLo = cp.timer.lo;
+/** ip_vs_conn_put(): (re)arms the entry's timer with its timeout. */
+export function armTimer(st: ModelState, cp: Conn): void {
+  modTimer(st, cp.timer, cp.timeout);
 }
 
 export interface ConnFields {
@@ -44,34 +41,57 @@ export function newConn(st: ModelState, f: ConnFields, dest: ModelDest): Conn {
     state: 0,
     inactive: true,
     timeout: 0,
-    timer: { lo: Infinity, hi: Infinity, nominal: Infinity },
+    timer: newTimer(connExpire, undefined, connWhat),
     control: null,
     nControl: 0,
     hashed: true,
-    lastControlHi: -Infinity,
     live: true,
-    agentClosed: false,
-    cliShut: false,
-    srvShut: false,
     direct: dest.fwd !== 'Masq', // ip_vs_bind_dest(): cp->flags |= dest->conn_flags
     svcKey: f.svcKey,
     proto: f.proto,
     key: f.key,
   };
+  cp.timer.owner = cp;
   bindDest(cp, dest, st.rules);
   st.conns.add(cp);
   if (!cp.template) connSet(st, cp);
   return cp;
 }
 
-/** One packet (`row` = dir + flag, see tcp.ts) through IPVS: state transition, then the timer re-arm. */
-export function packet(st: ModelState, cp: Conn, row: number, t: StepTime): void {
+/**
+ * One packet (`row` = dir + flag, see tcp.ts) through IPVS: state transition, then the timer
+ * re-arm. `timed`: the kernel's timers may fire first (false for the packet whose moment the
+ * caller took already, a SYN after its scheduling).
+ */
+export function packet(st: ModelState, cp: Conn, row: number, timed = true): void {
+  if (timed) moment(st, cp.timer);
   // set_tcp_state(): NOOUTPUT turns an input packet's table into INPUT-ONLY (the agent's traffic
   // never sends a DR or tunnel connection's replies through the director, so it is never cleared)
   if (cp.direct && row < Dir.OUT) row += Dir.INPUT_ONLY;
   setConnState(cp, nextState(cp.state, row));
   cp.timeout = st.tcpTimeouts[cp.state]!;
-  armTimer(st, cp, t);
+  armTimer(st, cp);
+}
+
+const connWhat = (t: Timer): string => {
+  const cp = t.owner as Conn;
+  return `the ${cp.template ? 'persistence template' : 'connection'} ${describe(cp)}`;
+};
+
+/** ip_vs_conn_expire(), the entry's timer callback (the clock is the model state). */
+function connExpire(c: Clock, t: Timer): void {
+  const st = c as ModelState;
+  const cp = t.owner as Conn;
+  // do I control anybody?
+  if (cp.nControl > 0) {
+    // expire_later: cp->timeout = 60*HZ, and the timer is armed again (from this callback)
+    reach(st.reached, 'template:expire-later');
+    cp.timeout = EXPIRE_LATER_S * st.rules.hz;
+    armTimer(st, cp);
+    return;
+  }
+  reach(st.reached, cp.template ? 'template:expire' : cp.proto === 'UDP' ? 'expire:UDP' : (`expire:${TCP_STATE_NAMES[cp.state]}` as 'expire:CLOSE'));
+  expireConn(st, cp);
 }
 
 /** ip_vs_conn_expire() once the connection controls nobody: unlink, drop control, unbind. */
@@ -85,12 +105,16 @@ export function expireConn(st: ModelState, cp: Conn): void {
   }
   const ct = cp.control;
   if (ct) {
+    // ip_vs_control_del(); has_ref needs cp->timeout 0, which no TCP state has
     cp.control = null;
     ct.nControl--;
-    if (cp.timer.hi > ct.lastControlHi) ct.lastControlHi = cp.timer.hi;
   }
-  unbindDest(cp, st.rules);
-  releaseFromTrash(st, cp.dest);
+  unbindDest(cp, st);
+}
+
+const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+function describe(cp: Conn): string {
+  return `${cp.name ? `${cp.name} ` : ''}${ip(cp.caddr)}:${cp.cport} -> ${cp.dest.key}`;
 }
 
 export function unhashTemplate(st: ModelState, ct: Conn): void {

@@ -1,81 +1,103 @@
 // The reference model's entry point: a Scenario in, an Observation out (backend "model"), step by
 // step as the kernel would report it. The parts: config.ts (service/dest/timeouts events and their
-// errors), traffic.ts (connect/fin/rst, persistence), accounting.ts (counters, OVERLOAD),
-// clock.ts + time.ts (timers and their uncertainty), table.ts (what is reported), semantics.ts
-// (what differs between kernels), schedulers/ (one file per kernel scheduler).
+// errors), traffic.ts (connect, persistence), sockets.ts (fin/rst/send/shut), accounting.ts
+// (counters, OVERLOAD), timers.ts + wheel.ts (the kernel's timers, in jiffies), clock.ts (when each
+// event acted), table.ts (what is reported), semantics.ts (what differs between kernels),
+// schedulers/ (one file per kernel scheduler).
 import { InputError } from '../errors.js';
-import { renderListings } from '../listings/render.js';
-import type { Observation, StepResult } from '../observation.js';
+import type { Branch, Observation, StepResult } from '../observation.js';
 import { type Event, eventText, type Scenario } from '../scenario.js';
-import { advance } from './clock.js';
+import { type JWindow, windowsFor } from './clock.js';
 import { destAdd, destDel, destEdit, setTimeouts, svcAdd, svcDel, svcEdit } from './config.js';
+import { readListings } from './listings.js';
 import { rulesFor } from './semantics.js';
+import { fin, rst, send, shut } from './sockets.js';
 import { type ModelState, newState } from './state.js';
-import { connRows, snapshot } from './table.js';
-import { TABLE_LAG_MS } from './time.js';
+import { snapshot } from './table.js';
 import { setSysctl } from './sysctl.js';
-import { connect, fin, type KernelPick, rst, send, shut } from './traffic.js';
+import { fireUntil, moment } from './timers.js';
+import { connect, type KernelPick } from './traffic.js';
 import type { Semantics } from './types.js';
 
 export interface ModelOptions {
   semantics: Semantics;
   /**
    * The kernel's Observation of the same scenario, when there is one: where the model allows
-   * several outcomes it continues with the one the kernel took (if allowed), and it reads the
-   * guest's clock (`t`) to place timers.
+   * several outcomes it continues with the one the kernel took (if allowed), and it follows the
+   * kernel's clock (its jiffies, or else its guest clock) to place timers.
    */
   follow?: Observation;
+  /**
+   * Which outcome to take at each choice the kernel's clock leaves open, in the order they come
+   * (missing: the first). src/compare/follow.ts searches them; Observation.branches lists them.
+   */
+  choices?: readonly number[];
+}
+
+/** A chooser that replays `choices` and records every choice point it meets. */
+function chooser(choices: readonly number[], branches: Branch[], step: { i: number }) {
+  return (n: number, why: string): number => {
+    const k = branches.length;
+    branches.push({ step: step.i, n, why });
+    const c = choices[k] ?? 0;
+    return c < n ? c : 0;
+  };
 }
 
 export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
-  const st = newState(opts.semantics, rulesFor(opts.semantics));
-  const follow = opts.follow;
-  const kernelSteps = follow ? indexSteps(follow) : undefined;
-  // The model clock: the guest's `t` (relative to the first step) when following, else the waits.
-  const t0 = kernelSteps?.[0]?.t;
-  const useGuestClock = t0 !== undefined && scenario.events.every((_, i) => kernelSteps?.[i]?.t !== undefined);
+  const rules = rulesFor(opts.semantics);
+  const hz = opts.follow?.hz ?? rules.hz;
+  const win = windowsFor(scenario, hz, opts.follow);
+  const branches: Branch[] = [];
+  const cur = { i: 0 };
+  const st = newState(opts.semantics, rules, chooser(opts.choices ?? [], branches, cur), win.steps[0]?.event[0] ?? win.listings[0]);
+  const kernelSteps = opts.follow?.steps;
   const steps: StepResult[] = new Array(scenario.events.length);
-  let waits = 0;
-  let prev = 0;
-  const stepTime = { armLo: 0, armHi: 0 };
   for (let i = 0; i < scenario.events.length; i++) {
+    cur.i = i;
     const ev = scenario.events[i]!;
-    if (ev.op === 'wait') waits += ev.ms;
-    const now = useGuestClock ? kernelSteps![i]!.t! - t0! : waits;
-    if (i === 0) prev = now;
-    const lag = useGuestClock ? TABLE_LAG_MS : 0;
-    // A wait shows nothing until its table; any other event may act anywhere since the last step.
-    const obsLo = ev.op === 'wait' ? now : prev;
-    advance(st, obsLo, now + lag, ev);
-    st.ctx.now = now;
+    const w = win.steps[i]!;
+    at(st, w.event);
     const step: StepResult = { index: i };
-    stepTime.armLo = prev;
-    stepTime.armHi = now;
     try {
-      apply(st, ev, step, stepTime, kernelSteps?.[i]?.dest);
+      apply(st, ev, step, kernelSteps?.[i]?.dest);
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError(undefined, `events[${i}] (${eventText(ev)})`, 'an event the model can run', (e as Error).message);
     }
+    // Every timer due by the event's end has fired; the table is read within its own window.
+    fireUntil(st, w.event[1]);
+    at(st, w.table);
+    moment(st, 'the table read');
     step.table = snapshot(st);
     if (st.indeterminate !== undefined) step.indeterminate = st.indeterminate;
     steps[i] = step;
-    prev = now;
   }
-  const table = steps.length ? steps[steps.length - 1]!.table! : [];
-  const end = prev;
+  cur.i = scenario.events.length;
+  const { listings, connExpire } = readListings(st, win.listings);
   return {
     backend: 'model',
-    kernel: { name: follow?.kernel.name ?? opts.semantics },
+    kernel: { name: opts.follow?.kernel.name ?? opts.semantics },
     steps,
-    // -c rows come in the kernel's hash order, which the model does not know: any order will do.
-    // (Rendering on first read through getters was tried: reading them then cost 4x more.)
-    listings: renderListings(table, connRows(st, end)),
+    listings,
+    connExpire,
+    branches,
+    reached: st.reached,
   };
 }
 
-function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; armHi: number }, kernel: KernelPick): void {
+/** The kernel acts next within window w (jiffies). */
+function at(st: ModelState, w: JWindow): void {
+  st.now.lo = Math.max(st.now.lo, w[0]);
+  st.eventHi = Math.max(st.now.lo, w[1]);
+  st.now.hi = st.eventHi;
+  fireUntil(st, st.now.lo);
+}
+
+function apply(st: ModelState, ev: Event, step: StepResult, kernel: KernelPick): void {
   let err;
+  // A command reaches the kernel: timers due by then have fired (connect takes its SYN's moment).
+  if (ev.op !== 'connect' && ev.op !== 'wait' && ev.op !== 'fin' && ev.op !== 'rst' && ev.op !== 'send' && ev.op !== 'shut') moment(st, 'a configuration command');
   switch (ev.op) {
     case 'svc-add':
       err = svcAdd(st, ev.svc, ev);
@@ -96,23 +118,23 @@ function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; 
       err = destDel(st, ev.svc, ev.dest);
       break;
     case 'connect': {
-      const r = connect(st, ev, t, kernel);
+      const r = connect(st, ev, kernel);
       step.dest = r.dest;
       if (r.allowed) step.allowed = r.allowed;
       err = r.error;
       break;
     }
     case 'fin':
-      err = fin(st, ev.conn, t);
+      err = fin(st, ev.conn);
       break;
     case 'rst':
-      err = rst(st, ev.conn, t);
+      err = rst(st, ev.conn);
       break;
     case 'send':
-      err = send(st, ev.conn, t);
+      err = send(st, ev.conn);
       break;
     case 'shut':
-      err = shut(st, ev.conn, ev.side, t);
+      err = shut(st, ev.conn, ev.side);
       break;
     case 'timeouts':
       err = setTimeouts(st, ev.tcp, ev.tcpfin, ev.udp);
@@ -126,10 +148,4 @@ function apply(st: ModelState, ev: Event, step: StepResult, t: { armLo: number; 
       throw new Error(`no model for event ${JSON.stringify((ev as { op: unknown }).op)}`);
   }
   if (err) step.error = err;
-}
-
-function indexSteps(obs: Observation): StepResult[] {
-  const out: StepResult[] = [];
-  obs.steps.forEach((s, i) => (out[s.index ?? i] = s));
-  return out;
 }

@@ -3,9 +3,12 @@
 import type { DestRow, ServiceRow } from '../observation.js';
 import type { FwdMethod } from '../scenario.js';
 import type { KernelRules } from './semantics.js';
-import type { Window } from './time.js';
+import { schedContext } from './context.js';
+import type { Reached } from './reached.js';
+import { trashExpire } from './trash.js';
+import { type Clock, newTimer, type Timer } from './timers.js';
 import type { DestState, SchedContext, SchedulerModel, Semantics, ServiceState } from './types.js';
-import { TCP_DEFAULT_TIMEOUTS_MS } from './tcp.js';
+import { TCP_DEFAULT_TIMEOUTS_MS, UDP_DEFAULT_TIMEOUTS_MS } from './tcp.js';
 
 /** struct ip_vs_dest plus what the model needs to mirror the kernel's bookkeeping. */
 export interface ModelDest extends DestState {
@@ -15,10 +18,12 @@ export interface ModelDest extends DestState {
   lThresholdVal: number;
   /** dest->vaddr:vport, the service it was added to (ip_vs_trash_get_dest matches on it). */
   svcKey: string;
-  /** Connections and templates bound to it (dest->refcnt - 1). */
+  /** What holds it (dest->refcnt - 1): connections, templates, lblc/lblcr entries. */
   refs: number;
   /** The forwarding method (dest->conn_flags & IP_VS_CONN_F_FWD_MASK), as the table names it. */
   fwd: FwdName;
+  /** dest->idle_start: when the trash timer first found it free (0: not yet). */
+  idleStart: number;
   /** The last row table.ts reported for it (reused while unchanged). */
   row?: DestRow;
 }
@@ -73,21 +78,14 @@ export interface Conn {
   state: number;
   /** IP_VS_CONN_F_INACTIVE */
   inactive: boolean;
-  /** cp->timeout in ms. */
+  /** cp->timeout in jiffies. */
   timeout: number;
-  timer: Window;
+  timer: Timer;
   control: Conn | null;
   nControl: number;
   /** Templates: still hashed (not invalidated by ip_vs_check_template). */
   hashed: boolean;
-  /** Templates: the latest `hi` of a controlled connection's expiry (to tell an ambiguous race). */
-  lastControlHi: number;
   live: boolean;
-  /** The agent closed (fin/rst) this connection already: later fin/rst/send/shut send nothing. */
-  agentClosed: boolean;
-  /** That side sent its FIN (`shut`, or the first half of `fin`). */
-  cliShut: boolean;
-  srvShut: boolean;
   /**
    * Bound to a DR or tunnel destination (IP_VS_CONN_F_NOOUTPUT, from dest->conn_flags at bind):
    * the server replies straight to the client, so the director sees the client's packets only and
@@ -96,7 +94,18 @@ export interface Conn {
   direct: boolean;
 }
 
-export interface ModelState {
+/** The agent's connection of one name (`connect` conn) and what it did with its sockets. */
+export interface AgentConn {
+  /** The IPVS entry its packets went through. */
+  cp: Conn;
+  /** Its sockets are closed (fin, rst, given up, a silent server): later fin/rst/send/shut send nothing. */
+  closed: boolean;
+  /** That side sent its FIN (`shut`, or the first half of `fin`). */
+  cliShut: boolean;
+  srvShut: boolean;
+}
+
+export interface ModelState extends Clock {
   semantics: Semantics;
   rules: KernelRules;
   ctx: SchedContext;
@@ -104,46 +113,67 @@ export interface ModelState {
   /** ipvs->ftpsvc_counter and ipvs->nullsvc_counter: services on port 21, on port 0 (fwmark ones too). */
   svcPort21: number;
   svcPort0: number;
-  /** ipvs->dest_trash: deleted dests still referenced by connections (see trash.ts). */
+  /** ipvs->dest_trash: deleted dests, freed by its timer once nothing holds them (see trash.ts). */
   trash: ModelDest[];
+  /** ipvs->dest_trash_timer */
+  trashTimer: Timer;
   /** Every live connection and template. */
   conns: Set<Conn>;
   /** Normal connections by the connect's target ("udp/10.0.5.7:53"), then clientKey() (see connGet). */
   connTable: Map<string, Map<number, Conn>>;
   /** Hashed templates by `proto/snet>vaddr:vport` (templateKey). */
   templates: Map<string, Conn>;
-  /** Connections by the scenario's name (the latest `connect` of that name). */
-  byName: Map<string, Conn>;
-  /** Connections whose agent sockets are still connected, by `target|clientKey` (see connect). */
-  sockets: Map<string, Conn>;
-  /** pd->timeout_table for TCP, ms by state. */
+  /** The agent's connections by the scenario's name. */
+  byName: Map<string, AgentConn>;
+  /** The agent's connections whose sockets are still connected, by `target|clientKey` (see connect). */
+  sockets: Map<string, AgentConn>;
+  /** pd->timeout_table for TCP, jiffies by state. */
   tcpTimeouts: number[];
+  /** pd->timeout_table for UDP, jiffies: [NORMAL, LAST]. */
+  udpTimeouts: number[];
   /** The net.ipv4.vs sysctls a case set (sysctl.ts says which the model knows), by name. */
   sysctls: Map<string, number>;
-  /** A lower bound of every live timer's `lo` (advance() skips its scans while time stays below). */
-  minTimerLo: number;
+  /** The lifecycle paths this case reached (reached.ts). */
+  reached: Reached;
   /** First reason the model could not tell what the kernel does, from then on. */
   indeterminate?: string;
 }
 
-export function newState(semantics: Semantics, rules: KernelRules): ModelState {
-  return {
+const toJiffies = (ms: readonly number[], hz: number) => ms.map((x) => (x * hz) / 1000);
+
+/**
+ * A fresh state. `choose` picks among outcomes the kernel's clock leaves open (the search in
+ * src/compare/follow.ts supplies it); `jiffies` is where the kernel's clock starts.
+ */
+export function newState(semantics: Semantics, rules: KernelRules, choose: Clock['choose'] = () => 0, jiffies = 0): ModelState {
+  const st: ModelState = {
     semantics,
     rules,
-    ctx: { semantics, now: 0 },
+    ctx: undefined as unknown as SchedContext,
     services: new Map(),
     svcPort21: 0,
     svcPort0: 0,
     trash: [],
+    trashTimer: newTimer((c, _t, at) => trashExpire(c as ModelState, at), undefined, 'the dest trash timer'),
     conns: new Set(),
     connTable: new Map(),
     templates: new Map(),
     byName: new Map(),
     sockets: new Map(),
-    tcpTimeouts: [...TCP_DEFAULT_TIMEOUTS_MS],
+    tcpTimeouts: toJiffies(TCP_DEFAULT_TIMEOUTS_MS, rules.hz),
+    udpTimeouts: toJiffies(UDP_DEFAULT_TIMEOUTS_MS, rules.hz),
     sysctls: new Map(),
-    minTimerLo: Infinity,
+    reached: {},
+    timers: new Set(),
+    minBucket: Infinity,
+    seq: 0,
+    now: { lo: jiffies, hi: jiffies },
+    eventHi: jiffies,
+    running: undefined,
+    choose,
   };
+  st.ctx = schedContext(st);
+  return st;
 }
 
 /** A client address and port as one exact number (48 bits). */

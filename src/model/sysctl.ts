@@ -4,6 +4,7 @@
 import { InputError } from '../errors.js';
 import type { OpError } from '../observation.js';
 import { opError } from './errno.js';
+import { reach } from './reached.js';
 import type { ModelState } from './state.js';
 
 const INT_MAX = 0x7fffffff;
@@ -24,6 +25,7 @@ export function setSysctl(st: ModelState, name: string, value: number): OpError 
   // do_proc_dointvec_jiffies_conv(): |value| > INT_MAX / HZ is EINVAL
   if (kind === 'jiffies' && Math.abs(value) > Math.floor(INT_MAX / st.rules.hz)) return opError('EINVAL');
   st.sysctls.set(name, value);
+  reach(st.reached, 'sysctl:set');
   return undefined;
 }
 

@@ -97,9 +97,14 @@ function cmpKey(st: ModelState, a: string, b: string): number {
   return x.af - y.af || x.addrId - y.addrId || x.port - y.port;
 }
 
-/** /proc/net/ip_vs_conn rows (templates included), with the seconds left as the kernel would print. */
-export function connRows(st: ModelState, now: number): { row: ConnRow; expires: number }[] {
-  const out: { row: ConnRow; expires: number }[] = [];
+/**
+ * /proc/net/ip_vs_conn rows (templates included), read at a jiffy in [jlo, jhi], with the seconds
+ * the kernel may print for each: jiffies_delta_to_msecs(timer.expires - jiffies) / 1000
+ * (ip_vs_conn_seq_show), timer.expires being a range when the arming jiffy was.
+ */
+export function connRows(st: ModelState, jlo: number, jhi: number): { row: ConnRow; expires: number; expMax: number }[] {
+  const secs = (delta: number) => Math.floor(Math.floor((Math.max(0, delta) * 1000) / st.rules.hz) / 1000);
+  const out: { row: ConnRow; expires: number; expMax: number }[] = [];
   for (const cp of st.conns) {
     out.push({
       row: {
@@ -109,7 +114,8 @@ export function connRows(st: ModelState, now: number): { row: ConnRow; expires: 
         virtual: idAddrPort(cp.vaddr, cp.vport),
         dest: idAddrPort(cp.dest.addrId ?? cp.dest.addrNum, cp.dport),
       },
-      expires: Math.max(0, Math.floor((cp.timer.nominal - now) / 1000)),
+      expires: secs(cp.timer.expLo - jhi),
+      expMax: secs(cp.timer.expHi - jlo),
     });
   }
   return out;

@@ -24,6 +24,9 @@ export const TCP_STATE_ACTIVE = [false, true, true, true, false, false, false, f
 /** tcp_timeouts, in ms (HZ-exact multiples). */
 export const TCP_DEFAULT_TIMEOUTS_MS = [2e3, 900e3, 120e3, 60e3, 120e3, 120e3, 10e3, 60e3, 30e3, 120e3, 120e3];
 
+/** udp_timeouts (ip_vs_proto_udp.c), in ms: [IP_VS_UDP_S_NORMAL, IP_VS_UDP_S_LAST]. */
+export const UDP_DEFAULT_TIMEOUTS_MS = [300e3, 2e3];
+
 /** Packet kinds by tcp_state_idx(): rst > syn > fin > ack. */
 export const Flag = { SYN: 0, FIN: 1, ACK: 2, RST: 3 } as const;
 export type Flag = (typeof Flag)[keyof typeof Flag];

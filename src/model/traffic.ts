@@ -2,13 +2,14 @@
 // in ip_vs_core.c, then the handshake), `fin` and `rst`.
 import type { AddrPort } from '../scenario.js';
 import { idInfo, ipInfo, v6PrefixId } from './addr.js';
-import { armTimer, newConn, packet, type StepTime, unhashTemplate } from './conns.js';
+import { armTimer, newConn, packet, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
-import { clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
+import { type AgentConn, clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
 import { opError } from './errno.js';
 import { CLIENT_DATA, CLIENT_FIN, CONNECT_PACKETS, Dir, RST_PACKETS, S, SERVER_DATA, SERVER_FIN, SILENT_PACKETS } from './tcp.js';
-import { SOFTIRQ_MS } from './time.js';
+import { reach } from './reached.js';
+import { expireNow, moment } from './timers.js';
 import type { Decision, Packet } from './types.js';
 
 const FTPPORT = 21;
@@ -62,7 +63,6 @@ function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr
 export function connect(
   st: ModelState,
   ev: { conn: string; svc: AddrPort; client: string; cport: number },
-  t: StepTime,
   kernel: KernelPick,
 ): ConnectResult {
   const out: ConnectResult = { dest: null };
@@ -78,51 +78,61 @@ export function connect(
     return out;
   }
 
+  // The client's SYN reaches IPVS: timers due by then have fired.
+  moment(st, 'the SYN of a connect');
   // ip_vs_in(): an existing entry for this client address and port (ip_vs_conn_in_get)
   const old = connGet(st, tg.text, key);
-  let resched: Conn | undefined;
   if (old) {
-    // is_new_conn_expected(): TIME_WAIT or CLOSE, not controlled. Only CLOSE (after a client RST)
-    // is modelled: after `fin` the client's own socket sits in TIME_WAIT and whether its stack
-    // lets the port be reused is outside the model.
-    if (old.control === null && old.state === S.CLOSE) {
-      resched = old; // conn_reuse_mode 1: expire it now, schedule afresh
-      connDelete(st, old);
+    // conn_reuse_mode 1, is_new_conn_expected(): not controlled, in TIME_WAIT or CLOSE: expire it
+    // now (it goes on the next tick) and schedule afresh; else the SYN goes into the old entry.
+    if (old.control === null && (old.state === S.TIME_WAIT || old.state === S.CLOSE)) {
+      reach(st.reached, 'port-reuse:resched');
+      connDelete(st, old); // the new entry is found first from now on
+      expireNow(st, old.timer);
     } else {
-      giveUp(st, `${ev.conn} reuses ${ev.client}:${ev.cport} while IPVS still holds that connection (${old.name ?? ''} in state ${old.state})`);
-      return out;
+      reach(st.reached, 'port-reuse:same-entry');
+      return reuseEntry(st, old, ev, sockKey, out);
     }
   }
 
   let cp: Conn | null = null;
-  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, tg, caddr, ev.cport, key, t, out, kernel) : schedule(st, svc, tg, caddr, ev.cport, key, out, kernel);
-  if (resched) {
-    // ip_vs_conn_expire_now(): the old entry goes on the next timer tick, after this scheduling
-    // (which still counted it) and about when the agent reads the table: a real kernel shows it
-    // there or not (seen both ways on 6.1 and 6.12 guests).
-    resched.timeout = 0;
-    resched.timer.lo = t.armLo;
-    resched.timer.hi = t.armHi + 1000 / st.rules.hz + SOFTIRQ_MS;
-    resched.timer.nominal = t.armHi;
-    if (resched.timer.lo < st.minTimerLo) st.minTimerLo = resched.timer.lo;
-    giveUp(st, `${ev.conn} reuses ${ev.client}:${ev.cport}: the old entry expires on the next timer tick, about when the table is read`);
-  }
+  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, tg, caddr, ev.cport, key, out, kernel) : schedule(st, svc, tg, caddr, ev.cport, key, out, kernel);
   if (!cp) return out;
-  cp.name = ev.conn;
-  st.byName.set(ev.conn, cp);
+  return handshake(st, cp, ev.conn, sockKey, out, false);
+}
+
+/** The client's connection over `cp`: the handshake, or only the SYN to a silent server. */
+function handshake(st: ModelState, cp: Conn, name: string, sockKey: string, out: ConnectResult, timed: boolean): ConnectResult {
+  cp.name = name;
+  const ac: AgentConn = { cp, closed: false, cliShut: false, srvShut: false };
+  st.byName.set(name, ac);
   // A silent server never answers: the agent closes the client without a word after the SYN.
   const silent = isSilent(cp.dest);
   const packets = silent ? SILENT_PACKETS : CONNECT_PACKETS;
   for (let i = 0; i < packets.length; i++) {
     if (cp.direct && packets[i]! >= Dir.OUT) continue; // the server's SYN-ACK goes straight to the client
-    packet(st, cp, packets[i]!, t);
+    packet(st, cp, packets[i]!, timed || i > 0);
     // ip_vs_control_assure_ct(): reaching ESTABLISHED marks the template ASSURED
     if (cp.state === S.ESTABLISHED && cp.control) cp.control.state = 1;
   }
-  if (silent) cp.agentClosed = true;
-  else st.sockets.set(sockKey, cp);
+  if (silent) ac.closed = true;
+  else st.sockets.set(sockKey, ac);
   out.dest = cp.dest.key;
   return out;
+}
+
+/**
+ * A SYN from a client address and port IPVS still has an entry for, which it does not reschedule
+ * (controlled by a template, or in a state other than TIME_WAIT/CLOSE): it goes to that entry's
+ * dest, which the agent's closed socket there no longer holds, so the handshake completes anew;
+ * with the dest deleted, ip_vs_in() drops the SYN and the connect times out.
+ */
+function reuseEntry(st: ModelState, old: Conn, ev: { conn: string }, sockKey: string, out: ConnectResult): ConnectResult {
+  if (!old.dest.available) {
+    out.error = opError('ETIMEDOUT');
+    return out;
+  }
+  return handshake(st, old, ev.conn, sockKey, out, false);
 }
 
 const PROTO = { tcp: 'TCP', udp: 'UDP' } as const;
@@ -144,7 +154,6 @@ function schedPersist(
   caddr: number,
   cport: number,
   key: number,
-  t: StepTime,
   out: ConnectResult,
   kernel: KernelPick,
 ): Conn | null {
@@ -167,13 +176,14 @@ function schedPersist(
     ct = undefined;
   }
   let dest: ModelDest;
+  const fresh = !ct;
   if (!ct) {
     const d = runScheduler(st, svc, tg, caddr, cport, out, kernel);
     if (!d) return null;
     dest = d;
     const dport = full && svc.port !== FTPPORT ? d.port : 0;
     ct = newConn(st, { template: true, caddr: snet, cport: 0, vaddr: tvaddr, vport: tvport, dport, svcKey: '', proto: tproto, key: 0 }, d);
-    ct.timeout = svc.persistent * 1000; // ct->timeout = svc->timeout
+    ct.timeout = svc.persistent * st.rules.hz; // ct->timeout = svc->timeout
     st.templates.set(tkey, ct);
   } else {
     dest = ct.dest;
@@ -184,101 +194,8 @@ function schedPersist(
   // ip_vs_control_add(cp, ct); ip_vs_conn_put(ct) re-arms the template's timer
   cp.control = ct;
   ct.nControl++;
-  armTimer(st, ct, t);
+  if (!fresh) reach(st.reached, 'template:refresh');
+  armTimer(st, ct);
   return cp;
 }
 
-/** The connection the agent still holds open under that name, or undefined (nothing is sent). */
-function agentConn(st: ModelState, name: string): Conn | undefined {
-  const cp = st.byName.get(name);
-  return cp && !cp.agentClosed ? cp : undefined;
-}
-
-/** The agent gives the connection up: its sockets are closed without another packet. */
-function giveUpSockets(st: ModelState, cp: Conn): void {
-  cp.agentClosed = true;
-  for (const [k, v] of st.sockets) if (v === cp) st.sockets.delete(k);
-}
-
-/**
- * One half of the traffic the agent sends on an open connection: a FIN or a data segment from one
- * side and the other side's ACK. The first packet reaches its peer only through the IPVS entry: with
- * the entry expired (the director's own stack answers) or, coming from the client, its dest deleted
- * (ip_vs_in: NF_DROP with expire_nodest_conn 0), it is lost and the agent reports ETIMEDOUT.
- */
-function half(st: ModelState, cp: Conn, packets: readonly number[], t: StepTime): OpError | undefined {
-  const fromClient = packets[0]! < Dir.OUT;
-  if (cp.direct) return directHalf(st, cp, packets, fromClient, t);
-  if (!cp.live || (fromClient && !cp.dest.available)) {
-    giveUpSockets(st, cp);
-    return opError('ETIMEDOUT');
-  }
-  packet(st, cp, packets[0]!, t);
-  // The server's packet passed (ip_vs_out does not look at the dest), the client's ACK is dropped.
-  if (!cp.dest.available) giveUp(st, `the client's ACK on ${cp.name} is dropped (its dest is deleted): the server retransmits on its own clock`);
-  else packet(st, cp, packets[1]!, t);
-  return undefined;
-}
-
-/**
- * half() for a DR or tunnel connection: the server's packets go straight to the client and never
- * meet IPVS, so they always arrive; only the client's reach the director. A client packet on an
- * expired entry or a deleted dest is lost as with masquerading; the client's ACK of a server
- * packet is dropped there without a trace (ip_vs_in: NF_DROP before any state or timer change),
- * or, with the entry expired, answered by the director's own TCP with a reset.
- */
-function directHalf(st: ModelState, cp: Conn, packets: readonly number[], fromClient: boolean, t: StepTime): OpError | undefined {
-  if (fromClient) {
-    if (!cp.live || !cp.dest.available) {
-      giveUpSockets(st, cp);
-      return opError('ETIMEDOUT');
-    }
-    packet(st, cp, packets[0]!, t);
-    return undefined;
-  }
-  if (!cp.live) giveUp(st, `the client's ACK on ${cp.name} meets no IPVS entry: the director's own TCP resets the client`);
-  else if (cp.dest.available) packet(st, cp, packets[1]!, t);
-  return undefined;
-}
-
-/** `fin`: whichever side has not sent its FIN does (the client first), then both sockets close. */
-export function fin(st: ModelState, name: string, t: StepTime): OpError | undefined {
-  const cp = agentConn(st, name);
-  if (!cp) return undefined;
-  let err = cp.cliShut ? undefined : half(st, cp, CLIENT_FIN, t);
-  cp.cliShut = true;
-  if (!err && !cp.srvShut) err = half(st, cp, SERVER_FIN, t);
-  cp.srvShut = true;
-  giveUpSockets(st, cp);
-  return err;
-}
-
-/** `shut`: one side's FIN, ACKed at once; both sockets stay open. */
-export function shut(st: ModelState, name: string, side: 'client' | 'server', t: StepTime): OpError | undefined {
-  const cp = agentConn(st, name);
-  if (!cp || (side === 'client' ? cp.cliShut : cp.srvShut)) return undefined;
-  const err = half(st, cp, side === 'client' ? CLIENT_FIN : SERVER_FIN, t);
-  if (side === 'client') cp.cliShut = true;
-  else cp.srvShut = true;
-  return err;
-}
-
-/** `send`: a data segment from the client (from the server once the client has shut), and its ACK. */
-export function send(st: ModelState, name: string, t: StepTime): OpError | undefined {
-  const cp = agentConn(st, name);
-  if (!cp || (cp.cliShut && cp.srvShut)) return undefined;
-  return half(st, cp, cp.cliShut ? SERVER_DATA : CLIENT_DATA, t);
-}
-
-/**
- * `rst`: the client's RST. Nothing is sent once both sides have shut (the client socket is closed
- * already); a RST to an expired entry or a deleted dest is lost without an error.
- */
-export function rst(st: ModelState, name: string, t: StepTime): OpError | undefined {
-  const cp = agentConn(st, name);
-  if (!cp) return undefined;
-  giveUpSockets(st, cp);
-  if ((cp.cliShut && cp.srvShut) || !cp.live || !cp.dest.available) return undefined;
-  for (let i = 0; i < RST_PACKETS.length; i++) packet(st, cp, RST_PACKETS[i]!, t);
-  return undefined;
-}

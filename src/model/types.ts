@@ -1,6 +1,8 @@
 // The model's state, mirroring the kernel's structs (include/net/ip_vs.h), and the scheduler
 // contract, mirroring struct ip_vs_scheduler. One scheduler model per file in ./schedulers/,
 // named after the kernel's ip_vs_<name>.c; hooks a kernel scheduler leaves NULL are left out.
+import type { LifecyclePath } from './reached.js';
+import type { Timer } from './timers.js';
 
 /** A rule set of the model (src/model/semantics.ts KERNEL_RULES), chosen by exact kernel version. */
 export type Semantics = '6.1' | '6.12';
@@ -73,10 +75,30 @@ export interface Packet {
   dport: number;
 }
 
-/** Context a scheduler may consult: kernel semantics and the model clock (ms since case start). */
+/**
+ * What a scheduler may consult and do besides its service: the kernel's semantics, its clock
+ * (jiffies; a range when the kernel's observation leaves it open), its sysctls, its timer wheel
+ * (lblc/lblcr's periodic checks), and dest references (a table entry holds its dest).
+ */
 export interface SchedContext {
   semantics: Semantics;
-  now: number;
+  hz: number;
+  /** The jiffies the scheduler runs at (one jiffy when lo === hi). Read it, never replace it. */
+  now: { readonly lo: number; readonly hi: number };
+  /** Picks one of n outcomes the kernel's clock leaves open (the model explores each). */
+  choose(n: number, why: string): number;
+  /** A net.ipv4.vs sysctl the case set (its value as written), else undefined. */
+  sysctl(name: string): number | undefined;
+  newTimer(fn: (at: number) => void, what: string): Timer;
+  /** mod_timer(t, jiffies + delay) */
+  modTimer(t: Timer, delay: number): void;
+  /** del_timer_sync(t) */
+  delTimer(t: Timer): void;
+  /** ip_vs_dest_hold() / ip_vs_dest_put(): a table entry holds its dest. */
+  hold(d: DestState): void;
+  put(d: DestState): void;
+  /** Counts a lifecycle path reached (reached.ts). */
+  reach(path: LifecyclePath): void;
 }
 
 /**

@@ -1,9 +1,8 @@
 // The oracle: one scenario through the real kernel (a fresh namespace, via the backend) and through
 // the model following the kernel's observation, judged by the comparison.
 import type { Backend } from '../backend.js';
-import { compareObservations } from '../compare/compare.js';
+import { judgeFollowing } from '../compare/follow.js';
 import { InfraError } from '../errors.js';
-import { runModel } from '../model/index.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
 import type { Judged, Oracle } from '../shrink/shrink.js';
@@ -19,12 +18,13 @@ export function makeOracle(backend: Backend, semantics: Semantics): Oracle {
   return async (scenario: Scenario): Promise<Judged> => {
     const kernel = await backend.run(scenario);
     let model;
+    let verdict;
     try {
-      model = runModel(scenario, { semantics, follow: kernel });
+      ({ verdict, model } = judgeFollowing(scenario, kernel, semantics));
     } catch (e) {
       throw new ModelError(`the model failed on this scenario: ${(e as Error).message}`, { cause: e });
     }
-    return { verdict: compareObservations(scenario, kernel, model), kernel, model };
+    return { verdict, kernel, model };
   };
 }
 

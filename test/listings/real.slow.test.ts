@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
 import { parseConns } from '../../src/listings/parse.js';
-import { runModel } from '../../src/model/index.js';
+import { judgeFollowing } from '../../src/compare/follow.js';
 import type { Semantics } from '../../src/model/types.js';
 import type { Event, Scenario } from '../../src/scenario.js';
 import { loadKernels } from '../../src/vm/kernels.js';
@@ -52,7 +52,7 @@ describe('listings against a live kernel', () => {
     it(name, async () => {
       const sc: Scenario = { version: 1, events };
       const kernel = await backend.run(sc);
-      const model = runModel(sc, { semantics, follow: kernel });
+      const { model } = judgeFollowing(sc, kernel, semantics);
       expect(model.steps.every((s) => s.indeterminate === undefined)).toBe(true);
       const sorted = (t: typeof kernel.steps[number]['table']) =>
         (t ?? []).map((s) => ({ ...s, dests: [...s.dests].sort((a, b) => a.dest.localeCompare(b.dest)) })).sort((a, b) => a.svc.localeCompare(b.svc));

@@ -31,7 +31,7 @@ describe('connection accounting', () => {
 function mkDest(f: Partial<ModelDest>): ModelDest {
   return {
     key: '10.2.0.1:80', addr: '10.2.0.1', addrNum: 0x0a020001, port: 80, weight: 1, lastWeight: 1, uThreshold: 0, lThreshold: 0,
-    lThresholdVal: 0, activeConns: 0, inactConns: 0, persistConns: 0, overload: false, available: true, svcKey: '10.0.0.1:80', refs: 0, fwd: 'Masq', ...f,
+    lThresholdVal: 0, activeConns: 0, inactConns: 0, persistConns: 0, overload: false, available: true, svcKey: '10.0.0.1:80', refs: 0, idleStart: 0, fwd: 'Masq', ...f,
   };
 }
 

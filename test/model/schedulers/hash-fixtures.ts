@@ -2,6 +2,7 @@
 // ip_vs_ctl.c the tests need (add/edit/del a dest and call the scheduler's hook), so these tests
 // do not depend on the model core's runModel.
 import type { DestState, Packet, SchedContext, SchedulerModel, Semantics, ServiceState } from '../../../src/model/types.js';
+import { standaloneContext } from '../../../src/model/context.js';
 
 /** Dotted quad → host-order u32. */
 export function ip(s: string): number {
@@ -36,7 +37,9 @@ export function mkDest(addrPort: string, fields: Partial<DestState> = {}): DestS
 }
 
 export function ctx(now = 0, semantics: Semantics = '6.1'): SchedContext {
-  return { semantics, now };
+  const c = standaloneContext(semantics);
+  c.at(c.now.lo + now);
+  return c;
 }
 
 /**

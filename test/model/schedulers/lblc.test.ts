@@ -3,10 +3,13 @@
 // fresh pick is __ip_vs_lblc_schedule (weighted least-connection, OVERLOAD skipped), and entries
 // leave only through the 60 s timer (ip_vs_lblc_check_expire / ip_vs_lblc_full_check).
 import { describe, expect, it } from 'vitest';
-import { LBLC_EXPIRATION_MS, lblc, lblcIsOverloaded, lblcLeastLoaded } from '../../../src/model/schedulers/lblc.js';
+import { standaloneContext } from '../../../src/model/context.js';
+import { lblc, lblcIsOverloaded, lblcLeastLoaded } from '../../../src/model/schedulers/lblc.js';
 import { addDest, ctx, delDest, editDest, mkDest, mkService, name, one, pkt } from './hash-fixtures.js';
 
-const HOUR = 3600_000;
+const HZ = 250;
+const MIN = 60 * HZ;
+const HOUR = 60 * MIN;
 
 describe('lblc (ip_vs_lblc.c)', () => {
   it('caches the first weighted least-connection pick for the VIP, whatever the client', () => {
@@ -62,14 +65,16 @@ describe('lblc (ip_vs_lblc.c)', () => {
     expect(one(lblc, svc, pkt('10.1.0.1'))).toBe(a);
     delDest(lblc, svc, a);
     // back with a connection: a fresh pick would now take idle B, the cache keeps 10.2.0.1
-    addDest(lblc, svc, mkDest('10.2.0.1', { activeConns: 1 }));
+    a.activeConns = 1;
+    addDest(lblc, svc, a);
     // the kernel's entry holds the dest, which stayed in the trash and came back: same dest
     expect(lblcLeastLoaded(svc, ctx())).toBe(b);
     expect(name(one(lblc, svc, pkt('10.1.0.1')))).toBe('10.2.0.1:80');
     // but a schedule while it is deleted moves the entry to B
     delDest(lblc, svc, svc.destinations[0]!);
     expect(one(lblc, svc, pkt('10.1.0.1'))).toBe(b);
-    addDest(lblc, svc, mkDest('10.2.0.1'));
+    a.activeConns = 0;
+    addDest(lblc, svc, a);
     expect(lblcLeastLoaded(svc, ctx())?.addr).toBe('10.2.0.1');
     expect(one(lblc, svc, pkt('10.1.0.1'))).toBe(b);
   });
@@ -93,40 +98,33 @@ describe('lblc (ip_vs_lblc.c)', () => {
     expect(lblcLeastLoaded(svc, ctx(0, '6.12'))).toBe(b);
   });
 
-  it('is deterministic while the entry was used within lblc_expiration (24 h)', () => {
+  it('keeps an entry used within lblc_expiration (24 h) through the periodic checks', () => {
     const [a, b] = [mkDest('10.2.0.1'), mkDest('10.2.0.2')];
-    const svc = mkService(lblc, [a, b]);
-    expect(one(lblc, svc, pkt('10.1.0.1'), ctx(0))).toBe(a);
-    a.activeConns = 1;
-    for (let t = HOUR; t < 48 * HOUR; t += 12 * HOUR) {
-      expect(one(lblc, svc, pkt('10.1.0.1'), ctx(t))).toBe(a);
+    const c = standaloneContext('6.1');
+    const svc = mkService(lblc, [a, b], { c });
+    expect(one(lblc, svc, pkt('10.1.0.1'), c)).toBe(a);
+    a.activeConns = 1; // a fresh pick would take idle B
+    for (let h = 1; h < 48; h += 12) {
+      c.at(c.now.lo + 12 * HOUR);
+      expect(one(lblc, svc, pkt('10.1.0.1'), c)).toBe(a);
     }
+    expect(c.reached['lblc:collect']).toBeUndefined();
   });
 
-  it('allows both outcomes once the entry may have been collected, and follows the one taken', () => {
+  it('drops an entry unused for lblc_expiration at the next full check (every 30th run, 60 s apart)', () => {
     const [a, b] = [mkDest('10.2.0.1'), mkDest('10.2.0.2')];
-    const svc = mkService(lblc, [a, b]);
-    expect(one(lblc, svc, pkt('10.1.0.1'), ctx(0))).toBe(a);
-    a.activeConns = 1; // A stays valid in the cache, but a fresh pick would take idle B
-    const d = lblc.schedule(svc, pkt('10.1.0.1'), ctx(LBLC_EXPIRATION_MS));
-    expect(d.kind).toBe('any');
-    if (d.kind !== 'any') return;
-    expect(d.dests.map(name).sort()).toEqual(['10.2.0.1:80', '10.2.0.2:80']);
-    d.commit?.(a);
-    // the entry was still there and was just used: deterministic again
-    expect(one(lblc, svc, pkt('10.1.0.1'), ctx(LBLC_EXPIRATION_MS + HOUR))).toBe(a);
-
-    const svc2 = mkService(lblc, [a, b]);
-    a.activeConns = 0;
-    expect(one(lblc, svc2, pkt('10.1.0.1'), ctx(0))).toBe(a);
+    const c = standaloneContext('6.1');
+    c.sysctls.set('lblc_expiration', 60);
+    const start = c.now.lo;
+    const svc = mkService(lblc, [a, b], { c });
+    expect(one(lblc, svc, pkt('10.1.0.1'), c)).toBe(a);
     a.activeConns = 1;
-    const d2 = lblc.schedule(svc2, pkt('10.1.0.1'), ctx(LBLC_EXPIRATION_MS + 1));
-    if (d2.kind !== 'any') throw new Error('expected any');
-    d2.commit?.(b);
-    // the timer had collected it; the new entry names B
-    b.activeConns = 1;
-    a.activeConns = 0;
-    expect(one(lblc, svc2, pkt('10.1.0.1'), ctx(LBLC_EXPIRATION_MS + HOUR))).toBe(b);
+    // 29 runs of 60 s (rounded up to the wheel's 512-jiffy buckets) leave it; the 30th drops it.
+    c.at(start + 29 * MIN);
+    expect(one(lblc, svc, pkt('10.1.0.1'), c)).toBe(a);
+    c.at(start + 32 * MIN);
+    expect(c.reached['lblc:collect']).toBe(1);
+    expect(one(lblc, svc, pkt('10.1.0.1'), c)).toBe(b);
   });
 
   it('gives no destination without a usable dest', () => {

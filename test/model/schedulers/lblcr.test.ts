@@ -4,17 +4,20 @@
 // unchanged for lblcr_expiration (24 h, `time_after(jiffies, lastmod + expiration)`) loses its
 // most loaded member (ip_vs_dest_set_max) on the next schedule.
 import { describe, expect, it } from 'vitest';
-import { LBLCR_EXPIRATION_MS, lblcr, lblcrSet } from '../../../src/model/schedulers/lblcr.js';
-import { addDest, ctx, delDest, editDest, ip, mkDest, mkService, one, pkt } from './hash-fixtures.js';
+import { standaloneContext } from '../../../src/model/context.js';
+import { lblcr, lblcrSet } from '../../../src/model/schedulers/lblcr.js';
+import { addDest, delDest, editDest, ip, mkDest, mkService, one, pkt } from './hash-fixtures.js';
 
-const HOUR = 3600_000;
+const HOUR = 3600 * 250;
+const DAY = 24 * HOUR;
 const VIP = ip('10.0.0.1');
 
 function setup() {
   const a = mkDest('10.2.0.1');
   const b = mkDest('10.2.0.2');
-  const svc = mkService(lblcr, [a, b]);
-  return { a, b, svc };
+  const c = standaloneContext('6.1');
+  const svc = mkService(lblcr, [a, b], { c });
+  return { a, b, svc, c, t0: c.now.lo };
 }
 
 describe('lblcr (ip_vs_lblcr.c)', () => {
@@ -69,9 +72,10 @@ describe('lblcr (ip_vs_lblcr.c)', () => {
     delDest(lblcr, svc, a);
     b.activeConns = 1;
     expect(one(lblcr, svc, pkt('10.1.0.1'))).toBe(b);
-    const a2 = addDest(lblcr, svc, mkDest('10.2.0.1'));
+    a.activeConns = 0;
+    addDest(lblcr, svc, a); // restored from the trash: the same dest
     // set minimum: B (256) vs A again (0) → A
-    expect(one(lblcr, svc, pkt('10.1.0.1'))).toBe(a2);
+    expect(one(lblcr, svc, pkt('10.1.0.1'))).toBe(a);
   });
 
   it('gives no destination when the set has nothing usable and neither has the service', () => {
@@ -85,46 +89,53 @@ describe('lblcr (ip_vs_lblcr.c)', () => {
   });
 
   it('drops the most loaded member once the set is unchanged for more than 24 h', () => {
-    const { a, b, svc } = setup();
-    one(lblcr, svc, pkt('10.1.0.1'), ctx(0));
+    const { a, b, svc, c, t0 } = setup();
+    one(lblcr, svc, pkt('10.1.0.1'), c);
     a.activeConns = 2;
-    one(lblcr, svc, pkt('10.1.0.1'), ctx(1000)); // set [B, A], lastmod 1000
+    c.at(t0 + 1000);
+    one(lblcr, svc, pkt('10.1.0.1'), c); // set [B, A], lastmod t0 + 1000
     b.activeConns = 1;
     // used every 12 h so the entry itself never idles a full day
-    for (let t = 12 * HOUR; t <= 1000 + LBLCR_EXPIRATION_MS; t += 12 * HOUR) {
-      expect(one(lblcr, svc, pkt('10.1.0.1'), ctx(t))).toBe(b);
+    for (let t = 12 * HOUR; t <= 1000 + DAY; t += 12 * HOUR) {
+      c.at(t0 + t);
+      expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(b);
     }
-    expect(one(lblcr, svc, pkt('10.1.0.1'), ctx(1000 + LBLCR_EXPIRATION_MS))).toBe(b);
+    c.at(t0 + 1000 + DAY);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(b);
     // time_after is strict: at exactly lastmod + 24 h both members stay
     expect(lblcrSet(svc, VIP)).toEqual(['10.2.0.2:80', '10.2.0.1:80']);
-    expect(one(lblcr, svc, pkt('10.1.0.1'), ctx(1001 + LBLCR_EXPIRATION_MS))).toBe(b);
+    c.at(t0 + 1001 + DAY);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(b);
     // A (512) is the most loaded: erased
     expect(lblcrSet(svc, VIP)).toEqual(['10.2.0.2:80']);
+    expect(c.reached['lblcr:shrink']).toBe(1);
   });
 
   it('returns the set minimum computed before the pruning, even if that member is pruned', () => {
-    // set [B, A]; A is the minimum but B has weight 0 at pruning time? set_max skips weight 0,
-    // so make A both the minimum (weighted) and the maximum is B... use weights: A w 4 (2 active:
-    // 512/4 = 128), B w 1 (1 active: 256): min A; max B → B pruned, A returned.
-    const { a, b, svc } = setup();
-    one(lblcr, svc, pkt('10.1.0.1'), ctx(0));
+    // A w 4 (2 active: 512/4 = 128), B w 1 (1 active: 256): min A; max B → B pruned, A returned.
+    const { a, b, svc, c, t0 } = setup();
+    one(lblcr, svc, pkt('10.1.0.1'), c);
     a.activeConns = 2;
-    one(lblcr, svc, pkt('10.1.0.1'), ctx(0)); // set [B, A]
+    one(lblcr, svc, pkt('10.1.0.1'), c); // set [B, A]
     editDest(lblcr, svc, a, 4);
     b.activeConns = 1;
-    expect(one(lblcr, svc, pkt('10.1.0.1'), ctx(20 * HOUR))).toBe(a);
-    expect(one(lblcr, svc, pkt('10.1.0.1'), ctx(LBLCR_EXPIRATION_MS + 1))).toBe(a);
+    c.at(t0 + 20 * HOUR);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(a);
+    c.at(t0 + DAY + 1);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(a);
     expect(lblcrSet(svc, VIP)).toEqual(['10.2.0.1:80']);
   });
 
-  it('allows both outcomes once the idle entry may have been collected by the timer', () => {
-    const { a, b, svc } = setup();
-    one(lblcr, svc, pkt('10.1.0.1'), ctx(0));
+  it('lets the periodic full check collect an entry unused for lblcr_expiration', () => {
+    const { a, b, svc, c, t0 } = setup();
+    c.sysctls.set('lblcr_expiration', 120);
+    one(lblcr, svc, pkt('10.1.0.1'), c);
     a.activeConns = 1;
-    const d = lblcr.schedule(svc, pkt('10.1.0.1'), ctx(LBLCR_EXPIRATION_MS));
-    if (d.kind !== 'any') throw new Error(`expected any, got ${d.kind}`);
-    expect(new Set(d.dests)).toEqual(new Set([a, b]));
-    d.commit?.(b);
+    c.at(t0 + 25 * 60 * 250);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(a); // used at 25 min: kept at the 30th run (~31 min)
+    c.at(t0 + 62 * 60 * 250); // the next full check (~61 min) finds it idle for more than 120 s
+    expect(c.reached['lblcr:collect']).toBe(1);
+    expect(one(lblcr, svc, pkt('10.1.0.1'), c)).toBe(b);
     expect(lblcrSet(svc, VIP)).toEqual(['10.2.0.2:80']);
   });
 });

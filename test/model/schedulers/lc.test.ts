@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lc } from '../../../src/model/schedulers/lc.js';
 import { picks, Story } from '../story.js';
 import { dest, pick, service } from './util.js';
+import { standaloneContext } from '../../../src/model/context.js';
 
 describe('lc', () => {
   it('least overhead, first in list order wins ties', () => {
@@ -14,8 +15,8 @@ describe('lc', () => {
     // A: 1 active → 6.1: 256, 6.12: 256 + 1 = 257.  B: 256 inactive → 256 in both.
     const a = dest(1, { activeConns: 1 });
     const b = dest(2, { inactConns: 256 });
-    expect(pick(lc, service(lc, [a, b], '6.1').svc, { semantics: '6.1', now: 0 })).toBe(1);
-    expect(pick(lc, service(lc, [a, b], '6.12').svc, { semantics: '6.12', now: 0 })).toBe(2);
+    expect(pick(lc, service(lc, [a, b], '6.1').svc, standaloneContext('6.1'))).toBe(1);
+    expect(pick(lc, service(lc, [a, b], '6.12').svc, standaloneContext('6.12'))).toBe(2);
   });
 
   it('skips weight 0 and OVERLOAD; none left gives no destination', () => {

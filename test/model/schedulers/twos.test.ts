@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { twos, twosEligible, twosPick } from '../../../src/model/schedulers/twos.js';
 import type { DestState, ServiceState } from '../../../src/model/types.js';
 import { mkDest, mkService, pkt } from './hash-fixtures.js';
+import { standaloneContext } from '../../../src/model/context.js';
 
 function everyPick(svc: ServiceState, semantics: '6.1' | '6.12' = '6.12'): Set<DestState | null> {
   const total = twosEligible(svc).reduce((s, d) => s + d.weight, 0);
@@ -34,7 +35,7 @@ describe('twos (ip_vs_twos.c)', () => {
     const b = mkDest('10.2.0.2', { weight: 5 });
     const c = mkDest('10.2.0.3', { weight: 2 });
     const svc = mkService(twos, [a, b, c]);
-    const d = twos.schedule(svc, pkt('10.1.0.1'), { semantics: '6.12', now: 0 });
+    const d = twos.schedule(svc, pkt('10.1.0.1'), standaloneContext('6.12'));
     expect(d).toEqual({ kind: 'any', dests: [a, b, c] });
     expect(everyPick(svc)).toEqual(new Set([a, b, c]));
   });
@@ -45,7 +46,7 @@ describe('twos (ip_vs_twos.c)', () => {
     const c = mkDest('10.2.0.3', { weight: 4 });
     const e = mkDest('10.2.0.4', { weight: 1, activeConns: 9 });
     const svc = mkService(twos, [a, b, c, e]);
-    const d = twos.schedule(svc, pkt('10.1.0.1'), { semantics: '6.1', now: 0 });
+    const d = twos.schedule(svc, pkt('10.1.0.1'), standaloneContext('6.1'));
     expect(d).toEqual({ kind: 'any', dests: [c, e] });
     expect(everyPick(svc, '6.1')).toEqual(new Set([c, e]));
   });
@@ -54,9 +55,9 @@ describe('twos (ip_vs_twos.c)', () => {
     const a = mkDest('10.2.0.1', { weight: 0 });
     const b = mkDest('10.2.0.2', { weight: 3 });
     const svc = mkService(twos, [a, b]);
-    expect(twos.schedule(svc, pkt('10.1.0.1'), { semantics: '6.12', now: 0 })).toEqual({ kind: 'one', dest: b });
+    expect(twos.schedule(svc, pkt('10.1.0.1'), standaloneContext('6.12'))).toEqual({ kind: 'one', dest: b });
     b.overload = true;
-    expect(twos.schedule(svc, pkt('10.1.0.1'), { semantics: '6.12', now: 0 })).toEqual({ kind: 'one', dest: null });
+    expect(twos.schedule(svc, pkt('10.1.0.1'), standaloneContext('6.12'))).toEqual({ kind: 'one', dest: null });
     expect(twosPick(svc, 0, 0, '6.12')).toBeNull();
   });
 });
