@@ -25,6 +25,15 @@ export function positiveInt(flag: string, v: string | undefined, dflt: number): 
 }
 
 /** A seed: any integer (fast-check seeds are 32-bit; larger values are folded). */
+/** --max-unknown: a number of cases (3) or a share of them (1%). */
+export function maxUnknownArg(v: string | undefined): { cases: number } | { percent: number } {
+  if (v === undefined) return { cases: 0 };
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(v);
+  if (m && Number(m[1]) <= 100) return { percent: Number(m[1]) };
+  if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return { cases: Number(v) };
+  bad('--max-unknown', 'a number of cases (0, 3) or a percentage (1%, 0.5%)', v);
+}
+
 export function seedArg(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) bad('--seed', 'an integer', v);

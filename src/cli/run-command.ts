@@ -13,12 +13,12 @@ import { BACKENDS, createBackend } from '../run/backends.js';
 import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
-import { countsBySchedulers, drawnOf, exitCodeOf, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
+import { countsBySchedulers, drawnOf, exitCodeOf, reachedCounts, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { appendStepSummary } from '../report/step-summary.js';
 import writeFileAtomic from 'write-file-atomic';
-import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
+import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg, maxUnknownArg } from './args.js';
 import { Progress } from './progress.js';
 import { checkCoverageBackend, COVERAGE_HELP, coverageDir, coverageText } from '../coverage/cli.js';
 import { CoverageRun, type CoverageReport } from '../coverage/run.js';
@@ -55,6 +55,9 @@ ${GUIDED_HELP}
   --infra-retries N  attempts per case when the infrastructure fails (default 3)
   --shrink-budget D  longest time spent shrinking one divergence (default 5m)
   --max-ops N        most operations per generated case after the set-up (default 56)
+  --max-unknown M    undecided cases (unknown: the model could not decide; flaky: a divergence
+                     that did not repeat) the run tolerates before it exits 5: a number (default
+                     0) or a share (1%); they are named with why
   -h, --help         this text
 
 Examples:
@@ -63,7 +66,7 @@ Examples:
   ipvs-conform run --kernel 6.1 --scheduler hprio --seed 7 --case 12
 
 Exit codes: 0 all agree, 1 divergence, 2 usage or input error, 3 infrastructure failure,
-4 kernel oops or warning. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
+4 kernel oops or warning, 5 more undecided cases than --max-unknown. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
 
 const OPTIONS = {
   scheduler: { type: 'string', multiple: true },
@@ -86,6 +89,7 @@ const OPTIONS = {
   'infra-retries': { type: 'string' },
   'shrink-budget': { type: 'string' },
   'max-ops': { type: 'string' },
+  'max-unknown': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -122,6 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const jobs = positiveInt('--jobs', v.jobs, 2);
   const infraAttempts = positiveInt('--infra-retries', v['infra-retries'], 3);
   const shrinkBudgetMs = durationArg('--shrink-budget', v['shrink-budget']) ?? 300_000;
+  const maxUnknown = maxUnknownArg(v['max-unknown']);
   const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   checkCoverageBackend(v.coverage, backendKind);
@@ -167,7 +172,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   /** `fatal`: the exit code of the error that stopped the run, which is what the process exits with. */
   const writeReports = async (fatal?: number): Promise<Summary> => {
     const totals = totalsOf(kernelSummaries);
-    const code = fatal ?? exitCodeOf(totals);
+    const code = fatal ?? exitCodeOf(totals, maxUnknown);
     const summary: Summary = {
       format: SUMMARY_FORMAT,
       startedAt,
@@ -182,6 +187,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       findings,
       cases: records,
       drawn: drawnOf(records),
+      maxUnknown,
+      reached: reachedCounts(records),
     };
     await writeSummary(path.join(reportDir, 'summary.json'), summary);
     await writeFileAtomic(path.join(reportDir, 'junit.xml'), junitXml(summary));

@@ -27,6 +27,12 @@ export async function readSummary(dir: string): Promise<Summary> {
   return s as Summary;
 }
 
+function mergeReached(parts: Summary[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.reached ?? {})) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 export function mergeSummaries(parts: Summary[], command: string): Summary {
   const kernels = new Map<string, KernelSummary>();
   for (const p of parts) {
@@ -50,7 +56,9 @@ export function mergeSummaries(parts: Summary[], command: string): Summary {
     command,
     seed: seeds.size === 1 ? [...seeds][0]! : NaN,
     interrupted: parts.some((p) => p.interrupted),
-    exitCode: exitCodeOf(totals),
+    exitCode: exitCodeOf(totals, parts[0]?.maxUnknown),
+    ...(parts[0]?.maxUnknown ? { maxUnknown: parts[0].maxUnknown } : {}),
+    reached: mergeReached(parts),
     totals,
     kernels: ks,
     findings: parts.flatMap((p) => p.findings),

@@ -35,6 +35,16 @@ export interface KernelSummary {
   coverage?: Omit<CoverageReport, 'kernel'>;
 }
 
+/** --max-unknown: how many undecided cases (unknown or flaky) a run tolerates: a count or a share. */
+export type MaxUnknown = { cases: number } | { percent: number };
+
+/** Undecided cases over the limit? */
+export function overMaxUnknown(t: Counts, max: MaxUnknown = { cases: 0 }): boolean {
+  const undecided = t.unknowns + t.flaky;
+  if ('cases' in max) return undecided > max.cases;
+  return t.cases > 0 && (undecided * 100) / t.cases > max.percent;
+}
+
 export interface Summary {
   format: typeof SUMMARY_FORMAT;
   startedAt: string;
@@ -50,6 +60,10 @@ export interface Summary {
   cases: CaseRecord[];
   /** How many cases drew each kind of event and configuration (from the cases' kinds). */
   drawn?: Record<string, number>;
+  /** --max-unknown of the run (absent: 0 cases). */
+  maxUnknown?: MaxUnknown;
+  /** Lifecycle paths (src/model/reached.ts) and how many cases reached each, from the model's counts. */
+  reached?: Record<string, number>;
 }
 
 /** The summary's `drawn` counts, from its case records. */
@@ -91,12 +105,23 @@ export function totalsOf(kernels: KernelSummary[]): Counts & { casesPerMinute: n
   return { ...t, casesPerMinute: ms > 0 ? Math.round((judged / (ms / 60_000)) * 10) / 10 : 0 };
 }
 
-/** 4 kernel finding > 1 divergence > 3 infrastructure (or model) failure > 0 all agree. */
-export function exitCodeOf(t: Counts): ExitCode {
+/**
+ * 4 kernel finding > 1 divergence > 3 infrastructure (or model) failure > 5 more undecided cases
+ * (unknown, flaky) than --max-unknown > 0 all agree.
+ */
+export function exitCodeOf(t: Counts, maxUnknown?: MaxUnknown): ExitCode {
   if (t.kernel > 0) return EXIT.kernel;
   if (t.divergences > 0) return EXIT.divergence;
   if (t.infra > 0 || t.modelErrors > 0) return EXIT.infra;
+  if (overMaxUnknown(t, maxUnknown)) return EXIT.unknown;
   return EXIT.ok;
+}
+
+/** How many cases reached each lifecycle path (each case counts once per path). */
+export function reachedCounts(records: CaseRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const p of r.reached ?? []) out[p] = (out[p] ?? 0) + 1;
+  return out;
 }
 
 export async function writeSummary(file: string, s: Summary): Promise<void> {

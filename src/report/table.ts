@@ -1,10 +1,34 @@
 // The summary as a table per kernel and scheduler (cli-table3), for the terminal.
 import Table from 'cli-table3';
-import type { Counts, Summary } from './summary.js';
+import { LIFECYCLE_PATHS } from '../model/reached.js';
+import { overMaxUnknown, type Counts, type Summary } from './summary.js';
 
 const HEAD = ['kernel', 'scheduler', 'cases', 'agree', 'diverge', 'unknown', 'flaky', 'infra', 'oops', 'model err'];
 
-const row = (k: string, s: string, c: Counts) => [k, s, c.cases, c.agree, c.divergences, c.unknowns, c.flaky, c.infra, c.kernel, c.modelErrors].map(String);
+/** "3 (1.5%)": a count with its share of the cases, for the undecided outcomes. */
+const rate = (n: number, of: number) => (n && of ? `${n} (${((n * 100) / of).toFixed(n * 1000 < of ? 2 : 1)}%)` : String(n));
+
+const row = (k: string, s: string, c: Counts) =>
+  [k, s, c.cases, c.agree, c.divergences, rate(c.unknowns, c.cases), rate(c.flaky, c.cases), c.infra, c.kernel, c.modelErrors].map(String);
+
+/** The lifecycle paths the cases reached (how many cases each), and those none reached. */
+function reachedLines(s: Summary): string[] {
+  if (!s.reached) return [];
+  const hit = LIFECYCLE_PATHS.filter((p) => s.reached![p]).map((p) => `${p} ${s.reached![p]}`);
+  const miss = LIFECYCLE_PATHS.filter((p) => !s.reached![p]);
+  return [`lifecycle paths reached (cases): ${hit.join(', ') || 'none'}`, ...(miss.length ? [`  not reached: ${miss.join(', ')}`] : [])];
+}
+
+/** When the undecided cases are over --max-unknown: each, with why. */
+function undecidedLines(s: Summary): string[] {
+  if (!overMaxUnknown(s.totals, s.maxUnknown)) return [];
+  const max = !s.maxUnknown ? '0' : 'cases' in s.maxUnknown ? String(s.maxUnknown.cases) : `${s.maxUnknown.percent}%`;
+  const cases = s.cases.filter((c) => c.outcome === 'unknown' || c.outcome === 'flaky');
+  return [
+    `${cases.length} undecided case(s), more than --max-unknown ${max} (exit 5):`,
+    ...cases.map((c) => `  ${c.kernel}/${c.scheduler} case ${c.index} (seed ${c.seed}) ${c.outcome}: ${c.detail ?? ''}`),
+  ];
+}
 
 export function summaryTable(s: Summary, color = false): string {
   const t = new Table({ head: HEAD, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
@@ -19,6 +43,7 @@ export function summaryTable(s: Summary, color = false): string {
     if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
     if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);
   }
+  lines.push(...reachedLines(s), ...undecidedLines(s));
   for (const f of s.findings) {
     const stages = f.shrunkEvents !== undefined ? `${f.originalEvents} -> ${f.shrunkEvents} (shrink) -> ${f.minimalEvents} events (reduce${f.oneMinimal ? ', 1-minimal' : ''}), ${f.kernelRuns} kernel runs` : `${f.originalEvents} -> ${f.minimalEvents} events`;
     const size = f.kind === 'divergence' ? ` (${stages}${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';

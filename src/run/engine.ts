@@ -34,6 +34,8 @@ export interface CaseRecord {
   file?: string;
   /** The kinds of event and configuration the case drew (generate/kinds.ts). */
   kinds?: string[];
+  /** Lifecycle paths the model reached on this case (src/model/reached.ts). */
+  reached?: string[];
 }
 
 export interface SavedFinding {
@@ -208,6 +210,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
   async function onDivergence(k: number, scenario: Scenario, first: Judged & { verdict: Divergence }, t0: number): Promise<void> {
     const firstScheduler = scenarioScheduler(scenario);
     let scheduler = firstScheduler;
+    const paths = Object.keys(first.model?.reached ?? {});
+    const reached = paths.length ? { reached: paths } : {};
     // Confirm by a re-run before reporting anything.
     let again: Judged;
     try {
@@ -218,7 +222,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       return;
     }
     if (!sameBug(first.verdict, again.verdict)) {
-      record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'flaky', ms: Date.now() - t0, detail: `first run: ${verdictLine(first.verdict)}; re-run: ${verdictLine(again.verdict)}` });
+      record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, ...reached, outcome: 'flaky', ms: Date.now() - t0, detail: `first run: ${verdictLine(first.verdict)}; re-run: ${verdictLine(again.verdict)}` });
       return;
     }
     const v = again.verdict as Divergence;
@@ -251,7 +255,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       const f = { ...base, duplicateOf: dupOf };
       findings.push(f);
       o.onFinding?.(f);
-      record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'diverge', ms: Date.now() - t0, detail: `${v.what} (like ${path.basename(dupOf)})`, file });
+      record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, ...reached, outcome: 'diverge', ms: Date.now() - t0, detail: `${v.what} (like ${path.basename(dupOf)})`, file });
       return;
     }
     log(`[${o.kernel}] divergence in case ${k} (${scheduler}): ${verdictLine(v)}; shrinking`);
@@ -313,7 +317,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     o.onFinding?.(f);
     const stages = red ? ` (shrink ${shrunk.tried} runs) -> ${red.toEvents} events (reduce ${red.runs} runs${red.oneMinimal ? ', 1-minimal' : `, not 1-minimal: ${red.stoppedBy ?? `${red.unjudged} candidates unjudged`}`})` : ` (${shrunk.tried} runs)`;
     log(`[${o.kernel}] saved ${path.relative(process.cwd(), file)}: ${scenario.events.length} -> ${red ? red.fromEvents : minimal.events.length} events${stages} in ${(shrunk.elapsedMs / 1000).toFixed(1)} s`);
-    record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, outcome: 'diverge', ms: Date.now() - t0, detail: verdictLine(judged.verdict), file });
+    record({ kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length, ...reached, outcome: 'diverge', ms: Date.now() - t0, detail: verdictLine(judged.verdict), file });
   }
 
   /**
@@ -367,7 +371,7 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
     caseIndex.set(scenario, k);
     drawnKinds.set(k, scenarioKinds(scenario));
     const scheduler = scenarioScheduler(scenario);
-    const base = { kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length };
+    const base: Omit<CaseRecord, 'outcome' | 'ms'> = { kernel: o.kernel, index: k, seed: caseSeed(o.seed, k), scheduler, events: scenario.events.length };
     const t0 = Date.now();
     let judged: Judged;
     try {
@@ -386,6 +390,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       throw e;
     }
     const v = judged.verdict;
+    const paths = Object.keys(judged.model?.reached ?? {});
+    if (paths.length) base.reached = paths;
     if (v.kind === 'agree') return record({ ...base, outcome: 'agree', ms: Date.now() - t0 });
     if (v.kind === 'unknown') return record({ ...base, outcome: 'unknown', ms: Date.now() - t0, detail: verdictLine(v) });
     if (o.signal.aborted) return;

@@ -21,7 +21,24 @@ describe('summary', () => {
     expect(s.exitCode).toBe(1);
     expect(exitCodeOf({ ...zeroCounts(), infra: 1 })).toBe(3);
     expect(exitCodeOf({ ...zeroCounts(), kernel: 1, divergences: 2 })).toBe(4);
-    expect(exitCodeOf({ ...zeroCounts(), unknowns: 3, agree: 2 })).toBe(0);
+    // Unknown is not a pass: undecided cases (unknown, flaky) over --max-unknown (default 0) exit 5.
+    expect(exitCodeOf({ ...zeroCounts(), cases: 5, unknowns: 3, agree: 2 })).toBe(5);
+    expect(exitCodeOf({ ...zeroCounts(), cases: 5, flaky: 1, agree: 4 })).toBe(5);
+    expect(exitCodeOf({ ...zeroCounts(), cases: 5, unknowns: 3, agree: 2 }, { cases: 3 })).toBe(0);
+    expect(exitCodeOf({ ...zeroCounts(), cases: 100, unknowns: 2, agree: 98 }, { percent: 1 })).toBe(5);
+    expect(exitCodeOf({ ...zeroCounts(), cases: 100, unknowns: 1, agree: 99 }, { percent: 1 })).toBe(0);
+    expect(exitCodeOf({ ...zeroCounts(), cases: 5, unknowns: 3, infra: 1 })).toBe(3);
+  });
+
+  it('names the undecided cases and why when they are over --max-unknown, and says which lifecycle paths the cases reached', () => {
+    const s = summary([rec(0, 'rr', 'agree'), rec(1, 'wlc', 'unknown')]);
+    s.cases[1]!.detail = 'unknown from event 3 (a reason)';
+    s.reached = { 'expire:CLOSE': 2, unbind: 1 };
+    const text = summaryTable(s);
+    expect(text).toMatch(/1 undecided case\(s\), more than --max-unknown 0 \(exit 5\):\n  6\.1\/wlc case 1 \(seed \d+\) unknown: unknown from event 3 \(a reason\)/);
+    expect(text).toMatch(/lifecycle paths reached \(cases\): expire:CLOSE 2, unbind 1\n  not reached: expire:ESTABLISHED/);
+    expect(text).toMatch(/wlc .*1 \(100\.0%\)/);
+    expect(summaryTable({ ...s, maxUnknown: { cases: 1 } })).not.toMatch(/undecided/);
   });
 
   it('renders a table and JUnit XML with failures, errors and skips', () => {
