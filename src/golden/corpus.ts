@@ -16,6 +16,9 @@ export interface GoldenStep {
   error?: { errno: number; name: string };
   dest?: string | null;
   table?: ServiceRow[];
+  /** The kernel's jiffies around the event and its table read (the model's clock; never compared). */
+  j?: [number, number];
+  tableJ?: [number, number];
 }
 
 export interface GoldenFile {
@@ -31,6 +34,9 @@ export interface GoldenFile {
     listings: { list: string; thresholds: string; persistent: string };
     /** `ipvsadm -L -n -c` as sorted rows without expiry times (compare/conns.ts connSetText). */
     conns: string;
+    /** The kernel's jiffies around the listings, and its HZ (the model's clock; never compared). */
+    listingsJ?: [number, number];
+    hz?: number;
   };
 }
 
@@ -38,15 +44,23 @@ export function goldenPath(kernel: string, scheduler: string, template: string):
   return path.join(GOLDEN_DIR, kernel, scheduler, `${template}.yaml`);
 }
 
-/** Keeps what the kernel decided and drops what depends on the clock. */
+/** Keeps what the kernel decided, and its jiffies (the model follows them; they are never compared). */
 export function toGoldenSteps(steps: StepResult[]): GoldenStep[] {
   return steps.map((s) => {
     const g: GoldenStep = {};
     if (s.error) g.error = { errno: s.error.errno, name: s.error.name };
     if (s.dest !== undefined) g.dest = s.dest;
     if (s.table) g.table = s.table;
+    if (s.j) g.j = s.j;
+    if (s.tableJ) g.tableJ = s.tableJ;
     return g;
   });
+}
+
+/** The file without the kernel's clock: what --check compares (a new run has new jiffies). */
+export function withoutClock(g: GoldenFile): GoldenFile {
+  const { listingsJ: _l, hz: _h, ...observed } = g.observed;
+  return { ...g, observed: { ...observed, steps: g.observed.steps.map(({ j: _j, tableJ: _t, ...rest }) => rest) } };
 }
 
 /** A golden file's observation, as a backend would have reported it (for the model to follow). */
@@ -59,19 +73,23 @@ export function goldenObservation(g: GoldenFile): Observation {
       ...(s.error ? { error: { ...s.error, message: '' } } : {}),
       ...(s.dest !== undefined ? { dest: s.dest } : {}),
       ...(s.table ? { table: s.table } : {}),
+      ...(s.j ? { j: s.j } : {}),
+      ...(s.tableJ ? { tableJ: s.tableJ } : {}),
     })),
     listings: { ...g.observed.listings, conns: connsListing(g.observed.conns) },
+    ...(g.observed.listingsJ ? { listingsJ: g.observed.listingsJ } : {}),
+    ...(g.observed.hz ? { hz: g.observed.hz } : {}),
   };
 }
 
-/** Rebuilds an `ipvsadm -L -n -c` text from stored rows (expiry shown as 00:00, never compared). */
+/** Rebuilds an `ipvsadm -L -n -c` text from stored rows (expiry shown as --:--: not stored, not compared). */
 function connsListing(rows: string): string {
   const lines = rows
     .split('\n')
     .filter((l) => l && !l.startsWith('('))
     .map((l) => {
       const [proto, state, source, virt, dest] = l.split(' ');
-      return `${proto} 00:00  ${state} ${source} ${virt} ${dest}`;
+      return `${proto} --:--  ${state} ${source} ${virt} ${dest}`;
     });
   return ['IPVS connection entries', 'pro expire state       source             virtual            destination', ...lines, ''].join('\n');
 }

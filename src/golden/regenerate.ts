@@ -6,7 +6,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { Backend } from '../backend.js';
 import { connSetText } from '../compare/conns.js';
 import { goldenCases } from './templates.js';
-import { goldenPath, parseGolden, stringifyGolden, toGoldenSteps, type GoldenFile } from './corpus.js';
+import { goldenPath, parseGolden, stringifyGolden, toGoldenSteps, withoutClock, type GoldenFile } from './corpus.js';
 
 export interface GoldenResult {
   file: string;
@@ -44,6 +44,8 @@ export async function regenerate(
           persistent: obs.listings?.persistent ?? '',
         },
         conns: connSetText(obs.listings?.conns ?? ''),
+        ...(obs.listingsJ ? { listingsJ: obs.listingsJ } : {}),
+        ...(obs.hz ? { hz: obs.hz } : {}),
       },
     };
     const file = goldenPath(kernel, scheduler, template.name);
@@ -51,9 +53,12 @@ export async function regenerate(
     // A check judges scheduling, not the kernel's name: a Docker host's release (or a patched
     // build's) is not a change in what the kernel decided.
     if (opts.check && old !== undefined) golden.release = parseGolden(file, old).release;
+    // What the kernel decided is compared; its jiffies are kept with a case but differ every run.
     const text = stringifyGolden(golden);
-    const status = old === undefined ? 'new' : old === text ? 'same' : 'changed';
-    const diff = status === 'same' ? '' : createTwoFilesPatch(file, file, old ?? '', text, 'on disk', 'kernel now');
+    const oldDecided = old === undefined ? undefined : stringifyGolden(withoutClock(parseGolden(file, old)));
+    const decided = stringifyGolden(withoutClock(golden));
+    const status = oldDecided === undefined ? 'new' : oldDecided === decided ? 'same' : 'changed';
+    const diff = status === 'same' ? '' : createTwoFilesPatch(file, file, oldDecided ?? '', decided, 'on disk', 'kernel now');
     const r: GoldenResult = { file, status, text, diff };
     out.push(r);
     await onResult(r);

@@ -1,8 +1,10 @@
 // The fixed scenarios of the golden corpus: for every scheduler a kernel has, a handful of small
 // cases aimed at the places schedulers differ (ties, weight 0, overload set and cleared by
 // thresholds, deleted and re-added destinations, persistence, sh/mh flags), plus the seed's hprio
-// setup. No waits: a golden case must not depend on the guest's clock.
-import type { DestFields, Event, Scenario } from '../scenario.js';
+// setup; and the connection lifecycle (lifecycle.ts), whose waits the model follows on the
+// kernel's own jiffies, stored with the case.
+import type { LifecyclePath } from '../model/reached.js';
+import type { Scenario } from '../scenario.js';
 
 export interface GoldenTemplate {
   name: string;
@@ -10,57 +12,15 @@ export interface GoldenTemplate {
   about: string;
   /** Schedulers this template applies to; absent means every scheduler. */
   only?: string[];
+  /** Lifecycle paths the model must reach on it (tests check that the case still exercises them). */
+  reaches?: LifecyclePath[] | ((scheduler: string) => LifecyclePath[]);
   build(scheduler: string): Scenario;
 }
 
-const SVC = '10.0.0.1:80';
-const rs = (n: number, port = 80) => `10.2.0.${n}:${port}`;
+import { LIFECYCLE_TEMPLATES } from './lifecycle.js';
+import { rs, Story } from './story.js';
 
-/** A small builder so each template reads as the story it tells. */
-class Story {
-  readonly events: Event[] = [];
-  private conns = 0;
-  private port = 40000;
-
-  constructor(scheduler: string, extra: { flags?: string[]; persistent?: number; netmask?: string } = {}) {
-    this.events.push({ op: 'svc-add', svc: SVC, scheduler, ...extra });
-  }
-  add(dest: string, f: Partial<DestFields> = {}): this {
-    this.events.push({ op: 'dest-add', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
-    return this;
-  }
-  edit(dest: string, f: Partial<DestFields> = {}): this {
-    this.events.push({ op: 'dest-edit', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
-    return this;
-  }
-  del(dest: string): this {
-    this.events.push({ op: 'dest-del', svc: SVC, dest });
-    return this;
-  }
-  /** Opens n connections, client i from 10.1.<net>.<i>; returns their names. */
-  connect(n: number, net = 0, host0 = 1): string[] {
-    const names: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const conn = `c${++this.conns}`;
-      this.events.push({ op: 'connect', conn, svc: SVC, client: `10.1.${net}.${host0 + i}`, cport: this.port++ });
-      names.push(conn);
-    }
-    return names;
-  }
-  fin(...conns: string[]): this {
-    for (const conn of conns) this.events.push({ op: 'fin', conn });
-    return this;
-  }
-  rst(...conns: string[]): this {
-    for (const conn of conns) this.events.push({ op: 'rst', conn });
-    return this;
-  }
-  done(): Scenario {
-    return { version: 1, events: this.events };
-  }
-}
-
-export const TEMPLATES: GoldenTemplate[] = [
+const BASIC: GoldenTemplate[] = [
   {
     name: 'ties',
     about: 'three destinations of equal weight: who wins ties, and in which order',
@@ -206,6 +166,13 @@ export const TEMPLATES: GoldenTemplate[] = [
     },
   },
 ];
+
+export const TEMPLATES: GoldenTemplate[] = [...BASIC, ...LIFECYCLE_TEMPLATES];
+
+/** The lifecycle paths a template's case must reach with this scheduler. */
+export function reachesOf(t: GoldenTemplate, scheduler: string): LifecyclePath[] {
+  return typeof t.reaches === 'function' ? t.reaches(scheduler) : (t.reaches ?? []);
+}
 
 /**
  * Schedulers whose picks are random (ip_vs_twos.c draws with get_random_u32): a recorded pick

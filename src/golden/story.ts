@@ -1,0 +1,76 @@
+// The builder golden templates are written with, so each reads as the story it tells.
+import type { DestFields, Event, Scenario } from '../scenario.js';
+
+export const SVC = '10.0.0.1:80';
+export const rs = (n: number, port = 80): string => `10.2.0.${n}:${port}`;
+
+/** A small builder so each template reads as the story it tells. */
+export class Story {
+  readonly events: Event[] = [];
+  private conns = 0;
+  private port = 40000;
+
+  constructor(scheduler: string, extra: { flags?: string[]; persistent?: number; netmask?: string } = {}) {
+    this.events.push({ op: 'svc-add', svc: SVC, scheduler, ...extra });
+  }
+  add(dest: string, f: Partial<DestFields> = {}): this {
+    this.events.push({ op: 'dest-add', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    return this;
+  }
+  edit(dest: string, f: Partial<DestFields> = {}): this {
+    this.events.push({ op: 'dest-edit', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    return this;
+  }
+  del(dest: string): this {
+    this.events.push({ op: 'dest-del', svc: SVC, dest });
+    return this;
+  }
+  /** Opens n connections, client i from 10.1.<net>.<i>; returns their names. */
+  connect(n: number, net = 0, host0 = 1): string[] {
+    const names: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const conn = `c${++this.conns}`;
+      this.events.push({ op: 'connect', conn, svc: SVC, client: `10.1.${net}.${host0 + i}`, cport: this.port++ });
+      names.push(conn);
+    }
+    return names;
+  }
+  fin(...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'fin', conn });
+    return this;
+  }
+  rst(...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'rst', conn });
+    return this;
+  }
+  wait(ms: number): this {
+    this.events.push({ op: 'wait', ms });
+    return this;
+  }
+  send(...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'send', conn });
+    return this;
+  }
+  shut(side: 'client' | 'server', ...conns: string[]): this {
+    for (const conn of conns) this.events.push({ op: 'shut', conn, side });
+    return this;
+  }
+  timeouts(tcp: number, tcpfin: number, udp: number): this {
+    this.events.push({ op: 'timeouts', tcp, tcpfin, udp });
+    return this;
+  }
+  sysctl(name: string, value: number): this {
+    this.events.push({ op: 'sysctl', name, value });
+    return this;
+  }
+  /** Opens a connection from a given client address and port (port reuse). */
+  connectFrom(client: string, cport: number): string {
+    const conn = `c${++this.conns}`;
+    this.events.push({ op: 'connect', conn, svc: SVC, client, cport });
+    return conn;
+  }
+  done(): Scenario {
+    return { version: 1, events: this.events };
+  }
+}
+
