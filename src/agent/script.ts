@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
 import { type Event, FWD_METHODS, type FwdMethod, MAX_WAIT_MS, type Scenario } from '../scenario.js';
-import { canonicalIp, KeyError, keyText, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
+import { canonicalIp, KeyError, keyText, markOf, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
   steps: StepResult[];
@@ -285,19 +285,29 @@ export function splitResults(body: string): { head: ResultHead; lines: string[] 
   return out;
 }
 
+/** The table row of the service a target reaches: its fwmark service first (the address plan). */
+function serviceRowOf(target: string, table: ServiceRow[]): ServiceRow | undefined {
+  const mark = markOf(parseTarget(target));
+  return (mark ? table.find((r) => r.svc === `fwm/${mark}`) : undefined) ?? table.find((r) => r.svc === target);
+}
+
+const addrOf = (ap: string) => ap.slice(0, ap.lastIndexOf(':'));
+const portOf = (ap: string) => ap.slice(ap.lastIndexOf(':') + 1);
+
 /**
  * The destination a connection reached, as the table names it. The agent sees the real server's
- * address and port on the wire; a destination added with port 0 receives on the service's port
- * (ip_vs_schedule(): `dest->port ? dest->port : vport`), so RIP:VPORT means RIP:0 when the
- * service has RIP:0 and no RIP:VPORT.
+ * address and port on the wire; the port can be the packet's own instead of the destination's: a
+ * destination added with port 0 receives on it (ip_vs_schedule(): `dest->port ? dest->port :
+ * vport`), so does every destination of a persistent fwmark service (ip_vs_sched_persist()), and
+ * DR and tunnels never rewrite the port. So the wire address on the target's port, where the
+ * service has that real server under one port only, names that destination.
  */
-export function destKey(wire: string, svc: string, table: ServiceRow[]): string {
-  const row = table.find((r) => r.svc === svc);
+export function destKey(wire: string, target: string, table: ServiceRow[]): string {
+  const row = serviceRowOf(target, table);
   if (!row || row.dests.some((d) => d.dest === wire)) return wire;
-  const i = wire.lastIndexOf(':');
-  const zero = `${wire.slice(0, i)}:0`;
-  if (wire.slice(i + 1) === svc.slice(svc.lastIndexOf(':') + 1) && row.dests.some((d) => d.dest === zero)) return zero;
-  return wire;
+  if (portOf(wire) !== portOf(target)) return wire;
+  const same = row.dests.filter((d) => addrOf(d.dest) === addrOf(wire));
+  return same.length === 1 ? same[0]!.dest : wire;
 }
 
 /** Turns a `case` reply to scenarioScript(s) into steps and listings. */
@@ -306,6 +316,7 @@ export function parseCaseResult(s: Scenario, body: string): CaseResult {
   const want = s.events.length * 2 + 1;
   if (results.length !== want)
     throw new ResultParseError(`expected ${want} result lines (${s.events.length} events, their tables, listings), got ${results.length}`);
+  const targets = new Map<string, string>();
   const steps: StepResult[] = s.events.map((e, index) => {
     const { head } = results[2 * index]!;
     const tableResult = results[2 * index + 1]!;
@@ -318,10 +329,13 @@ export function parseCaseResult(s: Scenario, body: string): CaseResult {
       throw new ResultParseError(`table after event ${index} failed (${why})`);
     }
     step.table = parseTable(tableResult.lines);
+    if (e.op === 'connect') targets.set(e.conn, e.svc);
     if (e.op === 'connect' && head.ok) {
       if (head.dest === undefined) throw new ResultParseError(`connect of event ${index} answered ok without dest=`);
       step.dest = head.dest === null ? null : destKey(head.dest, e.svc, step.table);
     }
+    // a UDP send is a datagram of its own: the agent says which server got it
+    if (e.op === 'send' && head.ok && head.dest !== undefined) step.dest = head.dest === null ? null : destKey(head.dest, targets.get(e.conn) ?? '', step.table);
     return step;
   });
   const last = results[want - 1]!;

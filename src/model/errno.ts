@@ -7,6 +7,7 @@ const TABLE = {
   EEXIST: [17, 'File exists'],
   EINVAL: [22, 'Invalid argument'],
   ERANGE: [34, 'Numerical result out of range'],
+  EADDRINUSE: [98, 'Address already in use'],
   EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
   ETIMEDOUT: [110, 'Connection timed out'],
 } as const;

@@ -5,7 +5,7 @@
 // event acted), table.ts (what is reported), semantics.ts (what differs between kernels),
 // schedulers/ (one file per kernel scheduler).
 import { InputError } from '../errors.js';
-import type { Branch, Observation, StepResult } from '../observation.js';
+import type { Branch, Observation, OpError, StepResult } from '../observation.js';
 import { type Event, eventText, type Scenario } from '../scenario.js';
 import { type JWindow, windowsFor } from './clock.js';
 import { destAdd, destDel, destEdit, setTimeouts, svcAdd, svcDel, svcEdit } from './config.js';
@@ -17,6 +17,7 @@ import { snapshot } from './table.js';
 import { setSysctl } from './sysctl.js';
 import { fireUntil, moment } from './timers.js';
 import { connect, type KernelPick } from './traffic.js';
+import { closeUdp, isUdp, sendUdp } from './udp.js';
 import type { Semantics } from './types.js';
 
 export interface ModelOptions {
@@ -125,16 +126,14 @@ function apply(st: ModelState, ev: Event, step: StepResult, kernel: KernelPick):
       break;
     }
     case 'fin':
-      err = fin(st, ev.conn);
-      break;
     case 'rst':
-      err = rst(st, ev.conn);
-      break;
-    case 'send':
-      err = send(st, ev.conn);
-      break;
     case 'shut':
-      err = shut(st, ev.conn, ev.side);
+    case 'send':
+      if (isUdp(st, ev.conn)) err = udpEvent(st, ev, step, kernel);
+      else if (ev.op === 'fin') err = fin(st, ev.conn);
+      else if (ev.op === 'rst') err = rst(st, ev.conn);
+      else if (ev.op === 'shut') err = shut(st, ev.conn, ev.side);
+      else err = send(st, ev.conn);
       break;
     case 'timeouts':
       err = setTimeouts(st, ev.tcp, ev.tcpfin, ev.udp);
@@ -148,4 +147,17 @@ function apply(st: ModelState, ev: Event, step: StepResult, kernel: KernelPick):
       throw new Error(`no model for event ${JSON.stringify((ev as { op: unknown }).op)}`);
   }
   if (err) step.error = err;
+}
+
+/** A UDP connection's `send` (a datagram and its answer, with the server that got it) or close. */
+function udpEvent(st: ModelState, ev: { op: string; conn: string }, step: StepResult, kernel: KernelPick): OpError | undefined {
+  if (ev.op !== 'send') {
+    closeUdp(st, ev.conn);
+    return undefined;
+  }
+  const open = st.udpSockets.has(ev.conn);
+  const r = sendUdp(st, ev.conn, kernel);
+  if (open && !r.error) step.dest = r.dest;
+  if (r.allowed) step.allowed = r.allowed;
+  return r.error;
 }

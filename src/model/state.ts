@@ -127,6 +127,10 @@ export interface ModelState extends Clock {
   byName: Map<string, AgentConn>;
   /** The agent's connections whose sockets are still connected, by `target|clientKey` (see connect). */
   sockets: Map<string, AgentConn>;
+  /** The agent's open UDP client sockets by connection name (udp.ts): what `send` sends from. */
+  udpSockets: Map<string, { key: number; target: string; caddr: number; cport: number }>;
+  /** Every UDP connection name the case opened (closed ones too: their fin/rst/send send nothing). */
+  udpNames: Set<string>;
   /** pd->timeout_table for TCP, jiffies by state. */
   tcpTimeouts: number[];
   /** pd->timeout_table for UDP, jiffies: [NORMAL, LAST]. */
@@ -160,6 +164,8 @@ export function newState(semantics: Semantics, rules: KernelRules, choose: Clock
     templates: new Map(),
     byName: new Map(),
     sockets: new Map(),
+    udpSockets: new Map(),
+    udpNames: new Set(),
     tcpTimeouts: toJiffies(TCP_DEFAULT_TIMEOUTS_MS, rules.hz),
     udpTimeouts: toJiffies(UDP_DEFAULT_TIMEOUTS_MS, rules.hz),
     sysctls: new Map(),

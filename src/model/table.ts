@@ -109,7 +109,8 @@ export function connRows(st: ModelState, jlo: number, jhi: number): { row: ConnR
     out.push({
       row: {
         proto: cp.proto,
-        state: cp.template ? (cp.state ? 'ASSURED' : 'NONE') : TCP_STATE_NAMES[cp.state]!,
+        // templates: ip_vs_ctpl_state_name_table; UDP: udp_state_name (NORMAL is "UDP")
+        state: cp.template ? (cp.state ? 'ASSURED' : 'NONE') : cp.proto === 'UDP' ? 'UDP' : TCP_STATE_NAMES[cp.state]!,
         source: idAddrPort(cp.caddr, cp.cport),
         virtual: idAddrPort(cp.vaddr, cp.vport),
         dest: idAddrPort(cp.dest.addrId ?? cp.dest.addrNum, cp.dport),

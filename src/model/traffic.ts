@@ -5,6 +5,7 @@ import { idInfo, ipInfo, v6PrefixId } from './addr.js';
 import { armTimer, newConn, packet, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
+import { connectUdp } from './udp.js';
 import { type AgentConn, clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
 import { opError } from './errno.js';
 import { CLIENT_DATA, CLIENT_FIN, CONNECT_PACKETS, Dir, RST_PACKETS, S, SERVER_DATA, SERVER_FIN, SILENT_PACKETS } from './tcp.js';
@@ -70,6 +71,7 @@ export function connect(
   const tg = target(ev.svc);
   const svc = findService(st, tg);
   const key = clientKey(caddr, ev.cport);
+  if (tg.proto === 'udp') return connectUdp(st, ev.conn, { tg, svc, caddr, cport: ev.cport, key }, kernel);
   // The agent's earlier socket of this address, port and target is still connected: connect()
   // finds the same four-tuple established (__inet_hash_connect) and nothing is sent.
   const sockKey = `${ev.svc}|${key}`;
@@ -138,7 +140,7 @@ function reuseEntry(st: ModelState, old: Conn, ev: { conn: string }, sockKey: st
 const PROTO = { tcp: 'TCP', udp: 'UDP' } as const;
 
 /** ip_vs_schedule(), non-persistent part. */
-function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, key: number, out: ConnectResult, kernel: KernelPick): Conn | null {
+export function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, key: number, out: ConnectResult, kernel: KernelPick): Conn | null {
   if (!svc.fwmark && tg.port !== svc.port) return null; // a port-zero service must be persistent
   const dest = runScheduler(st, svc, tg, caddr, cport, out, kernel);
   if (!dest) return null;
@@ -147,7 +149,7 @@ function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: nu
 }
 
 /** ip_vs_sched_persist(): templates keyed on the client network; a hit skips the scheduler. */
-function schedPersist(
+export function schedPersist(
   st: ModelState,
   svc: ModelService,
   tg: ParsedTarget,

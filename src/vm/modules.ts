@@ -17,6 +17,12 @@ export const hprioSourceDir = path.join(vmDir, 'modules', 'hprio');
  */
 export const BOOT_MODULES = ['virtio_pci', 'virtio_console', 'veth', 'ip_vs', 'ipip', 'ip6_tunnel'] as const;
 
+/**
+ * Modules the agent loads when a case first needs them: the director's packet marks for fwmark
+ * services (clsact, flower, skbedit; vm/agent/src/mark.c).
+ */
+export const ON_DEMAND_MODULES = ['sch_ingress', 'cls_flower', 'act_skbedit'] as const;
+
 /** Builds an out-of-tree module directory against a headers tree; returns the built .ko files. */
 export async function buildModuleDir(srcDir: string, headersDir: string, workDir: string): Promise<string[]> {
   const tools = await ensureTools([TOOLS.make, TOOLS.gcc]);
@@ -70,7 +76,7 @@ export function selectModules(
 ): { files: string[]; preload: string[] } {
   const byName = new Map([...deps.keys()].map((rel) => [moduleName(rel), rel]));
   const roots: string[] = [];
-  for (const name of BOOT_MODULES) {
+  for (const name of [...BOOT_MODULES, ...ON_DEMAND_MODULES]) {
     const rel = byName.get(name);
     if (rel) {
       roots.push(rel);

@@ -194,6 +194,10 @@ describe('result parsing', () => {
     expect(destKey('10.2.0.2:81', '10.0.0.1:80', table)).toBe('10.2.0.2:81');
     const both = parseTable([...['S 10.0.0.1:80 sched=rr flags=- p=- M=- ops=0'], 'D 10.0.0.1:80 10.2.0.2:80 fwd=Masq w=1 x=0 y=0 active=1 inact=0 persist=0', 'D 10.0.0.1:80 10.2.0.2:0 fwd=Masq w=1 x=0 y=0 active=0 inact=0 persist=0']);
     expect(destKey('10.2.0.2:80', '10.0.0.1:80', both)).toBe('10.2.0.2:80');
+    // a marked target reaches its fwmark service; a persistent one sends to the packet's port
+    const fwm = parseTable(['S fwm/5 sched=rr flags=- p=60 M=255.255.255.255 ops=0', 'D fwm/5 10.2.0.5:80 fwd=Masq w=1 x=0 y=0 active=0 inact=1 persist=1']);
+    expect(destKey('10.2.0.5:53', 'udp/10.0.5.9:53', fwm)).toBe('10.2.0.5:80');
+    expect(destKey('10.2.0.5:54', 'udp/10.0.5.9:53', fwm)).toBe('10.2.0.5:54');
   });
 
   it('refuses replies of the wrong shape', () => {

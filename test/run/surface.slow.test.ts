@@ -5,7 +5,7 @@ import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js'
 import { verdictLine } from '../../src/compare/compare.js';
 import { makeOracle } from '../../src/run/judge.js';
 import { kernelByName } from '../../src/run/kernels.js';
-import { SURFACE_CASES } from './surface-cases.js';
+import { SURFACE_CASES, SURFACE_FACTS } from './surface-cases.js';
 
 const opened: QemuBackend[] = [];
 afterAll(async () => {
@@ -26,6 +26,7 @@ for (const kernel of ['6.1', '6.12']) {
       it(`${name}: the model and the kernel agree`, async () => {
         const j = await oracle(scenario);
         expect(verdictLine(j.verdict), j.verdict.kind === 'agree' ? '' : (j.verdict as { diff?: string }).diff).toBe('agree');
+        SURFACE_FACTS[name]?.(j.kernel!, scenario);
       }, 120_000);
     }
   });

@@ -19,6 +19,9 @@ kernel/net/ipv4/ipip.ko.xz: kernel/net/ipv4/tunnel4.ko.xz kernel/net/ipv4/ip_tun
 kernel/net/ipv6/tunnel6.ko.xz:
 kernel/net/ipv6/ip6_tunnel.ko.xz: kernel/net/ipv6/tunnel6.ko.xz
 kernel/fs/xfs/xfs.ko.xz: kernel/lib/libcrc32c.ko.xz
+kernel/net/sched/sch_ingress.ko.xz:
+kernel/net/sched/cls_flower.ko.xz:
+kernel/net/sched/act_skbedit.ko.xz:
 `;
 
 describe('module selection', () => {
@@ -53,6 +56,9 @@ describe('module selection', () => {
       'kernel/net/netfilter/ipvs/ip_vs_rr.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_twos.ko.xz',
       'kernel/net/netfilter/nf_conntrack.ko.xz',
+      'kernel/net/sched/act_skbedit.ko.xz',
+      'kernel/net/sched/cls_flower.ko.xz',
+      'kernel/net/sched/sch_ingress.ko.xz',
     ]);
     expect(preload).toEqual(['kernel/crypto/crc32c_generic.ko.xz']);
   });

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #define AGENT_VERSION "ipvsc-agent/1"
@@ -178,6 +180,13 @@ struct traffic {
 	int v6;              /* the case uses IPv6: listeners on [::] too */
 	int fence_cli, fence_srv;  /* UDP sockets of the fences (traffic.c fence()) */
 	uint32_t fence_seq;
+	struct uconn *uconns;      /* UDP connections (udp.c) */
+	int nuconns, capuconns;
+	struct {
+		uint16_t port;   /* host order */
+		int fd, fd6;     /* fd6: [::]:port when the case uses IPv6, else -1 */
+	} uls[64];                 /* UDP servers, one per port */
+	int nuls;
 };
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms);
 int traffic_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */
@@ -189,6 +198,36 @@ int traffic_rst(struct traffic *tr, const char *name);
 int traffic_send(struct traffic *tr, const char *name);
 int traffic_shut(struct traffic *tr, const char *name, int server);
 void traffic_cleanup(struct traffic *tr);
+
+/* ---- mark.c: firewall marks of the address plan ---- */
+/* 10.0.M.x and 2001:db8:0:M::/64 (M = 1..255) carry mark M; 0 for any other address. */
+static inline uint8_t mark_of(const struct ip46 *a)
+{
+	if (a->af == AF_INET) {
+		uint32_t h = ntohl(a->v4);
+		return (h >> 16) == 0x0a00 ? (uint8_t)(h >> 8) : 0;
+	}
+	const uint8_t *b = a->v6.s6_addr;
+	static const uint8_t plan[6] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0 };
+	return !memcmp(b, plan, 6) && b[6] == 0 ? b[7] : 0;
+}
+struct mark {
+	uint16_t af;
+	uint8_t mark;
+};
+#define MAX_MARKS 512
+/* Marks packets to a mark's network with it on cl0's ingress; makes the IPv4 networks local. */
+int mark_setup(struct topo *t, const struct mark *marks, int n, char *err, size_t errn);
+
+/* ---- udp.c: UDP datagrams through the director ---- */
+int udp_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */
+int udp_owns(struct traffic *tr, const char *name);  /* a UDP connection of that name exists */
+/* One datagram and its answer; result text to extra; 0 ok or a positive errno. */
+int udp_connect(struct traffic *tr, const char *name, const struct ip46 *vaddr, uint16_t vport,
+		const struct ip46 *caddr, uint16_t cport, struct sbuf *extra);
+int udp_send(struct traffic *tr, const char *name, struct sbuf *extra);
+void udp_close(struct traffic *tr, const char *name);  /* no packet: UDP has no close */
+void udp_cleanup(struct traffic *tr);
 
 /* ---- fence.c ---- */
 /* Sends a fence datagram from the clients (to_server) or the servers side through the director

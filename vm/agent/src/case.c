@@ -285,6 +285,9 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 		/* clients, real servers, the server link and the silent servers are routed, never local */
 		if ((h >> 16) == 0x0a01 || (h >> 16) == 0x0a02 || (h >> 16) == 0x0a03 || (h >> 16) == 0x0a05)
 			continue;
+		/* a marked target's whole /24 is local already (mark.c) */
+		if (cmds[i].op == CONNECT && mark_of(&cmds[i].svc.addr))
+			continue;
 		int dup = 0;
 		for (int j = 0; j < nv && !dup; j++)
 			dup = vips[j] == a;
@@ -292,6 +295,21 @@ static int collect_vips(struct cmd *cmds, int n, uint32_t *vips)
 			vips[nv++] = a;
 	}
 	return nv;
+}
+
+/* The marks the case's connections carry (the address plan), each once. */
+static int collect_marks(const struct cmd *cmds, int n, struct mark *marks)
+{
+	int nm = 0;
+	for (int i = 0; i < n; i++) {
+		struct mark m = { cmds[i].svc.addr.af, cmds[i].op == CONNECT ? mark_of(&cmds[i].svc.addr) : 0 };
+		int dup = !m.mark;
+		for (int j = 0; j < nm && !dup; j++)
+			dup = marks[j].af == m.af && marks[j].mark == m.mark;
+		if (!dup && nm < MAX_MARKS)
+			marks[nm++] = m;
+	}
+	return nm;
 }
 
 /* Any IPv6 service, destination or client: the case needs the IPv6 half of the topology. */
@@ -423,6 +441,9 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 	if (topo_up(t, vips, nv, tr.v6, err, errn))
 		goto done;
 	topo_ok = 1;
+	static struct mark marks[MAX_MARKS];
+	if (mark_setup(t, marks, collect_marks(cmds, nc, marks), err, errn))
+		goto done;
 	if (t->tunnel_err && uses_tunnel(cmds, nc, AF_INET)) {
 		snprintf(err, errn, "tunnel destinations need an ipip device in the servers' namespace: %s (load ipip)",
 			 strerror(t->tunnel_err));
@@ -472,8 +493,13 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			 * DR and tunnels never rewrite the port: their servers receive on the service's */
 			int nat = c->dest.fwd == IP_VS_CONN_F_MASQ;
 			uint16_t lport = ntohs(nat && c->dest.port ? c->dest.port : c->svc.port);
-			/* a fwmark service's port-0 dest receives on each packet's own port */
-			int le = lport ? traffic_listen(&tr, lport) : 0;
+			/* a fwmark service's port-0 dest receives on each packet's own port (connect opens
+			 * those); a fwmark service takes TCP and UDP alike */
+			int le = 0;
+			if (lport && c->svc.proto != IPPROTO_UDP)
+				le = traffic_listen(&tr, lport);
+			if (lport && !le && (c->svc.proto == IPPROTO_UDP || c->svc.fwmark))
+				le = udp_listen(&tr, lport);
 			if (le) {
 				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, lport, strerror(-le));
 				goto done;
@@ -485,20 +511,36 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		case DEST_DEL:
 			e = -ipvs_dest(ipvs, IPVS_CMD_DEL_DEST, &c->svc, &c->dest, 0);
 			break;
-		case CONNECT:
-			e = traffic_connect(&tr, c->name, &c->svc.addr, c->svc.port, &c->caddr, c->cport, &extra);
+		case CONNECT: {
+			/* a marked target may reach a server on its own port: listen there */
+			uint16_t tport = ntohs(c->svc.port);
+			int le = 0;
+			if (mark_of(&c->svc.addr))
+				le = c->svc.proto == IPPROTO_UDP ? udp_listen(&tr, tport) : traffic_listen(&tr, tport);
+			if (le) {
+				snprintf(err, errn, "line %d: listener on port %u: %s", i + 1, tport, strerror(-le));
+				goto done;
+			}
+			if (c->svc.proto == IPPROTO_UDP)
+				e = udp_connect(&tr, c->name, &c->svc.addr, c->svc.port, &c->caddr, c->cport, &extra);
+			else
+				e = traffic_connect(&tr, c->name, &c->svc.addr, c->svc.port, &c->caddr, c->cport, &extra);
 			break;
+		}
 		case FIN:
-			e = traffic_fin(&tr, c->name);
-			break;
 		case RST:
-			e = traffic_rst(&tr, c->name);
+		case SHUT:
+			if (udp_owns(&tr, c->name))
+				udp_close(&tr, c->name);
+			else if (c->op == FIN)
+				e = traffic_fin(&tr, c->name);
+			else if (c->op == RST)
+				e = traffic_rst(&tr, c->name);
+			else
+				e = traffic_shut(&tr, c->name, (int)c->a);
 			break;
 		case SEND:
-			e = traffic_send(&tr, c->name);
-			break;
-		case SHUT:
-			e = traffic_shut(&tr, c->name, (int)c->a);
+			e = udp_owns(&tr, c->name) ? udp_send(&tr, c->name, &extra) : traffic_send(&tr, c->name);
 			break;
 		case SYSCTL:
 			e = write_vs_sysctl(t, c->name, c->value);
@@ -550,6 +592,7 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 	g_last.script_done = now_ms();
 	rc = 0;
 done:
+	udp_cleanup(&tr);
 	traffic_cleanup(&tr);
 	if (ipvs >= 0)
 		close(ipvs);
