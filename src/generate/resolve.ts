@@ -96,6 +96,7 @@ function setUp(s: State, p: SlotPlan, i: number, taken: Set<string>): Slot {
   const mainPool = Math.ceil(p.dests.length / 2);
   for (const [j, d] of p.dests.entries()) {
     const dest = destKey(d.id);
+    if (!addressFree(slot, dest)) continue;
     const f: DestFields = !p.pools
       ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1], ...fwd(d.fwd) }
       : j < mainPool
@@ -107,9 +108,19 @@ function setUp(s: State, p: SlotPlan, i: number, taken: Set<string>): Slot {
   }
   for (const id of p.spares) {
     const k = destKey(id);
-    if (!slot.present.has(k) && !slot.spares.includes(k)) slot.spares.push(k);
+    if (!slot.present.has(k) && !slot.spares.includes(k) && addressFree(slot, k)) slot.spares.push(k);
   }
   return slot;
+}
+
+/**
+ * A fwmark slot has each real server under one port only: a persistent fwmark service sends to
+ * the packet's port whatever the destination's, so the wire could not tell two ports apart.
+ */
+function addressFree(slot: Slot, dest: string): boolean {
+  if (!slot.mark) return true;
+  const addr = dest.slice(0, dest.lastIndexOf(':'));
+  return ![...slot.present.keys(), ...slot.spares].some((d) => d !== dest && d.slice(0, d.lastIndexOf(':')) === addr);
 }
 
 export function planToScenario(plan: Plan, ctx: ResolveContext): Scenario {

@@ -25,8 +25,8 @@ export interface ScenarioArbOptions {
   surface?: Partial<Surface>;
 }
 
-/** What the agent and the model support today beyond TCP services. */
-export const DEFAULT_SURFACE: Surface = { udp: false, fwmark: false, tcpSend: false };
+/** What the agent and the model support beyond TCP services: all of it, by default. */
+export const DEFAULT_SURFACE: Surface = { udp: true, fwmark: true, tcpSend: true };
 
 function planOptions(opts: ScenarioArbOptions): PlanArbOptions {
   if (opts.schedulers.length === 0) throw new Error('planArb: no scheduler to draw from');
