@@ -287,8 +287,10 @@ export function splitResults(body: string): { head: ResultHead; lines: string[] 
 
 /** The table row of the service a target reaches: its fwmark service first (the address plan). */
 function serviceRowOf(target: string, table: ServiceRow[]): ServiceRow | undefined {
-  const mark = markOf(parseTarget(target));
-  return (mark ? table.find((r) => r.svc === `fwm/${mark}`) : undefined) ?? table.find((r) => r.svc === target);
+  const t = parseTarget(target);
+  const mark = markOf(t);
+  const fwm = `${t.af === 6 ? 'fwm6' : 'fwm'}/${mark}`;
+  return (mark ? table.find((r) => r.svc === fwm) : undefined) ?? table.find((r) => r.svc === target);
 }
 
 const addrOf = (ap: string) => ap.slice(0, ap.lastIndexOf(':'));

@@ -5,6 +5,7 @@
 // without its `connect` or an edit of something that is gone.
 import fc from 'fast-check';
 import type { Event, Scenario } from '../scenario.js';
+import { markOf, parseTarget } from '../service-key.js';
 import { lawPlanArb, mixPlanArb, type PlanArbOptions } from './plan-arb.js';
 import type { Plan, Surface } from './plan.js';
 import { planToScenario as resolve } from './resolve.js';
@@ -92,7 +93,7 @@ export function eventScheduler(s: Scenario, index: number): string | undefined {
 
 /** The service key a target reaches: its fwmark service when there is one (the address plan). */
 function serviceOfTarget(target: string, live: Map<string, string>): string {
-  const m = /^(?:udp\/)?10\.0\.(\d+)\.\d+:\d+$/.exec(target);
-  if (m && m[1] !== '0' && live.has(`fwm/${m[1]}`)) return `fwm/${m[1]}`;
-  return target;
+  const t = parseTarget(target);
+  const fwm = `${t.af === 6 ? 'fwm6' : 'fwm'}/${markOf(t)}`;
+  return markOf(t) && live.has(fwm) ? fwm : target;
 }

@@ -128,7 +128,27 @@ export const fwmark: Scenario = {
   ],
 };
 
-export const SURFACE_CASES: Record<string, Scenario> = { severalServices, udp, fwmark };
+/** UDP over IPv6, and a fwm6 service taking TCP and UDP to many addresses of 2001:db8:0:4::/64. */
+export const ipv6: Scenario = {
+  version: 1,
+  events: [
+    { op: 'svc-add', svc: 'udp/[2001:db8::1]:53', scheduler: 'rr' },
+    dest('udp/[2001:db8::1]:53', '[2001:db8:2::1]:53'),
+    dest('udp/[2001:db8::1]:53', '[2001:db8:2::2]:0'),
+    { op: 'svc-add', svc: 'fwm6/4', scheduler: 'sh' },
+    dest('fwm6/4', '[2001:db8:2::41]:80'),
+    dest('fwm6/4', '[2001:db8:2::42]:0'),
+    connect('v1', 'udp/[2001:db8::1]:53', '2001:db8:1::1'),
+    connect('v2', 'udp/[2001:db8::1]:53', '2001:db8:1::2'),
+    { op: 'send', conn: 'v1' },
+    connect('m1', '[2001:db8:0:4::7]:80', '2001:db8:1::3'),
+    connect('m2', 'udp/[2001:db8:0:4::8]:53', '2001:db8:1::4'),
+    connect('m3', '[2001:db8:0:4::9]:443', '2001:db8:1::5'),
+    { op: 'send', conn: 'm2' },
+  ],
+};
+
+export const SURFACE_CASES: Record<string, Scenario> = { severalServices, udp, fwmark, ipv6 };
 
 const destsOf = (o: Observation, s: Scenario, names: string[]) =>
   s.events.flatMap((e, i) => (e.op === 'connect' && names.includes(e.conn) ? [o.steps[i]!.dest] : []));
@@ -145,6 +165,10 @@ export const SURFACE_FACTS: Record<string, (k: Observation, s: Scenario) => void
     const after = rowOf(k, 8, 'udp/10.0.0.1:53')!.dests;
     if (after.some((d) => d.active !== 0) || after.reduce((n, d) => n + d.inactive, 0) !== 3) throw new Error(`UDP entries must count as inactive: ${JSON.stringify(after)}`);
     if (!k.listings!.conns.includes('UDP         10.1.0.1:')) throw new Error('no UDP entry in the -c listing');
+  },
+  ipv6: (k, s) => {
+    if (destsOf(k, s, ['v1', 'v2', 'm1', 'm2', 'm3']).some((d) => !d)) throw new Error('an IPv6 connection reached no server');
+    if (!k.listings!.list.includes('FWM  4 IPv6 sh\n')) throw new Error('no fwm6 service in the listing');
   },
   fwmark: (k, s) => {
     if (new Set(destsOf(k, s, ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'])).size < 3) throw new Error('dh behind one mark used fewer than 3 servers');
