@@ -10,9 +10,31 @@ export const EXIT = {
   kernel: 4,
   /** More cases than --max-unknown the model could not decide (unknown) or did not repeat (flaky). */
   unknown: 5,
+  /** A guest whose kernel did not come up (BootError, with its console log). */
+  boot: 6,
+  /** A bug of the harness itself: the model crashed, or an error that is none of ours. */
+  harness: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * Which code a run exits with when it met several outcomes: the first of these that applies.
+ * Findings come first (they are what a run is for), then what keeps a run from judging every case:
+ * a bug of ours, bad input, a guest that did not boot, other infrastructure, cases the model could
+ * not decide (more than --max-unknown). The README's list of
+ * exit codes is in this order (test/errors.test.ts compares them).
+ */
+export const EXIT_PRECEDENCE: readonly ExitCode[] = [EXIT.kernel, EXIT.divergence, EXIT.harness, EXIT.usage, EXIT.boot, EXIT.infra, EXIT.unknown, EXIT.ok];
+
+/** The code that wins among several (EXIT_PRECEDENCE); codes outside it (130 interrupted) rank last. */
+export function worstExit(...codes: number[]): number {
+  const rank = (c: number) => {
+    const i = EXIT_PRECEDENCE.indexOf(c as ExitCode);
+    return i < 0 ? EXIT_PRECEDENCE.length : i;
+  };
+  return codes.reduce((a, b) => (rank(b) < rank(a) ? b : a), EXIT.ok);
+}
 
 export abstract class ConformError extends Error {
   abstract readonly code: string;
@@ -53,7 +75,7 @@ export class InputError extends UsageError {
 /** The harness's own machinery failed (build, QEMU, channel, timeout): never a pass, never a kernel bug. */
 export class InfraError extends ConformError {
   readonly code: string;
-  readonly exitCode = EXIT.infra;
+  readonly exitCode: ExitCode = EXIT.infra;
   /** Retrying cannot help (a host without IPVS, say): the fix is the user's, so it is not retried. */
   readonly permanent: boolean;
   constructor(code: string, message: string, options?: { cause?: unknown; log?: string; permanent?: boolean }) {
@@ -65,11 +87,21 @@ export class InfraError extends ConformError {
   readonly log: string | undefined;
 }
 
-/** The guest kernel did not come up; the console log says why. */
+/** The guest kernel did not come up; the console log says why. Its own exit code (6): not a timeout. */
 export class BootError extends InfraError {
+  override readonly exitCode: ExitCode = EXIT.boot;
   constructor(message: string, log: string, options?: { cause?: unknown }) {
     super('IPVS_CONFORM_BOOT', message, { ...options, log });
   }
+}
+
+/**
+ * The model threw on a scenario: a bug in the harness (exit 7), never a kernel finding and never
+ * infrastructure. Not retried: it would fail the same way again.
+ */
+export class ModelError extends ConformError {
+  readonly code = 'IPVS_CONFORM_MODEL';
+  readonly exitCode = EXIT.harness;
 }
 
 /** A missing host package or tool, with the command that installs it. */

@@ -8,14 +8,13 @@ import { eventLines, listingsText, verdictText } from '../check/print.js';
 import { loadScenarioFile } from '../check/scenario-file.js';
 import { judgeFollowing } from '../compare/follow.js';
 import type { Verdict } from '../compare/verdict.js';
-import { EXIT, KernelFinding, UsageError } from '../errors.js';
+import { EXIT, KernelFinding, ModelError, UsageError } from '../errors.js';
 import { scenarioScheduler } from '../generate/scenario-arb.js';
 import { SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { timelineOf } from '../report/timeline.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
-import { ModelError } from '../run/judge.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { pinnedKernels } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
@@ -51,7 +50,8 @@ Examples:
   ipvs-conform check my-setup.yaml --kernel 6.12 --save reports/cases/my-setup.yaml
 
 Exit codes: 0 the kernel and the model agree, 1 they diverge, 2 a bad file or option,
-3 infrastructure failure, 4 kernel oops or warning.`;
+3 infrastructure failure, 4 kernel oops or warning, 5 the model could not decide (unknown), 6 a
+guest that did not boot, 7 a bug of the harness (the model crashed).`;
 
 const OPTIONS = {
   kernel: { type: 'string' },

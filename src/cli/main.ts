@@ -1,5 +1,5 @@
 // The `ipvs-conform` command: dispatches subcommands and maps every error to an exit code in one
-// place (src/errors.ts): 0 agree, 1 divergence, 2 usage/input, 3 infrastructure, 4 kernel finding.
+// place (src/errors.ts EXIT, with the order that picks one of several: EXIT_PRECEDENCE).
 import { ConformError, EXIT, KernelFinding, UsageError } from '../errors.js';
 
 export const HELP = `Usage: ipvs-conform <command> [options]
@@ -74,9 +74,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e instanceof KernelFinding) process.stderr.write(`--- guest console (last lines) ---\n${e.consoleLog.split('\n').slice(-60).join('\n')}\n`);
       return e.exitCode;
     }
-    // Not one of ours: a bug in the harness. Say so, with the stack, as an infrastructure failure.
+    // Not one of ours: a bug in the harness. Say so, with the stack (exit 7, like a model crash).
     process.stderr.write(`ipvs-conform: internal error (a bug in the harness, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
-    return EXIT.infra;
+    return EXIT.harness;
   }
 }
 

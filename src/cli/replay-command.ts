@@ -7,11 +7,10 @@ import { loadCase, type CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';
 import { judgeFollowing } from '../compare/follow.js';
 import type { Verdict } from '../compare/verdict.js';
-import { EXIT, KernelFinding, UsageError, ConformError, type ExitCode } from '../errors.js';
+import { EXIT, KernelFinding, ModelError, UsageError, ConformError, worstExit, type ExitCode } from '../errors.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
-import { ModelError } from '../run/judge.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { oneOf, parse } from './args.js';
@@ -38,7 +37,8 @@ Examples:
   ipvs-conform replay reports/cases/X.yaml --patch my-fix.patch
 
 Exit codes: 0 every case agrees now, 1 a divergence repeats, 2 a bad case file or option,
-3 infrastructure failure, 4 kernel oops or warning.`;
+3 infrastructure failure, 4 kernel oops or warning, 5 the model could not decide (unknown), 6 a
+guest that did not boot, 7 a bug of the harness (the model crashed). Several cases: the first of 4 1 7 2 6 3 5 0 that applies.`;
 
 const OPTIONS = {
   kernel: { type: 'string' },
@@ -50,11 +50,6 @@ const OPTIONS = {
   coverage: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-const worst = (a: number, b: number): number => {
-  const rank = [EXIT.ok, EXIT.unknown, EXIT.infra, EXIT.usage, EXIT.divergence, EXIT.kernel] as number[];
-  return rank.indexOf(b) > rank.indexOf(a) ? b : a;
-};
 
 const sameList = (a: string[] | undefined, b: string[] | undefined) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
 
@@ -109,7 +104,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof ConformError)) throw e;
       process.stderr.write(`${e.message}\n`);
-      code = worst(code, e.exitCode);
+      code = worstExit(code, e.exitCode);
     }
   }
 
@@ -127,7 +122,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     try {
       backend = await createBackend(backendKind, opts);
       const caps = await backend.start();
-      for (const { file, c } of cases) code = worst(code, await replayOne(backend, caps, kernel, file, c, !!v.force, semanticsOverride));
+      for (const { file, c } of cases) code = worstExit(code, await replayOne(backend, caps, kernel, file, c, !!v.force, semanticsOverride));
       if (coverage) await backend.finishCoverage?.();
       if (coverage) await reportCoverage(coverage, 'reports', kernel, byKernel.size > 1);
     } finally {
@@ -176,7 +171,7 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
   try {
     ({ model, verdict } = judgeFollowing(c.scenario, kernelObs, semantics));
   } catch (e) {
-    // The model failing is the harness's fault, not the case file's: exit 3, not 2.
+    // The model failing is the harness's fault, not the case file's: exit 7, not 2.
     throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
   }
   out.write(`verdict (model semantics ${semantics}): ${verdictLine(verdict)}\n`);

@@ -66,7 +66,9 @@ Examples:
   ipvs-conform run --kernel 6.1 --scheduler hprio --seed 7 --case 12
 
 Exit codes: 0 all agree, 1 divergence, 2 usage or input error, 3 infrastructure failure,
-4 kernel oops or warning, 5 more undecided cases than --max-unknown. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
+4 kernel oops or warning, 5 more undecided cases than --max-unknown, 6 a guest that did not boot,
+7 a bug of the harness (the model crashed, an internal error); several outcomes: the first of
+4 1 7 2 6 3 5 0 that applies. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
 
 const OPTIONS = {
   scheduler: { type: 'string', multiple: true },
@@ -299,7 +301,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (kernelSummaries.length) {
       const last = kernelSummaries[kernelSummaries.length - 1]!;
       last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
-      await writeReports(e instanceof ConformError ? e.exitCode : EXIT.infra).catch(() => {});
+      await writeReports(e instanceof ConformError ? e.exitCode : EXIT.harness).catch(() => {});
     }
     throw e;
   } finally {

@@ -105,14 +105,12 @@ export function totalsOf(kernels: KernelSummary[]): Counts & { casesPerMinute: n
   return { ...t, casesPerMinute: ms > 0 ? Math.round((judged / (ms / 60_000)) * 10) / 10 : 0 };
 }
 
-/**
- * 4 kernel finding > 1 divergence > 3 infrastructure (or model) failure > 5 more undecided cases
- * (unknown, flaky) than --max-unknown > 0 all agree.
- */
+/** The run's exit code from its counts, in the order of EXIT_PRECEDENCE (src/errors.ts). */
 export function exitCodeOf(t: Counts, maxUnknown?: MaxUnknown): ExitCode {
   if (t.kernel > 0) return EXIT.kernel;
   if (t.divergences > 0) return EXIT.divergence;
-  if (t.infra > 0 || t.modelErrors > 0) return EXIT.infra;
+  if (t.modelErrors > 0) return EXIT.harness;
+  if (t.infra > 0) return EXIT.infra;
   if (overMaxUnknown(t, maxUnknown)) return EXIT.unknown;
   return EXIT.ok;
 }

@@ -9,7 +9,7 @@ import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';
 import type { Divergence } from '../compare/verdict.js';
-import { InfraError, KernelFinding } from '../errors.js';
+import { InfraError, KernelFinding, ModelError } from '../errors.js';
 import { caseSeed, generateCase, inShard } from '../generate/case-seed.js';
 import { scenarioKinds } from '../generate/kinds.js';
 import { eventScheduler, scenarioArb, scenarioScheduler, scenarioSchedulers } from '../generate/scenario-arb.js';
@@ -18,7 +18,7 @@ import type { Scenario } from '../scenario.js';
 import { minimiseDivergence } from '../shrink/minimise.js';
 import { sameBug, type Judged, type Oracle } from '../shrink/shrink.js';
 import { withInfraRetries } from '../shrink/retry.js';
-import { ModelError, makeOracle } from './judge.js';
+import { makeOracle } from './judge.js';
 
 export type Outcome = 'agree' | 'diverge' | 'unknown' | 'flaky' | 'infra' | 'kernel' | 'model-error';
 

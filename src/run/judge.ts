@@ -2,17 +2,10 @@
 // the model following the kernel's observation, judged by the comparison.
 import type { Backend } from '../backend.js';
 import { judgeFollowing } from '../compare/follow.js';
-import { InfraError } from '../errors.js';
+import { ModelError } from '../errors.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
 import type { Judged, Oracle } from '../shrink/shrink.js';
-
-/** The model threw: a bug in the harness, never a kernel finding, and not worth a retry. */
-export class ModelError extends InfraError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('IPVS_CONFORM_MODEL', message, options);
-  }
-}
 
 export function makeOracle(backend: Backend, semantics: Semantics): Oracle {
   return async (scenario: Scenario): Promise<Judged> => {

@@ -1,9 +1,10 @@
 // Judges reduction candidates on the kernel, `jobs` at a time, each scenario once. Infrastructure
 // trouble is retried, then leaves the candidate unjudged (never "the bug is gone"); a kernel
-// finding is kept and stops the search; a bug of ours stops it and is raised by the caller.
+// finding is kept and stops the search; a model crash stops it (a model error, never unjudged
+// infrastructure); any other bug of ours stops it and is raised by the caller.
 import { validateScenario } from '../casefile/validate-scenario.js';
 import type { Divergence } from '../compare/verdict.js';
-import { InfraError, KernelFinding } from '../errors.js';
+import { InfraError, KernelFinding, ModelError } from '../errors.js';
 import type { Scenario } from '../scenario.js';
 import type { Candidate } from './remove-steps.js';
 import { withInfraRetries } from './retry.js';
@@ -79,6 +80,8 @@ export class CandidateJudge {
         this.stoppedBy ??= `kernel finding: ${e.message}`;
       } else if (e instanceof InfraError) {
         this.unjudged++;
+      } else if (e instanceof ModelError) {
+        this.stoppedBy ??= `model error: ${e.message}`;
       } else {
         this.fatal ??= e;
         this.stoppedBy ??= `error: ${(e as Error).message}`;

@@ -28,9 +28,10 @@ export interface MinimiseResult extends ShrinkResult {
 
 export async function minimiseDivergence(o: ShrinkOptions & { jobs: number; reduceBudgetMs?: number }): Promise<MinimiseResult> {
   const shrunk = await shrinkDivergence(o);
-  // Broken infrastructure, a bug of ours or an interruption ends it here; a spent shrink budget
-  // or a generator that no longer draws the case does not (the reduction needs neither).
-  if (shrunk.kernelFinding || o.signal?.aborted || /^(infrastructure failure|error:)/.test(shrunk.stoppedBy ?? '')) return shrunk;
+  // Broken infrastructure, a bug of ours (a model crash included) or an interruption ends it here;
+  // a spent shrink budget or a generator that no longer draws the case does not (the reduction
+  // needs neither).
+  if (shrunk.kernelFinding || o.signal?.aborted || /^(infrastructure failure|model error|error:)/.test(shrunk.stoppedBy ?? '')) return shrunk;
   const r = await reduceDivergence({
     start: shrunk.minimal,
     judged: shrunk.judged,

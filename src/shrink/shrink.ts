@@ -4,7 +4,7 @@
 // fresh namespace on the real kernel plus the model). The oracle is a narrow interface, so tests
 // pass a five-line fake predicate.
 import fc from 'fast-check';
-import { InfraError, KernelFinding } from '../errors.js';
+import { InfraError, KernelFinding, ModelError } from '../errors.js';
 import type { Divergence, Verdict } from '../compare/verdict.js';
 import type { Observation } from '../observation.js';
 import type { Scenario } from '../scenario.js';
@@ -127,6 +127,11 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
         stoppedBy = `infrastructure failure after ${o.infraAttempts ?? 3} attempts: ${e.message}`;
         return true;
       }
+      if (e instanceof ModelError) {
+        // A bug of ours on this candidate: the search ends at the smallest confirmed case.
+        stoppedBy = `model error: ${e.message}`;
+        return true;
+      }
       fatal = e; // a bug of ours (the model threw, say): end the search and raise it below
       stoppedBy = `error: ${(e as Error).message}`;
       return true;
@@ -164,7 +169,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
         current = { minimal: cut, judged: judged as Judged & { verdict: Divergence } };
       }
     } catch (e) {
-      if (!(e instanceof InfraError) && !(e instanceof KernelFinding)) throw e;
+      if (!(e instanceof InfraError) && !(e instanceof KernelFinding) && !(e instanceof ModelError)) throw e;
       // Keep the uncut case: it is confirmed, the cut one is not.
     }
   }

@@ -28,6 +28,8 @@ describe('summary', () => {
     expect(exitCodeOf({ ...zeroCounts(), cases: 100, unknowns: 2, agree: 98 }, { percent: 1 })).toBe(5);
     expect(exitCodeOf({ ...zeroCounts(), cases: 100, unknowns: 1, agree: 99 }, { percent: 1 })).toBe(0);
     expect(exitCodeOf({ ...zeroCounts(), cases: 5, unknowns: 3, infra: 1 })).toBe(3);
+    expect(exitCodeOf({ ...zeroCounts(), modelErrors: 1, infra: 2 })).toBe(7); // a model crash is a harness bug, not infrastructure
+    expect(exitCodeOf({ ...zeroCounts(), modelErrors: 1, divergences: 1 })).toBe(1);
   });
 
   it('names the undecided cases and why when they are over --max-unknown, and says which lifecycle paths the cases reached', () => {

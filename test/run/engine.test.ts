@@ -1,42 +1,25 @@
 // The run loop with a five-line fake oracle standing in for kernel + model (it tests the loop:
 // sharding, confirmation, shrinking, saving, infrastructure accounting, interruption).
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { loadCase } from '../../src/casefile/casefile.js';
-import type { Divergence } from '../../src/compare/verdict.js';
 import { InfraError, KernelFinding } from '../../src/errors.js';
 import { generateCase } from '../../src/generate/case-seed.js';
 import { scenarioArb } from '../../src/generate/scenario-arb.js';
-import { runKernelCases, type KernelRunOptions } from '../../src/run/engine.js';
+import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import type { Oracle } from '../../src/shrink/shrink.js';
-
-const dv: Divergence = { kind: 'diverge', stepIndex: 1, event: 'fin[c1]', what: 'dest', expected: 'a', got: 'b', diff: 'the diff\n' };
-const buggy = (s: Scenario) => s.events.filter((e) => e.op === 'fin').length >= 2 && s.events.some((e) => e.op === 'dest-add' && e.weight === 0);
-const fake: Oracle = async (s) => ({ verdict: buggy(s) ? dv : { kind: 'agree' } });
-const noBackend = {} as Backend;
-
-async function opts(over: Partial<KernelRunOptions>): Promise<KernelRunOptions> {
-  return {
-    kernel: '6.1', release: '6.1.0-test', semantics: '6.1', backendName: 'fake', backend: noBackend,
-    schedulers: ['rr', 'wlc'], seed: 99, cases: 12, jobs: 2, infraAttempts: 2, shrinkBudgetMs: 60_000,
-    casesDir: await mkdtemp(path.join(tmpdir(), 'ipvsc-run-')), signal: new AbortController().signal,
-    oracle: async () => ({ verdict: { kind: 'agree' } }),
-    ...over,
-  };
-}
+import { buggy, dv, fake, runOptions } from './fake-run.js';
 
 describe('runKernelCases', () => {
   it('shards together give the unsharded run, case for case', async () => {
     const seen = new Map<number, string>();
     const recordAll: Oracle = async () => ({ verdict: { kind: 'agree' } });
-    const all = await runKernelCases(await opts({ oracle: recordAll }));
+    const all = await runKernelCases(await runOptions({ oracle: recordAll }));
     for (const r of all.records) seen.set(r.index, `${r.seed}/${r.scheduler}/${r.events}`);
     const shards = [];
-    for (let i = 0; i < 3; i++) shards.push(...(await runKernelCases(await opts({ oracle: recordAll, shard: { index: i, count: 3 } }))).records);
+    for (let i = 0; i < 3; i++) shards.push(...(await runKernelCases(await runOptions({ oracle: recordAll, shard: { index: i, count: 3 } }))).records);
     expect(shards.map((r) => r.index).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
     for (const r of shards) {
       expect(shards.filter((x) => x.index === r.index)).toHaveLength(1);
@@ -45,18 +28,18 @@ describe('runKernelCases', () => {
   });
 
   it('--case K runs exactly case K of the run, sharded or not', async () => {
-    const all = await runKernelCases(await opts({}));
+    const all = await runKernelCases(await runOptions({}));
     const seven = all.records.find((r) => r.index === 7)!;
     const seen: Scenario[] = [];
-    const one = await runKernelCases(await opts({ onlyCase: 7, oracle: async (sc) => (seen.push(sc), { verdict: { kind: 'agree' } }) }));
+    const one = await runKernelCases(await runOptions({ onlyCase: 7, oracle: async (sc) => (seen.push(sc), { verdict: { kind: 'agree' } }) }));
     expect(one.records.map((r) => [r.index, r.seed, r.scheduler, r.events])).toEqual([[7, seven.seed, seven.scheduler, seven.events]]);
     expect(seen).toEqual([generateCase(scenarioArb({ schedulers: ['rr', 'wlc'] }), 99, 7)]);
-    const sharded = await runKernelCases(await opts({ onlyCase: 7, shard: { index: 1, count: 3 } }));
+    const sharded = await runKernelCases(await runOptions({ onlyCase: 7, shard: { index: 1, count: 3 } }));
     expect(sharded.records.map((r) => r.seed)).toEqual([seven.seed]);
   });
 
   it('confirms, shrinks and saves a divergence, once per signature', async () => {
-    const o = await opts({ oracle: fake, cases: 40 });
+    const o = await runOptions({ oracle: fake, cases: 40 });
     const res = await runKernelCases(o);
     const diverged = res.records.filter((r) => r.outcome === 'diverge');
     expect(diverged.length).toBeGreaterThan(1);
@@ -84,7 +67,7 @@ describe('runKernelCases', () => {
       if (buggy(s) && ++calls === 3) throw new KernelFinding('Oops in a shrink step', 'console');
       return fake(s);
     };
-    const r = await runKernelCases(await opts({ oracle: oops, cases: 40, jobs: 1 }));
+    const r = await runKernelCases(await runOptions({ oracle: oops, cases: 40, jobs: 1 }));
     const kernel = r.records.filter((x) => x.outcome === 'kernel');
     expect(kernel).toHaveLength(1);
     expect(kernel[0]!.detail).toMatch(/^Oops in a shrink step \(the case itself: diverge/);
@@ -98,7 +81,7 @@ describe('runKernelCases', () => {
       runs.set(k, (runs.get(k) ?? 0) + 1);
       return { verdict: runs.get(k) === 1 && buggy(s) ? dv : { kind: 'agree' } };
     };
-    const res = await runKernelCases(await opts({ oracle: once, cases: 30 }));
+    const res = await runKernelCases(await runOptions({ oracle: once, cases: 30 }));
     expect(res.records.some((r) => r.outcome === 'flaky')).toBe(true);
     expect(res.findings).toEqual([]);
   });
@@ -106,7 +89,7 @@ describe('runKernelCases', () => {
   it('counts infrastructure failures after retries and stops when they persist', async () => {
     let calls = 0;
     const down: Oracle = async () => { calls++; throw new InfraError('IPVS_CONFORM_TEST', 'guest gone'); };
-    const res = await runKernelCases(await opts({ oracle: down, cases: 50, jobs: 1, maxInfraStreak: 4 }));
+    const res = await runKernelCases(await runOptions({ oracle: down, cases: 50, jobs: 1, maxInfraStreak: 4 }));
     expect(res.records.map((r) => r.outcome)).toEqual(['infra', 'infra', 'infra', 'infra']);
     expect(calls).toBe(8); // 2 attempts each
     expect(res.stoppedBy).toMatch(/4 infrastructure failures in a row/);
@@ -122,7 +105,7 @@ describe('runKernelCases', () => {
       return { verdict: { kind: 'agree' } };
     };
     const backend = { drain: async () => [new KernelFinding('after its case had finished: WARNING: at the end', 'console', ran[ran.length - 1]!)] } as unknown as Backend;
-    const o = await opts({ oracle, backend, cases: 4, jobs: 1 });
+    const o = await runOptions({ oracle, backend, cases: 4, jobs: 1 });
     const r = await runKernelCases(o);
     expect(ran).toHaveLength(5); // case 2 ran twice: once into the late finding, once for real
     expect(r.records.map((x) => [x.index, x.outcome])).toEqual([[0, 'agree'], [1, 'kernel'], [2, 'agree'], [3, 'kernel']]);
@@ -137,7 +120,7 @@ describe('runKernelCases', () => {
     const ac = new AbortController();
     let n = 0;
     const slow: Oracle = async () => { if (++n === 5) ac.abort(); return { verdict: { kind: 'agree' } }; };
-    const res = await runKernelCases(await opts({ oracle: slow, cases: 100, jobs: 1, signal: ac.signal }));
+    const res = await runKernelCases(await runOptions({ oracle: slow, cases: 100, jobs: 1, signal: ac.signal }));
     expect(res.records.length).toBe(5);
     expect(res.stoppedBy).toBe('interrupted');
   });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Divergence } from '../../src/compare/verdict.js';
-import { InfraError, KernelFinding } from '../../src/errors.js';
+import { InfraError, KernelFinding, ModelError } from '../../src/errors.js';
 import { eventText, type Event, type Scenario } from '../../src/scenario.js';
 import { reduceDivergence, REDUCE_STEPS } from '../../src/shrink/reduce.js';
 import { rankWeights, simplifyEqualValues } from '../../src/shrink/simplify.js';
@@ -118,6 +118,19 @@ describe('reduceDivergence', () => {
     expect(r.kernelFinding?.scenario.events.length).toBeGreaterThan(0);
     expect(r.oneMinimal).toBe(false);
     expect(r.stoppedBy).toMatch(/kernel finding/);
+  });
+
+  it('a model crash on a candidate stops the pass as a model error, never as a candidate the infrastructure left unjudged', async () => {
+    // Why: ModelError extended InfraError, so a model crash counted as infrastructure (issue 14).
+    let n = 0;
+    const crash: Oracle = async (s) => {
+      if (++n === 3) throw new ModelError('the model failed on this scenario: boom');
+      return fake(s);
+    };
+    const r = await reduce(crash, 1);
+    expect(r.unjudged).toBe(0);
+    expect(r.oneMinimal).toBe(false);
+    expect(r.stoppedBy).toMatch(/^model error: the model failed on this scenario: boom/);
   });
 
   it('simplifies fields from the table: forwarding and one-packet scheduling go back to the defaults when the bug stays', async () => {
