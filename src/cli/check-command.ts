@@ -6,7 +6,7 @@ import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import { eventLines, listingsText, verdictText } from '../check/print.js';
 import { loadScenarioFile } from '../check/scenario-file.js';
-import { judgeFollowing } from '../compare/follow.js';
+import { judgeFollowing } from '../judge/follow.js';
 import type { Verdict } from '../compare/verdict.js';
 import { EXIT, KernelFinding, ModelError, UsageError } from '../errors.js';
 import { scenarioScheduler } from '../generate/scenario-arb.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { loadCase, type CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';
-import { judgeFollowing } from '../compare/follow.js';
+import { judgeFollowing } from '../judge/follow.js';
 import type { Verdict } from '../compare/verdict.js';
 import { EXIT, KernelFinding, ModelError, UsageError, ConformError, worstExit, type ExitCode } from '../errors.js';
 import type { Semantics } from '../model/types.js';

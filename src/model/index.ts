@@ -30,7 +30,7 @@ export interface ModelOptions {
   follow?: Observation;
   /**
    * Which outcome to take at each choice the kernel's clock leaves open, in the order they come
-   * (missing: the first). src/compare/follow.ts searches them; Observation.branches lists them.
+   * (missing: the first). src/judge/follow.ts searches them; Observation.branches lists them.
    */
   choices?: readonly number[];
 }

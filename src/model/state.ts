@@ -147,7 +147,7 @@ const toJiffies = (ms: readonly number[], hz: number) => ms.map((x) => (x * hz) 
 
 /**
  * A fresh state. `choose` picks among outcomes the kernel's clock leaves open (the search in
- * src/compare/follow.ts supplies it); `jiffies` is where the kernel's clock starts.
+ * src/judge/follow.ts supplies it); `jiffies` is where the kernel's clock starts.
  */
 export function newState(semantics: Semantics, rules: KernelRules, choose: Clock['choose'] = () => 0, jiffies = 0): ModelState {
   const st: ModelState = {

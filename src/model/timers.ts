@@ -4,7 +4,7 @@
 // timers firing in the order __run_timers() fires them. Where the kernel's observation only says
 // that something happened at a jiffy in [lo, hi] and the answer depends on which, the model asks
 // its chooser (st.choose) and a search over the choices keeps the ones the kernel's observation
-// fits (src/compare/follow.ts).
+// fits (src/judge/follow.ts).
 import { calcWheelIndex } from './wheel.js';
 
 /** What a timer does when it fires (its callback) at jiffy `at`; `t.owner` says whose it is. */

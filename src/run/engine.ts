@@ -18,7 +18,7 @@ import type { Scenario } from '../scenario.js';
 import { minimiseDivergence } from '../shrink/minimise.js';
 import { sameBug, type Judged, type Oracle } from '../shrink/shrink.js';
 import { withInfraRetries } from '../shrink/retry.js';
-import { makeOracle } from './judge.js';
+import { makeOracle } from '../judge/oracle.js';
 
 export type Outcome = 'agree' | 'diverge' | 'unknown' | 'flaky' | 'infra' | 'kernel' | 'model-error';
 

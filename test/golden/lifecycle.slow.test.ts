@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { createQemuBackend } from '../../src/backends/qemu.js';
 import { verdictLine } from '../../src/compare/compare.js';
-import { judgeFollowing } from '../../src/compare/follow.js';
+import { judgeFollowing } from '../../src/judge/follow.js';
 import { LIFECYCLE_TEMPLATES } from '../../src/golden/lifecycle.js';
 import { reachesOf } from '../../src/golden/templates.js';
 import { kernelByName } from '../../src/run/kernels.js';

@@ -2,7 +2,7 @@
 // model is checked against the real kernel in every quick test loop. Changing one decision in any
 // scheduler's model makes one of these fail.
 import { describe, expect, it } from 'vitest';
-import { judgeFollowing } from '../../src/compare/follow.js';
+import { judgeFollowing } from '../../src/judge/follow.js';
 import { goldenObservation, listGoldenFiles, readGolden } from '../../src/golden/corpus.js';
 import { reachesOf, TEMPLATES } from '../../src/golden/templates.js';
 import { kernelByName } from '../../src/run/kernels.js';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
 import { parseConns } from '../../src/listings/parse.js';
-import { judgeFollowing } from '../../src/compare/follow.js';
+import { judgeFollowing } from '../../src/judge/follow.js';
 import type { Semantics } from '../../src/model/types.js';
 import type { Event, Scenario } from '../../src/scenario.js';
 import { loadKernels } from '../../src/vm/kernels.js';

@@ -4,7 +4,7 @@
 // edit of a destination's method reaches new connections only.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
-import { makeOracle } from '../../src/run/judge.js';
+import { makeOracle } from '../../src/judge/oracle.js';
 import type { DestFields, Event, Scenario } from '../../src/scenario.js';
 
 const SVC = '10.0.0.1:80';

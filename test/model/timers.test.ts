@@ -3,7 +3,7 @@
 // between timings the kernel's observation leaves open. The model alone starts at jiffy 2^32
 // (NOMINAL_START), a multiple of every level's granularity, so buckets are easy to check by hand.
 import { describe, expect, it } from 'vitest';
-import { judgeFollowing } from '../../src/compare/follow.js';
+import { judgeFollowing } from '../../src/judge/follow.js';
 import { NOMINAL_START } from '../../src/model/clock.js';
 import { runModel } from '../../src/model/index.js';
 import { calcWheelIndex, lvlStart } from '../../src/model/wheel.js';

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
 import { verdictLine } from '../../src/compare/compare.js';
-import { makeOracle } from '../../src/run/judge.js';
+import { makeOracle } from '../../src/judge/oracle.js';
 import { kernelByName } from '../../src/run/kernels.js';
 import { SURFACE_CASES, SURFACE_FACTS } from './surface-cases.js';
 

@@ -12,8 +12,8 @@ import type { Observation } from '../observation.js';
 import { runModel } from '../model/index.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
-import { compareObservations } from './compare.js';
-import type { Divergence, Verdict } from './verdict.js';
+import { compareObservations } from '../compare/compare.js';
+import type { Divergence, Verdict } from '../compare/verdict.js';
 
 /** Model runs one judgement may take (a model run is tens of µs). */
 export const FOLLOW_BUDGET = 256;

@@ -1,7 +1,7 @@
 // The oracle: one scenario through the real kernel (a fresh namespace, via the backend) and through
 // the model following the kernel's observation, judged by the comparison.
 import type { Backend } from '../backend.js';
-import { judgeFollowing } from '../compare/follow.js';
+import { judgeFollowing } from './follow.js';
 import { ModelError } from '../errors.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
