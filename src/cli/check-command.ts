@@ -6,9 +6,9 @@ import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import { eventLines, listingsText, verdictText } from '../check/print.js';
 import { loadScenarioFile } from '../check/scenario-file.js';
-import { judgeFollowing } from '../judge/follow.js';
-import type { Verdict } from '../compare/verdict.js';
-import { EXIT, KernelFinding, ModelError, UsageError } from '../errors.js';
+import { judgeRun } from '../judge/oracle.js';
+import { runOnKernel } from '../judge/kernel-run.js';
+import { EXIT, KernelFinding, UsageError } from '../errors.js';
 import { scenarioScheduler } from '../generate/scenario-arb.js';
 import { SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
@@ -100,22 +100,14 @@ async function checkOne(backend: Backend, file: string, scenario: CaseFile['scen
   const base = { format: CASE_FORMAT, replay: '', savedAt: new Date().toISOString(), kernel, semantics, backend: backendName, scheduler: scenarioScheduler(scenario), note: `checked by hand from ${file}` } as const;
   let kernelObs: Observation;
   try {
-    kernelObs = await backend.run(scenario);
-    const [late] = (await backend.drain?.()) ?? [];
-    if (late) throw late;
+    kernelObs = await runOnKernel(backend, scenario, { settle: true });
   } catch (e) {
     if (!(e instanceof KernelFinding)) throw e;
     out.write(`kernel finding: ${e.message}\n${e.consoleLog}\n`);
     if (save) await saveAs(save, { ...base, finding: 'kernel', consoleLog: e.consoleLog, scenario });
     return EXIT.kernel;
   }
-  let model: Observation;
-  let verdict: Verdict;
-  try {
-    ({ model, verdict } = judgeFollowing(scenario, kernelObs, semantics));
-  } catch (e) {
-    throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
-  }
+  const { model, verdict } = judgeRun(scenario, kernelObs, semantics, file);
   out.write(eventLines(timelineOf(scenario, kernelObs, model, verdict)).join('\n') + '\n\n');
   out.write(listingsText(kernelObs, model) + '\n\n');
   out.write(verdictText(verdict) + '\n');

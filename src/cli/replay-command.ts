@@ -5,9 +5,9 @@ import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { loadCase, type CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';
-import { judgeFollowing } from '../judge/follow.js';
-import type { Verdict } from '../compare/verdict.js';
-import { EXIT, KernelFinding, ModelError, UsageError, ConformError, worstExit, type ExitCode } from '../errors.js';
+import { judgeRun } from '../judge/oracle.js';
+import { runOnKernel } from '../judge/kernel-run.js';
+import { EXIT, KernelFinding, UsageError, ConformError, worstExit, type ExitCode } from '../errors.js';
 import type { Semantics } from '../model/types.js';
 import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
@@ -142,19 +142,13 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
   }
   let kernelObs: Observation;
   try {
-    kernelObs = await backend.run(c.scenario);
+    kernelObs = await runOnKernel(backend, c.scenario, { settle: true });
   } catch (e) {
     if (e instanceof KernelFinding) {
       out.write(`kernel finding: ${e.message}\n${e.consoleLog}\n`);
       return EXIT.kernel;
     }
     throw e;
-  }
-  // Trouble the kernel prints after the case has finished (its namespace's clean-up) is this case's.
-  const [late] = (await backend.drain?.()) ?? [];
-  if (late) {
-    out.write(`kernel finding (printed after the case had finished): ${late.message}\n${late.consoleLog}\n`);
-    return EXIT.kernel;
   }
   const mismatch = buildMismatch(c, kernel, caps, kernelObs);
   if (mismatch.length && !force) {
@@ -166,14 +160,8 @@ async function replayOne(backend: Backend, caps: Capabilities, kernel: string, f
     return EXIT.ok;
   }
   const semantics = (semanticsOverride ?? c.semantics) as Semantics;
-  let model: Observation;
-  let verdict: Verdict;
-  try {
-    ({ model, verdict } = judgeFollowing(c.scenario, kernelObs, semantics));
-  } catch (e) {
-    // The model failing is the harness's fault, not the case file's: exit 7, not 2.
-    throw new ModelError(`the model failed on ${file}: ${(e as Error).message}`, { cause: e });
-  }
+  // The model failing is the harness's fault, not the case file's: exit 7, not 2.
+  const { verdict } = judgeRun(c.scenario, kernelObs, semantics, file);
   out.write(`verdict (model semantics ${semantics}): ${verdictLine(verdict)}\n`);
   if (verdict.kind === 'diverge') {
     out.write(verdict.diff);

@@ -3,6 +3,7 @@
 // the first listing that differs. Only what the golden corpus keeps is compared (no clocks), so two
 // runs of one kernel show no difference. How a user sees that a kernel update changes scheduling.
 import type { Backend } from '../backend.js';
+import { runOnKernel, settle } from '../judge/kernel-run.js';
 import { connSetText } from '../compare/conns.js';
 import { tableText } from '../compare/tables.js';
 import type { Observation } from '../observation.js';
@@ -73,7 +74,7 @@ export async function diffKernels(a: Backend, b: Backend, schedulers: readonly s
   for (const { template, scheduler } of goldenCases(schedulers)) {
     const scenario = template.build(scheduler);
     const once = async () => {
-      const [oa, ob] = await Promise.all([a.run(scenario), b.run(scenario)]);
+      const [oa, ob] = await Promise.all([runOnKernel(a, scenario), runOnKernel(b, scenario)]);
       return firstDifference(scenario, oa, ob);
     };
     const difference = await once();
@@ -83,5 +84,7 @@ export async function diffKernels(a: Backend, b: Backend, schedulers: readonly s
     out.push(r);
     onResult(r);
   }
+  // Trouble either kernel printed after the last scenario is a kernel finding too (exit 4).
+  await Promise.all([settle(a), settle(b)]);
   return out;
 }

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import type { Backend } from '../backend.js';
+import { runOnKernel, settle } from '../judge/kernel-run.js';
 import { connSetText } from '../compare/conns.js';
 import { goldenCases } from './templates.js';
 import { goldenPath, parseGolden, stringifyGolden, toGoldenSteps, withoutClock, type GoldenFile } from './corpus.js';
@@ -27,7 +28,7 @@ export async function regenerate(
   const out: GoldenResult[] = [];
   for (const { template, scheduler } of goldenCases(schedulers)) {
     const scenario = template.build(scheduler);
-    const obs = await backend.run(scenario);
+    const obs = await runOnKernel(backend, scenario);
     const golden: GoldenFile = {
       format: 1,
       kernel,
@@ -63,5 +64,7 @@ export async function regenerate(
     out.push(r);
     await onResult(r);
   }
+  // Trouble the kernel printed after the last scenario is a kernel finding too (exit 4).
+  await settle(backend);
   return out;
 }

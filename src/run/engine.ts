@@ -12,13 +12,13 @@ import type { Divergence } from '../compare/verdict.js';
 import { InfraError, KernelFinding, ModelError } from '../errors.js';
 import { caseSeed, generateCase, inShard } from '../generate/case-seed.js';
 import { scenarioKinds } from '../generate/kinds.js';
-import { eventScheduler, scenarioArb, scenarioScheduler, scenarioSchedulers } from '../generate/scenario-arb.js';
+import { scenarioArb, scenarioScheduler, scenarioSchedulers } from '../generate/scenario-arb.js';
 import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
 import { minimiseDivergence } from '../shrink/minimise.js';
-import { sameBug, type Judged, type Oracle } from '../shrink/shrink.js';
+import { makeOracle, type Judged, type Oracle } from '../judge/oracle.js';
+import { bugSignature, findingScheduler, sameBug } from '../judge/signature.js';
 import { withInfraRetries } from '../shrink/retry.js';
-import { makeOracle } from '../judge/oracle.js';
 
 export type Outcome = 'agree' | 'diverge' | 'unknown' | 'flaky' | 'infra' | 'kernel' | 'model-error';
 
@@ -226,12 +226,8 @@ export async function runKernelCases(o: KernelRunOptions): Promise<KernelRunResu
       return;
     }
     const v = again.verdict as Divergence;
-    // Filed under the scheduler of the service where the difference showed (a case has several).
-    scheduler = eventScheduler(scenario, v.stepIndex) ?? firstScheduler;
-    // An error difference (ENOTCONN on a close, say) rarely depends on the scheduler; a
-    // destination or table difference does.
-    const op = v.event.replace(/\[.*$/, '');
-    const sig = v.what === 'error' ? `error/${op}/${v.expected}/${v.got}` : `${scheduler}/${v.what}/${op}`;
+    scheduler = findingScheduler(scenario, v);
+    const sig = bugSignature(scenario, v);
     const file = path.join(o.casesDir, `${slug(o.kernel)}-${scheduler}-${v.what}-seed${o.seed}-case${k}.yaml`);
     const dupOf = signatures.get(sig);
     // Claimed before any await: two workers must not both shrink the same bug.

@@ -8,7 +8,8 @@ import { InfraError, KernelFinding, ModelError } from '../errors.js';
 import type { Scenario } from '../scenario.js';
 import type { Candidate } from './remove-steps.js';
 import { withInfraRetries } from './retry.js';
-import { sameBug, type Judged, type Oracle } from './shrink.js';
+import type { Judged, Oracle } from '../judge/oracle.js';
+import { sameBug } from '../judge/signature.js';
 
 const key = (s: Scenario) => JSON.stringify(s);
 

@@ -8,7 +8,7 @@ import type { Divergence } from '../compare/verdict.js';
 import type { Scenario } from '../scenario.js';
 import { CandidateJudge } from './candidate-judge.js';
 import { REMOVAL_STEPS, type Step } from './remove-steps.js';
-import type { Judged, Oracle } from './shrink.js';
+import type { Judged, Oracle } from '../judge/oracle.js';
 import { SIMPLIFY_STEPS } from './simplify.js';
 
 export const REDUCE_STEPS: readonly Step[] = [...REMOVAL_STEPS, ...SIMPLIFY_STEPS];

@@ -5,20 +5,12 @@
 // pass a five-line fake predicate.
 import fc from 'fast-check';
 import { InfraError, KernelFinding, ModelError } from '../errors.js';
-import type { Divergence, Verdict } from '../compare/verdict.js';
-import type { Observation } from '../observation.js';
+import type { Divergence } from '../compare/verdict.js';
+import type { Judged, Oracle } from '../judge/oracle.js';
+import { sameBug } from '../judge/signature.js';
 import type { Scenario } from '../scenario.js';
 import { DRAW } from '../generate/case-seed.js';
 import { withInfraRetries } from './retry.js';
-
-export interface Judged {
-  verdict: Verdict;
-  kernel?: Observation;
-  model?: Observation;
-}
-
-/** Runs one scenario on the kernel and the model and judges it. Throws InfraError or KernelFinding. */
-export type Oracle = (scenario: Scenario) => Promise<Judged>;
 
 export interface ShrinkOptions {
   /** The arbitrary the case was drawn from, and the case's own seed. */
@@ -58,11 +50,6 @@ export interface ShrinkResult {
   stoppedBy?: string;
   /** A kernel oops met while shrinking: a finding of its own. */
   kernelFinding?: KernelFinding;
-}
-
-/** Same kind of difference: shrinking must not slide from one bug to another. */
-export function sameBug(a: Divergence, v: Verdict): v is Divergence {
-  return v.kind === 'diverge' && v.what === a.what;
 }
 
 const key = (s: Scenario) => JSON.stringify(s);

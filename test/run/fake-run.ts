@@ -7,7 +7,7 @@ import type { Backend } from '../../src/backend.js';
 import type { Divergence } from '../../src/compare/verdict.js';
 import type { KernelRunOptions } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
-import type { Oracle } from '../../src/shrink/shrink.js';
+import type { Oracle } from '../../src/judge/oracle.js';
 
 export const dv: Divergence = { kind: 'diverge', stepIndex: 1, event: 'fin[c1]', what: 'dest', expected: 'a', got: 'b', diff: 'the diff\n' };
 export const buggy = (s: Scenario) => s.events.filter((e) => e.op === 'fin').length >= 2 && s.events.some((e) => e.op === 'dest-add' && e.weight === 0);

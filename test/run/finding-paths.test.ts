@@ -12,7 +12,7 @@ import { generateCase } from '../../src/generate/case-seed.js';
 import { scenarioArb } from '../../src/generate/scenario-arb.js';
 import { runKernelCases, type KernelRunResult } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
-import type { Oracle } from '../../src/shrink/shrink.js';
+import type { Oracle } from '../../src/judge/oracle.js';
 import { buggy, fake, runOptions } from './fake-run.js';
 
 const key = (s: Scenario) => JSON.stringify(s);

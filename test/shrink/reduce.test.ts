@@ -10,7 +10,7 @@ import { InfraError, KernelFinding, ModelError } from '../../src/errors.js';
 import { eventText, type Event, type Scenario } from '../../src/scenario.js';
 import { reduceDivergence, REDUCE_STEPS } from '../../src/shrink/reduce.js';
 import { rankWeights, simplifyEqualValues } from '../../src/shrink/simplify.js';
-import type { Judged, Oracle } from '../../src/shrink/shrink.js';
+import type { Judged, Oracle } from '../../src/judge/oracle.js';
 import { validateScenario } from '../../src/casefile/validate-scenario.js';
 
 const KNOWN = path.resolve(import.meta.dirname, '../../golden/known-divergences/6.1-hprio-overloaded-same-weight.yaml');

@@ -4,7 +4,8 @@ import type { Divergence } from '../../src/compare/verdict.js';
 import { InfraError, KernelFinding } from '../../src/errors.js';
 import { caseSeed, generateCase } from '../../src/generate/case-seed.js';
 import { scenarioArb, scenarioScheduler } from '../../src/generate/scenario-arb.js';
-import { shrinkDivergence, type Oracle } from '../../src/shrink/shrink.js';
+import type { Oracle } from '../../src/judge/oracle.js';
+import { shrinkDivergence } from '../../src/shrink/shrink.js';
 import { withInfraRetries } from '../../src/shrink/retry.js';
 import type { Scenario } from '../../src/scenario.js';
 
