@@ -49,6 +49,8 @@ function slotArb(o: PlanArbOptions, maxDests: number, on: fc.Arbitrary<boolean>)
       scheduler: fc.constantFrom(...o.schedulers),
       flags: flagsArb,
       mixedFwd: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      // a quarter of the services are IPv6; shrinks to IPv4
+      v6: o.surface.ipv6 ? fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) : fc.constant(false),
       persist: persistArb,
       ops: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       commonWeight: commonWeightArb,

@@ -52,6 +52,8 @@ export interface SlotPlan {
    * change a method; false: every destination masquerades and `refwd` is skipped. TCP slots only.
    */
   mixedFwd: boolean;
+  /** An IPv6 service (its destinations and clients too: the 2001:db8:X::/48 plan). */
+  v6: boolean;
   persist: PersistDraw | undefined;
   ops: boolean;
   commonWeight: number;
@@ -118,6 +120,8 @@ export interface Surface {
   fwmark: boolean;
   /** `send` on TCP connections (UDP ones always may). */
   tcpSend: boolean;
+  /** IPv6 services. */
+  ipv6: boolean;
 }
 
 export const destIdArb: fc.Arbitrary<DestId> = fc.record({

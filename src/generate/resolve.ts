@@ -2,7 +2,8 @@
 // present and deleted destinations with their fields, open connections) so that every reference
 // is valid: an operation whose target is gone (a destination deleted, a slot switched off) is
 // skipped, so shrinking never leaves a dangling event.
-import { type DestFields, type Event, type FwdMethod, NET, type Scenario, type ServiceFields } from '../scenario.js';
+import { type DestFields, type Event, type FwdMethod, NET, NET6, type Scenario, type ServiceFields } from '../scenario.js';
+import { canonicalIpv6 } from '../service-key.js';
 import { type ConnectOp, type DestId, type Op, type Plan, type SlotPlan, WCOMMON } from './plan.js';
 import { SCHEDULER_FLAGS } from './schedulers.js';
 
@@ -39,7 +40,22 @@ interface State {
   ctx: ResolveContext;
 }
 
-const destKey = (d: DestId) => `${NET.serverPrefix}${d.x}.${d.y}:${d.port}`;
+/** An IPv6 address of the plan in inet_ntop's text: 2001:db8:ROLE:A::B (A a /64 per value). */
+const v6Addr = (role: number, a: number, b: number): string => canonicalIpv6(`2001:db8:${role.toString(16)}:${a.toString(16)}::${b.toString(16)}`)!;
+
+const destKey = (d: DestId, v6: boolean) => (v6 ? `[${v6Addr(NET6.server, 0, d.x * 256 + d.y)}]:${d.port}` : `${NET.serverPrefix}${d.x}.${d.y}:${d.port}`);
+
+/** A client: 10.1.X.Y, or for IPv6 2001:db8:1:X::Y (one /64 per X, as one /24 per X in IPv4). */
+const clientOf = (v6: boolean, x: number, y: number) => (v6 ? v6Addr(NET6.client, x, y) : `${NET.clientPrefix}${x}.${y}`);
+
+/** The drawn IPv4 masks as IPv6 prefix lengths of the same grouping. */
+const V6_PREFIX: Record<string, string> = { '255.255.255.255': '128', '255.255.255.0': '64', '255.255.0.0': '48', '255.255.255.252': '126', '0.0.0.0': '1' };
+
+/** A service's fields in its family: an IPv6 service's netmask is a prefix length. */
+function inFamily(p: SlotPlan, f: ServiceFields): ServiceFields {
+  if (!p.v6 || f.netmask === undefined || !f.netmask.includes('.')) return f;
+  return { ...f, netmask: V6_PREFIX[f.netmask] ?? '128' };
+}
 
 export function resolveFlags(scheduler: string, f: { own: [boolean, boolean]; other: string[] }): string[] {
   const own = SCHEDULER_FLAGS[scheduler];
@@ -68,7 +84,7 @@ function fieldsOf(p: SlotPlan): ServiceFields {
     if (p.persist.mask !== undefined) f.netmask = p.persist.mask;
   }
   if (p.ops) f.ops = true;
-  return f;
+  return inFamily(p, f);
 }
 
 /**
@@ -77,12 +93,13 @@ function fieldsOf(p: SlotPlan): ServiceFields {
  * port now and then; fwmark i+1.
  */
 function slotKey(p: SlotPlan, i: number, taken: Set<string>): { key: string; mark: number } {
-  if (p.kind === 'fwm') return { key: `fwm/${i + 1}`, mark: i + 1 };
+  if (p.kind === 'fwm') return { key: `${p.v6 ? 'fwm6' : 'fwm'}/${i + 1}`, mark: i + 1 };
   const proto = p.kind === 'udp' ? 'udp/' : '';
   const shared = p.kind === 'udp' ? 53 : 80;
   const port = i === 0 || p.sharedPort ? shared : 8080 + i;
-  let key = `${proto}${i === 0 || p.sharedVip ? '10.0.0.1' : `10.0.0.${3 + i}`}:${port}`;
-  if (taken.has(key)) key = `${proto}10.0.0.${3 + i}:${port}`;
+  const vip = (n: number) => (p.v6 ? `[2001:db8::${n}]` : `10.0.0.${n}`);
+  let key = `${proto}${vip(i === 0 || p.sharedVip ? 1 : 3 + i)}:${port}`;
+  if (taken.has(key)) key = `${proto}${vip(3 + i)}:${port}`;
   return { key, mark: 0 };
 }
 
@@ -95,7 +112,7 @@ function setUp(s: State, p: SlotPlan, i: number, taken: Set<string>): Slot {
   const fwd = fwdOf(p);
   const mainPool = Math.ceil(p.dests.length / 2);
   for (const [j, d] of p.dests.entries()) {
-    const dest = destKey(d.id);
+    const dest = destKey(d.id, p.v6);
     if (!addressFree(slot, dest)) continue;
     const f: DestFields = !p.pools
       ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1], ...fwd(d.fwd) }
@@ -107,7 +124,7 @@ function setUp(s: State, p: SlotPlan, i: number, taken: Set<string>): Slot {
     else slot.spares.push(dest); // rejected: it can be added later
   }
   for (const id of p.spares) {
-    const k = destKey(id);
+    const k = destKey(id, p.v6);
     if (!slot.present.has(k) && !slot.spares.includes(k) && addressFree(slot, k)) slot.spares.push(k);
   }
   return slot;
@@ -176,12 +193,14 @@ function connect(s: State, slot: Slot, op: ConnectOp): void {
     let port = op.port + i;
     while (s.usedPorts.has(port) || port > 65535) port = port >= 65535 ? 1024 : port + 1;
     s.usedPorts.add(port);
-    // a fwmark service gets what is sent to 10.0.MARK.x (the address plan)
+    // a fwmark service gets what is sent to 10.0.MARK.x or 2001:db8:0:MARK::x (the address plan)
     const host = ((op.host + i - 1) % 254) + 1;
-    const svc = slot.mark ? `${udp ? 'udp/' : ''}10.0.${slot.mark}.${host}:${op.tport}` : slot.key;
+    const v6 = slot.plan.v6;
+    const markTarget = v6 ? `[${v6Addr(NET6.vip, slot.mark, host)}]` : `10.0.${slot.mark}.${host}`;
+    const svc = slot.mark ? `${udp ? 'udp/' : ''}${markTarget}:${op.tport}` : slot.key;
     const conn = `c${++s.conns}`;
     const y = ((op.y + i - 1) % 254) + 1;
-    s.events.push({ op: 'connect', conn, svc, client: `${NET.clientPrefix}${op.x}.${y}`, cport: port });
+    s.events.push({ op: 'connect', conn, svc, client: clientOf(v6, op.x, y), cport: port });
     s.open.push({ conn, udp });
   }
 }
@@ -306,8 +325,8 @@ function svcEdit(s: State, slot: Slot, op: Extract<Op, { k: 'svc-edit' }>): void
       else delete f.ops;
       break;
   }
-  slot.fields = f;
-  s.events.push({ op: 'svc-edit', svc: slot.key, ...f });
+  slot.fields = inFamily(slot.plan, f);
+  s.events.push({ op: 'svc-edit', svc: slot.key, ...slot.fields });
 }
 
 function svcDelOrReadd(s: State, slot: Slot, op: Extract<Op, { k: 'svc-del' | 'svc-readd' }>): void {

@@ -27,7 +27,7 @@ export interface ScenarioArbOptions {
 }
 
 /** What the agent and the model support beyond TCP services: all of it, by default. */
-export const DEFAULT_SURFACE: Surface = { udp: true, fwmark: true, tcpSend: true };
+export const DEFAULT_SURFACE: Surface = { udp: true, fwmark: true, tcpSend: true, ipv6: true };
 
 function planOptions(opts: ScenarioArbOptions): PlanArbOptions {
   if (opts.schedulers.length === 0) throw new Error('planArb: no scheduler to draw from');

@@ -2,35 +2,50 @@
 import type { DestFields, Event, Scenario } from '../scenario.js';
 
 export const SVC = '10.0.0.1:80';
+export const SVC6 = '[2001:db8::1]:80';
 export const rs = (n: number, port = 80): string => `10.2.0.${n}:${port}`;
+export const rs6 = (n: number, port = 80): string => `[2001:db8:2::${n.toString(16)}]:${port}`;
 
-/** A small builder so each template reads as the story it tells. */
+/** A small builder so each template reads as the story it tells (af 6: the IPv6 address plan). */
 export class Story {
   readonly events: Event[] = [];
   private conns = 0;
   private port = 40000;
+  private readonly svc: string;
 
-  constructor(scheduler: string, extra: { flags?: string[]; persistent?: number; netmask?: string } = {}) {
-    this.events.push({ op: 'svc-add', svc: SVC, scheduler, ...extra });
+  constructor(
+    scheduler: string,
+    extra: { flags?: string[]; persistent?: number; netmask?: string } = {},
+    private readonly af: 4 | 6 = 4,
+  ) {
+    this.svc = af === 6 ? SVC6 : SVC;
+    this.events.push({ op: 'svc-add', svc: this.svc, scheduler, ...extra });
+  }
+  /** svc-edit of the service with these fields. */
+  svcEdit(f: { scheduler: string; persistent?: number; netmask?: string }): this {
+    this.events.push({ op: 'svc-edit', svc: this.svc, ...f });
+    return this;
   }
   add(dest: string, f: Partial<DestFields> = {}): this {
-    this.events.push({ op: 'dest-add', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    this.events.push({ op: 'dest-add', svc: this.svc, dest, weight: 1, upper: 0, lower: 0, ...f });
     return this;
   }
   edit(dest: string, f: Partial<DestFields> = {}): this {
-    this.events.push({ op: 'dest-edit', svc: SVC, dest, weight: 1, upper: 0, lower: 0, ...f });
+    this.events.push({ op: 'dest-edit', svc: this.svc, dest, weight: 1, upper: 0, lower: 0, ...f });
     return this;
   }
   del(dest: string): this {
-    this.events.push({ op: 'dest-del', svc: SVC, dest });
+    this.events.push({ op: 'dest-del', svc: this.svc, dest });
     return this;
   }
-  /** Opens n connections, client i from 10.1.<net>.<i>; returns their names. */
+  /** Opens n connections, client i from 10.1.<net>.<i> (IPv6: 2001:db8:1:<net>::<i>); returns their names. */
   connect(n: number, net = 0, host0 = 1): string[] {
     const names: string[] = [];
     for (let i = 0; i < n; i++) {
       const conn = `c${++this.conns}`;
-      this.events.push({ op: 'connect', conn, svc: SVC, client: `10.1.${net}.${host0 + i}`, cport: this.port++ });
+      const h = host0 + i;
+      const v6 = net ? `2001:db8:1:${net.toString(16)}::${h.toString(16)}` : `2001:db8:1::${h.toString(16)}`;
+      this.events.push({ op: 'connect', conn, svc: this.svc, client: this.af === 6 ? v6 : `10.1.${net}.${h}`, cport: this.port++ });
       names.push(conn);
     }
     return names;
@@ -66,7 +81,7 @@ export class Story {
   /** Opens a connection from a given client address and port (port reuse). */
   connectFrom(client: string, cport: number): string {
     const conn = `c${++this.conns}`;
-    this.events.push({ op: 'connect', conn, svc: SVC, client, cport });
+    this.events.push({ op: 'connect', conn, svc: this.svc, client, cport });
     return conn;
   }
   done(): Scenario {

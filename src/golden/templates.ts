@@ -18,7 +18,7 @@ export interface GoldenTemplate {
 }
 
 import { LIFECYCLE_TEMPLATES } from './lifecycle.js';
-import { rs, Story } from './story.js';
+import { rs, rs6, Story } from './story.js';
 
 const BASIC: GoldenTemplate[] = [
   {
@@ -147,6 +147,37 @@ const BASIC: GoldenTemplate[] = [
       st.fin(a[2]!, ...c.slice(1));
       st.add(rs(2, 8080), { fwd: 'route', weight: 2 });
       st.connect(4, 3);
+      return st.done();
+    },
+  },
+  {
+    name: 'ipv6',
+    about: 'an IPv6 service: masquerading, DR and tunnel destinations, clients across /64s (the hashing schedulers fold IPv6 addresses), a destination of the other family refused',
+    build: (s) => {
+      const st = new Story(s, {}, 6).add(rs6(1)).add(rs6(2, 8080), { fwd: 'route' }).add(rs6(3), { fwd: 'tunnel', weight: 2 });
+      const a = st.connect(4);
+      st.connect(3, 1);
+      st.connect(3, 0x1234, 0x100);
+      st.fin(a[0]!, a[1]!, a[2]!);
+      st.add(rs(9)); // IPv4 masquerading in an IPv6 service: EINVAL
+      st.edit(rs6(1), { weight: 0 });
+      st.connect(4, 2);
+      return st.done();
+    },
+  },
+  {
+    name: 'ipv6-persistence',
+    about: 'IPv6 persistence by prefix length (/64, then /48), templates per client network, and a prefix outside 1..128 refused',
+    build: (s) => {
+      const st = new Story(s, { persistent: 300, netmask: '64' }, 6).add(rs6(1)).add(rs6(2)).add(rs6(3));
+      st.connect(2, 0);
+      st.connect(2, 1);
+      st.connect(2, 2);
+      st.svcEdit({ scheduler: s, persistent: 300, netmask: '129' }); // EINVAL, nothing changes
+      st.svcEdit({ scheduler: s, persistent: 300, netmask: '48' });
+      st.edit(rs6(2), { weight: 0 });
+      st.connect(2, 3);
+      st.connect(2, 0, 10);
       return st.done();
     },
   },
