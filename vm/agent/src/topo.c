@@ -35,6 +35,8 @@
 #define CLI6_SIDE "2001:db8:ff00::2"
 #define SRV6_DIR "2001:db8:ff03::fe"
 #define SRV6_SIDE "2001:db8:ff03::1"
+#define LL6_DIR "fe80::fe"   /* the director's end of a link */
+#define LL6_SIDE "fe80::2"   /* the side's end */
 #define TABLE_DIRECT 100  /* servers: routes for replies sent from a VIP (DR, tunnel) */
 
 int topo_init(struct topo *t)
@@ -249,14 +251,17 @@ static int sync_del(int nl, int idx);
  * a case leaves in them is removed at its end: its sockets (closed with RST), its eth device
  * (deleted with the veth pair), and no TIME_WAIT (tcp_max_tw_buckets=0 there). */
 /*
- * IPv6 on the devices made from now on in the current netns: no duplicate address detection (the
- * link-local address and the ones the agent adds are usable at once) and no router solicitation.
- * The link-local address stays: neighbour solicitation for a packet from an address the device
- * does not hold (a forwarded one, an AnyIP client's) is sent from it (ndisc_solicit).
+ * IPv6 on the devices made from now on in the current netns: no automatic link-local address
+ * (addr_gen_mode 1: an IPv4 case sends no IPv6 packet at all), no duplicate address detection and
+ * no router solicitation. A link that carries IPv6 gets link-local addresses of the agent's own
+ * (LL6_*): neighbour solicitation for a packet from an address the device does not hold (a
+ * forwarded one, an AnyIP client's) is sent from one (ndisc_solicit), and the automatic one was
+ * seen missing now and then on a veth that came up before its peer.
  */
 static int ipv6_quiet(void)
 {
 	return write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0") ?:
+	       write_sysctl("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "1") ?:
 	       write_sysctl("/proc/sys/net/ipv6/conf/default/router_solicitations", "0");
 }
 
@@ -301,6 +306,7 @@ static int side_link(struct topo *t, int ns, int nl, int idx, const char *addr, 
 	STEP("side_default", add_route(nl, NULL, 0, gw, idx, 0));
 	if (addr6) {
 		STEP("side_addr6", add_addr(nl, idx, addr6, 64));
+		STEP("side_ll6", add_addr(nl, idx, LL6_SIDE, 64));
 		STEP("side_default6", add_route(nl, NULL, 0, gw6, idx, 0));
 	}
 	return 0;
@@ -357,8 +363,7 @@ static int direct_setup(struct topo *t, char *err, size_t errn)
 	STEP("servers_ipip", servers_tunnel(t, "ipip", "t4", IDX_T4, "tunl0", &t->tunnel_err));
 	STEP("direct_cli_addr6", add_addr(t->nl_cli, IDX_D, "2001:db8:ff04::1", 64));
 	STEP("direct_srv_addr6", add_addr(t->nl_srv, IDX_D, "2001:db8:ff04::2", 64));
-	/* Link-local addresses of our own: a reply from a VIP solicits its next hop from one
-	 * (ndisc_solicit), and the servers' end was seen without an automatic one. */
+	/* a reply from a VIP solicits its next hop from a link-local address (ipv6_quiet) */
 	STEP("direct_cli_ll6", add_addr(t->nl_cli, IDX_D, "fe80::4:1", 64));
 	STEP("direct_srv_ll6", add_addr(t->nl_srv, IDX_D, "fe80::4:2", 64));
 	STEP("direct_route6", add_route_table(t->nl_srv, "2001:db8:1::", 48, "2001:db8:ff04::1", IDX_D, RTN_UNICAST, TABLE_DIRECT));
@@ -394,6 +399,8 @@ static int director6(struct topo *t, char *err, size_t errn)
 	int d = t->nl_dir;
 	STEP("addr6_cl0", add_addr(d, IDX_A, CLI6_DIR, 64));
 	STEP("addr6_sv0", add_addr(d, IDX_B, SRV6_DIR, 64));
+	STEP("ll6_cl0", add_addr(d, IDX_A, LL6_DIR, 64));
+	STEP("ll6_sv0", add_addr(d, IDX_B, LL6_DIR, 64));
 	STEP("VIPs6", add_route(d, "2001:db8::", 48, NULL, IDX_LO, 1));
 	STEP("route6_clients", add_route(d, "2001:db8:1::", 48, CLI6_SIDE, IDX_A, 0));
 	STEP("route6_servers", add_route(d, "2001:db8:2::", 48, SRV6_SIDE, IDX_B, 0));

@@ -310,10 +310,15 @@ int traffic_connect(struct traffic *tr, const char *name, const struct ip46 *vad
 		if (pr < 0 && errno != EINTR)
 			return errno;
 		if (pr == 0 && fences >= 0) {
-			if (fence(tr, fences % 2 == 0))
+			if (fence(tr, fences % 2 == 0)) {
 				fences = -1;
-			else
+			} else {
 				fences++;
+				/* While fences go through, they decide, not the clock: a guest starved by a
+				 * loaded host takes long over them (a first IPv6 connect waits on neighbour
+				 * discovery on three links). */
+				deadline = now_ms() + tr->connect_timeout_ms;
+			}
 			/* The SYN passed IPVS toward a silent server: no answer will come. Close the
 			 * client without a word (no SYN retransmission re-arms the entry's timer). */
 			struct ip46 da;
