@@ -59,12 +59,10 @@ describe('shrinkDivergence', () => {
     const edited = (c: Scenario) => c.events.some((e, i) => e.op === 'svc-edit' && c.events.slice(i + 1).some((f) => f.op === 'connect' && f.svc === e.svc));
     const services = (c: Scenario) => new Set(c.events.flatMap((e) => (e.op === 'svc-add' ? [e.svc] : []))).size;
     let index = 0;
-    // Seed 8: with the IPv6 draw in every slot, seeds 5-7 reach cases whose edit's follow-up burst
-    // fast-check's stage alone leaves at three connections.
-    let s = generateCase(arb, 8, index);
-    while (!(edited(s) && services(s) >= 3)) s = generateCase(arb, 8, ++index);
+    let s = generateCase(arb, 5, index);
+    while (!(edited(s) && services(s) >= 3)) s = generateCase(arb, 5, ++index);
     const oracle: Oracle = async (c) => ({ verdict: edited(c) ? dv : { kind: 'agree' } });
-    const r = await shrinkDivergence({ arb, seed: caseSeed(8, index), original: s, originalJudged: { verdict: dv }, oracle });
+    const r = await shrinkDivergence({ arb, seed: caseSeed(5, index), original: s, originalJudged: { verdict: dv }, oracle });
     expect(edited(r.minimal)).toBe(true);
     expect(services(r.minimal)).toBe(1);
     expect(r.minimal.events.length).toBeLessThanOrEqual(4);
