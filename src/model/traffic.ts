@@ -148,6 +148,15 @@ export function schedule(st: ModelState, svc: ModelService, tg: ParsedTarget, ca
   return newConn(st, f, dest);
 }
 
+/**
+ * A fwmark template's vaddr: `union nf_inet_addr fwmark = { .ip = htonl(svc->fwmark) }`
+ * (ip_vs_sched_persist), so an IPv6 one is the address whose first word is the mark ([0:2::]).
+ */
+function markAddr(svc: ModelService): number {
+  if (svc.af !== 6) return svc.fwmark;
+  return ipInfo(`${(svc.fwmark >>> 16).toString(16)}:${(svc.fwmark & 0xffff).toString(16)}::`).id;
+}
+
 /** ip_vs_sched_persist(): templates keyed on the client network; a hit skips the scheduler. */
 export function schedPersist(
   st: ModelState,
@@ -166,7 +175,7 @@ export function schedPersist(
   const full = tg.port === svc.port;
   const tvport = full && svc.port !== FTPPORT ? tg.port : 0;
   const tproto = !full && svc.fwmark ? 'IP' : PROTO[tg.proto];
-  const tvaddr = !full && svc.fwmark ? svc.fwmark : tg.addrId;
+  const tvaddr = !full && svc.fwmark ? markAddr(svc) : tg.addrId;
   const tkey = templateKey(tproto, snet, tvaddr, tvport);
   let ct = st.templates.get(tkey);
   // ip_vs_check_template(ct, NULL): dest gone (or quiescent with expire_quiescent_template, off by

@@ -88,3 +88,14 @@ describe('IPv6 services', () => {
     expect(obs.steps.slice(3).map((s) => s.dest)).toEqual(['[2001:db8:2::2]:80', '[2001:db8:2::1]:80']);
   });
 });
+
+describe('IPv6 fwmark templates', () => {
+  it("name the mark as an IPv6 address whose first word is the mark ({ .ip = htonl(fwmark) }), as the kernel's -c listing shows", () => {
+    const obs = run([
+      { op: 'svc-add', svc: 'fwm6/2', scheduler: 'rr', persistent: 1 },
+      { op: 'dest-add', svc: 'fwm6/2', dest: '[2001:db8:2::26]:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc: '[2001:db8:0:2::fa]:80', client: '2001:db8:1:99::73', cport: 40000 },
+    ]);
+    expect(obs.listings!.conns).toContain('ASSURED     [2001:db8:1:99::73]:0 [0:2::]:0          [2001:db8:2::26]:0');
+  });
+});
