@@ -4,7 +4,7 @@
 // listings are ipvsadm 1.31's IPv6 forms.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
-import { makeOracle } from '../../src/run/judge.js';
+import { makeOracle } from '../../src/judge/oracle.js';
 import type { DestFields, Event, Scenario } from '../../src/scenario.js';
 
 const add = (svc: string, dest: string, f: Partial<DestFields> = {}): Event => ({ op: 'dest-add', svc, dest, weight: 1, upper: 0, lower: 0, ...f });
