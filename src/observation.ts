@@ -71,6 +71,13 @@ export interface StepResult {
    * on time the case does not control. `dest` then holds the one the model continued with.
    */
   allowed?: (AddrPort | null)[];
+  /**
+   * Model only, where the kernel's choice is random by design (twos): each allowed outcome's exact
+   * probability, aligned with `allowed`, and the service that drew it. The comparison checks the
+   * kernel's picks against them (compare/law.ts).
+   */
+  probabilities?: number[];
+  service?: string;
   /** Guest monotonic time in ms when the event completed (kernel backends). */
   t?: number;
   /**

@@ -57,7 +57,7 @@ export async function saveCase(file: string, c: CaseFile): Promise<void> {
   await writeFileAtomic(file, stringifyCase(c));
 }
 
-const DIFF_KINDS = ['error', 'dest', 'table', 'list', 'thresholds', 'persistent', 'conns'];
+const DIFF_KINDS = ['error', 'dest', 'table', 'list', 'thresholds', 'persistent', 'conns', 'law'];
 
 export function parseCase(file: string, text: string): CaseFile {
   let doc: unknown;

@@ -3,7 +3,8 @@
 // cannot say (a timer fell inside the uncertainty of the guest's clock).
 
 /** What differed: an event's error, a connection's destination, the table, or a final listing. */
-export type DiffKind = 'error' | 'dest' | 'table' | 'list' | 'thresholds' | 'persistent' | 'conns';
+/** `law`: a random-by-design scheduler's picks (twos) do not follow the distribution it implies. */
+export type DiffKind = 'error' | 'dest' | 'table' | 'list' | 'thresholds' | 'persistent' | 'conns' | 'law';
 
 export interface Divergence {
   kind: 'diverge';

@@ -169,21 +169,26 @@ export function mixPlanArb(o: PlanArbOptions): fc.Arbitrary<Plan> {
     .map((r): Plan => ({ shape: 'mix', ...r }));
 }
 
-/** One twos service with 2..6 weighted destinations and 40..64 operations, mostly connects. */
+/**
+ * One twos service with 2..5 destinations of weight 1..5 and 100..140 operations, nearly all
+ * connects (a few closes): enough draws, with the load apart between destinations, for the law
+ * test to tell twos from a pick that ignores the load.
+ */
 export function lawPlanArb(o: PlanArbOptions): fc.Arbitrary<Plan> {
-  const slot = slotArb({ ...o, schedulers: ['twos'] }, 6, fc.constant(true)).map(
-    (s): SlotPlan => ({ ...s, kind: 'tcp', mixedFwd: false, persist: undefined, pools: undefined, ops: false, dests: s.dests.map((d) => ({ ...d, th: [0, 0] })) }),
+  const dest = fc.record({ id: destIdArb, weight: fc.integer({ min: 1, max: 5 }), th: fc.constant<[number, number]>([0, 0]), fwd: fc.constant('masq' as const) });
+  const slot = slotArb({ ...o, schedulers: ['twos'] }, 5, fc.constant(true)).map(
+    (s): SlotPlan => ({ ...s, kind: 'tcp', mixedFwd: false, persist: undefined, pools: undefined, ops: false, unit: 1 }),
   );
   const pick = fc.nat({ max: 63 });
   const op: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 6, arbitrary: connectArb().map((c) => ({ ...c, slot: 0, n: 1 })) },
+    { weight: 20, arbitrary: connectArb().map((c) => ({ ...c, slot: 0, n: 1 })) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('fin' as const), pick }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant('rst' as const), pick }) },
   );
   return fc
     .record({
-      slot: slot.filter((s) => s.dests.length >= 2),
-      ops: fc.array(fc.record({ on: onArb(), op }), { minLength: 40, maxLength: 64 }),
+      slot,
+      dests: fc.uniqueArray(dest, { minLength: 2, maxLength: 5, selector: (d) => `${d.id.x}.${d.id.y}:${d.id.port}` }),
+      ops: fc.array(fc.record({ on: onArb(), op }), { minLength: 100, maxLength: 140 }),
     })
-    .map((r): Plan => ({ shape: 'law', slots: [r.slot], ops: r.ops }));
+    .map((r): Plan => ({ shape: 'law', slots: [{ ...r.slot, dests: r.dests }], ops: r.ops }));
 }

@@ -274,11 +274,11 @@ function renameFlags(flags: string[], scheduler: string): string[] {
 /** Schedulers whose init_service reads the destinations already there (gcd and max weight, hash buckets, Maglev table). */
 const INIT_READS_DESTS = ['wrr', 'sh', 'dh', 'mh'];
 
-/** A switch goes a third of the time to a scheduler whose init meets the live destinations. */
+/** A switch goes half the time to a scheduler whose init meets the live destinations. */
 function switchTarget(schedulers: readonly string[], pick: number): string {
   const reads = schedulers.filter((x) => INIT_READS_DESTS.includes(x));
-  const pool = pick % 3 === 0 && reads.length ? reads : schedulers;
-  return pool[Math.floor(pick / 3) % pool.length]!;
+  const pool = pick % 2 === 0 && reads.length ? reads : schedulers;
+  return pool[Math.floor(pick / 2) % pool.length]!;
 }
 
 function svcEdit(s: State, slot: Slot, op: Extract<Op, { k: 'svc-edit' }>): void {

@@ -11,8 +11,9 @@
 import type { Observation } from '../observation.js';
 import { runModel } from '../model/index.js';
 import type { Semantics } from '../model/types.js';
-import type { Scenario } from '../scenario.js';
+import { eventText, type Scenario } from '../scenario.js';
 import { compareObservations } from '../compare/compare.js';
+import { judgeLaw, lawDivergence } from '../compare/law-judge.js';
 import type { Divergence, Verdict } from '../compare/verdict.js';
 
 /** Model runs one judgement may take (a model run is tens of µs). */
@@ -39,7 +40,7 @@ export function judgeFollowing(scenario: Scenario, kernel: Observation, semantic
     const model = runModel(scenario, { semantics, follow: kernel, choices: prefix });
     runs++;
     const verdict = compareObservations(scenario, kernel, model);
-    if (verdict.kind === 'agree') return { verdict, model, runs };
+    if (verdict.kind === 'agree') return { verdict: lawVerdict(scenario, kernel, model, semantics, prefix) ?? verdict, model, runs };
     const at = reach(verdict, n);
     if (verdict.kind === 'unknown' && !unknown) unknown = { verdict, model, runs };
     if (verdict.kind === 'diverge' && (!best || at > reach(best.verdict, n))) best = { verdict, model, runs };
@@ -59,4 +60,14 @@ export function judgeFollowing(scenario: Scenario, kernel: Observation, semantic
     return { verdict: { kind: 'unknown', stepIndex: d.stepIndex, reason, difference: d }, model: best!.model, runs };
   }
   return { ...best!, runs };
+}
+
+/**
+ * Where the kernel's picks were all allowed: twos judged by its law too, against runs of the model
+ * on the same branch that draw each pick from it (law-judge.ts).
+ */
+function lawVerdict(scenario: Scenario, kernel: Observation, model: Observation, semantics: Semantics, choices: number[]): Divergence | undefined {
+  const verdicts = judgeLaw(model, kernel, (sample) => runModel(scenario, { semantics, follow: kernel, choices, sample }));
+  const last = model.steps.reduce((at, s, i) => (s.probabilities ? i : at), -1);
+  return last < 0 ? undefined : lawDivergence(verdicts, { index: last, text: eventText(scenario.events[last]!) });
 }

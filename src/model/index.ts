@@ -33,6 +33,12 @@ export interface ModelOptions {
    * (missing: the first). src/judge/follow.ts searches them; Observation.branches lists them.
    */
   choices?: readonly number[];
+  /**
+   * Draw the outcomes of random-by-design choices (twos) from their law with this uniform [0, 1)
+   * source instead of following the kernel's: simulates a kernel that obeys the law
+   * (compare/law-judge.ts calibrates the law test so).
+   */
+  sample?: () => number;
 }
 
 /** A chooser that replays `choices` and records every choice point it meets. */
@@ -52,6 +58,7 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
   const branches: Branch[] = [];
   const cur = { i: 0 };
   const st = newState(opts.semantics, rules, chooser(opts.choices ?? [], branches, cur), win.steps[0]?.event[0] ?? win.listings[0]);
+  if (opts.sample) st.sample = opts.sample;
   const kernelSteps = opts.follow?.steps;
   const steps: StepResult[] = new Array(scenario.events.length);
   for (let i = 0; i < scenario.events.length; i++) {
@@ -122,6 +129,7 @@ function apply(st: ModelState, ev: Event, step: StepResult, kernel: KernelPick):
       const r = connect(st, ev, kernel);
       step.dest = r.dest;
       if (r.allowed) step.allowed = r.allowed;
+      lawFields(step, r);
       err = r.error;
       break;
     }
@@ -159,5 +167,13 @@ function udpEvent(st: ModelState, ev: { op: string; conn: string }, step: StepRe
   const r = sendUdp(st, ev.conn, kernel);
   if (open && !r.error) step.dest = r.dest;
   if (r.allowed) step.allowed = r.allowed;
+  lawFields(step, r);
   return r.error;
+}
+
+/** twos's draw: what its law says of each allowed outcome. */
+function lawFields(step: StepResult, r: { probs?: number[]; service?: string }): void {
+  if (!r.probs) return;
+  step.probabilities = r.probs;
+  step.service = r.service!;
 }

@@ -141,6 +141,8 @@ export interface ModelState extends Clock {
   reached: Reached;
   /** First reason the model could not tell what the kernel does, from then on. */
   indeterminate?: string;
+  /** Draws random-by-design outcomes from their law (ModelOptions.sample). */
+  sample?: () => number;
 }
 
 const toJiffies = (ms: readonly number[], hz: number) => ms.map((x) => (x * hz) / 1000);

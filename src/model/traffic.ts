@@ -26,6 +26,9 @@ function isSilent(d: ModelDest): boolean {
 export interface ConnectResult {
   dest: AddrPort | null;
   allowed?: (AddrPort | null)[];
+  /** twos: the probability of each allowed outcome, and the service that drew it. */
+  probs?: number[];
+  service?: string;
   error?: OpError;
 }
 
@@ -43,6 +46,16 @@ function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | 
   return allowed[0] ?? null;
 }
 
+/** The outcome a uniform u in [0, 1) draws from the law `probs` (inverse of its distribution). */
+function drawn(dests: (ModelDest | null)[], probs: number[], u: number): ModelDest | null {
+  let acc = 0;
+  for (let i = 0; i < dests.length; i++) {
+    acc += probs[i]!;
+    if (u < acc) return dests[i]!;
+  }
+  return dests[dests.length - 1]!;
+}
+
 const pkt: Packet = { saddr: 0, sport: 0, daddr: 0, daddrId: 0, dport: 0 };
 
 function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr: number, cport: number, out: ConnectResult, kernel: KernelPick): ModelDest | null {
@@ -56,7 +69,11 @@ function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr
   if (dec.kind === 'one') return dec.dest as ModelDest | null;
   const dests = dec.dests as (ModelDest | null)[];
   out.allowed = dests.map((d) => (d ? d.key : null));
-  const chosen = choose(dests, kernel);
+  if (dec.probs) {
+    out.probs = dec.probs;
+    out.service = svc.key;
+  }
+  const chosen = st.sample && dec.probs ? drawn(dests, dec.probs, st.sample()) : choose(dests, kernel);
   dec.commit?.(chosen);
   return chosen;
 }

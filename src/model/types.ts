@@ -108,7 +108,13 @@ export interface SchedContext {
  */
 export type Decision =
   | { kind: 'one'; dest: DestState | null }
-  | { kind: 'any'; dests: (DestState | null)[]; commit?: (chosen: DestState | null) => void };
+  | {
+      kind: 'any';
+      dests: (DestState | null)[];
+      commit?: (chosen: DestState | null) => void;
+      /** Where the choice is random by design (twos): each outcome's exact probability, aligned with dests. */
+      probs?: number[];
+    };
 
 /** struct ip_vs_scheduler, as a model. */
 export interface SchedulerModel {

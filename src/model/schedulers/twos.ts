@@ -57,12 +57,34 @@ export function twosPick(svc: ServiceState, r1: number, r2: number, semantics: S
   return choice1;
 }
 
+/**
+ * The exact probability of each eligible dest (aligned with twosEligible): r1 and r2 are uniform
+ * over 0..total (get_random_u32_below(total + 1)); the first eligible dest owns w+1 of those
+ * values, every other one w; the pair (a, b) yields b when weight_b * overhead_a > weight_a *
+ * overhead_b, else a. Summed over all pairs, so a biased or always-first pick shows in the counts.
+ */
+export function twosProbabilities(eligible: DestState[], semantics: Semantics): number[] {
+  const k = eligible.length;
+  let total = 0;
+  for (const d of eligible) total += d.weight;
+  const share = eligible.map((d, i) => (i === 0 ? d.weight + 1 : d.weight) / (total + 1));
+  const overhead = eligible.map((d) => connOverhead(d, semantics));
+  const out = new Array<number>(k).fill(0);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      const wins = Math.imul(eligible[b]!.weight, overhead[a]!) > Math.imul(eligible[a]!.weight, overhead[b]!);
+      out[wins ? b : a]! += share[a]! * share[b]!;
+    }
+  }
+  return out;
+}
+
 export const twos: SchedulerModel = {
   name: 'twos',
-  schedule(svc) {
+  schedule(svc, _pkt, ctx) {
     const eligible = twosEligible(svc);
     if (eligible.length <= 1) return { kind: 'one', dest: eligible[0] ?? null };
     // No state: nothing to commit.
-    return { kind: 'any', dests: eligible };
+    return { kind: 'any', dests: eligible, probs: twosProbabilities(eligible, ctx.semantics) };
   },
 };
