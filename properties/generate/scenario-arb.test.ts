@@ -153,6 +153,8 @@ describe('scenarioArb', () => {
       'services:2', 'services:3', 'svc-edit:sched', 'svc-edit:flags', 'svc-edit:persist-on', 'svc-edit:persist-off',
       'svc-edit:persist-change', 'svc-edit:ops', 'svc-del', 'svc-readd', 'dest-add:restore', 'dest-edit:quiesce',
       'persistent', 'netmask', 'flags', 'fin', 'rst', 'wait',
+      'svc:udp', 'svc:fwm', 'connect:udp', 'connect:fwm-tcp', 'connect:fwm-udp', 'send:udp', 'send:tcp',
+      'persistent:fwm', 'persistent:udp', 'ops:udp', 'ops:fwm', 'fwd:route', 'fwd:tunnel', 'dest-edit:fwd',
       ...KERNEL_SCHEDULERS['6.1']!.map((x) => `switch-to:${x}`),
     ];
     for (const kernel of ['6.1', '6.12']) {

@@ -89,7 +89,7 @@ export function lawTests(draws: LawDraw[], minDraws = LAW_MIN_DRAWS): LawResult[
 export function lawText(r: LawResult): string {
   const rows = r.counts.map((c) => `  ${c.outcome.padEnd(28)} ${String(c.observed).padStart(5)} ${c.expected.toFixed(1).padStart(9)}`);
   return [
-    `twos's picks of ${r.group} against its law: ${r.draws} draws, χ² = ${r.statistic.toFixed(1)} with ${r.df} degrees of freedom, p = ${r.p.toExponential(2)} (fails below ${LAW_ALPHA})`,
+    `twos's picks of ${r.group} against its law: ${r.draws} draws, χ² = ${r.statistic.toFixed(1)} with ${r.df} degrees of freedom (its χ² tail: ${r.p.toExponential(1)})`,
     `  ${'outcome'.padEnd(28)} ${'kernel'.padStart(5)} ${'law (Σp)'.padStart(9)}`,
     ...rows,
   ].join('\n');

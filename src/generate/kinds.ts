@@ -22,6 +22,7 @@ function serviceKinds(e: Extract<Event, { op: 'svc-add' }>): string[] {
   const k = parseServiceKey(e.svc);
   const kind = k.kind === 'fwm' ? 'fwm' : k.proto;
   const out = [`svc:${kind}`, `sched:${e.scheduler}`];
+  if (k.af === 6) out.push('svc:ipv6');
   if (e.persistent !== undefined) out.push('persistent', `persistent:${kind}`);
   if (e.netmask !== undefined && e.netmask !== '255.255.255.255') out.push('netmask');
   if (e.ops) out.push(`ops:${kind}`);
@@ -42,6 +43,7 @@ export function scenarioKinds(s: Scenario): string[] {
   const deletedDests = new Set<string>();
   const connUdp = new Map<string, boolean>();
   const picks = new Map<string, number>();
+  const fwd = new Map<string, string>();
   for (const e of s.events) {
     switch (e.op) {
       case 'svc-add':
@@ -60,9 +62,13 @@ export function scenarioKinds(s: Scenario): string[] {
         break;
       case 'dest-add':
         kinds.add(deleted.has(e.svc) || deletedDests.has(`${e.svc} ${e.dest}`) ? 'dest-add:restore' : 'dest-add');
+        if (e.fwd && e.fwd !== 'masq') kinds.add(`fwd:${e.fwd}`);
+        fwd.set(`${e.svc} ${e.dest}`, e.fwd ?? 'masq');
         break;
       case 'dest-edit':
         kinds.add(e.weight === 0 ? 'dest-edit:quiesce' : 'dest-edit');
+        if ((e.fwd ?? 'masq') !== (fwd.get(`${e.svc} ${e.dest}`) ?? 'masq')) kinds.add('dest-edit:fwd');
+        fwd.set(`${e.svc} ${e.dest}`, e.fwd ?? 'masq');
         break;
       case 'dest-del':
         kinds.add('dest-del');

@@ -1,8 +1,8 @@
 // The fixed scenarios of the golden corpus: for every scheduler a kernel has, a handful of small
 // cases aimed at the places schedulers differ (ties, weight 0, overload set and cleared by
 // thresholds, deleted and re-added destinations, persistence, sh/mh flags), plus the seed's hprio
-// setup; and the connection lifecycle (lifecycle.ts), whose waits the model follows on the
-// kernel's own jiffies, stored with the case.
+// setup; the connection lifecycle (lifecycle.ts), whose waits the model follows on the
+// kernel's own jiffies, stored with the case; and the surface beyond one TCP service (surface.ts).
 import type { LifecyclePath } from '../model/reached.js';
 import type { Scenario } from '../scenario.js';
 
@@ -18,6 +18,7 @@ export interface GoldenTemplate {
 }
 
 import { LIFECYCLE_TEMPLATES } from './lifecycle.js';
+import { SURFACE_TEMPLATES } from './surface.js';
 import { rs, rs6, Story } from './story.js';
 
 const BASIC: GoldenTemplate[] = [
@@ -198,7 +199,7 @@ const BASIC: GoldenTemplate[] = [
   },
 ];
 
-export const TEMPLATES: GoldenTemplate[] = [...BASIC, ...LIFECYCLE_TEMPLATES];
+export const TEMPLATES: GoldenTemplate[] = [...BASIC, ...LIFECYCLE_TEMPLATES, ...SURFACE_TEMPLATES];
 
 /** The lifecycle paths a template's case must reach with this scheduler. */
 export function reachesOf(t: GoldenTemplate, scheduler: string): LifecyclePath[] {
