@@ -1,6 +1,6 @@
 // One status line on stderr while cases run (only on a TTY): cases done, rate, findings. Log lines
 // clear it, print, and redraw it, so messages and the bar never mix.
-import type { CaseRecord } from '../run/engine.js';
+import type { CaseRecord } from '../run/records.js';
 
 export class Progress {
   private line = '';

@@ -10,10 +10,11 @@ import { ALL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
 import { resolveKernels } from '../kernels/resolve.js';
 import type { Semantics } from '../model/types.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
-import { runKernelCases, type CaseRecord, type SavedFinding } from '../run/engine.js';
+import { runKernelCases } from '../run/engine.js';
+import type { CaseRecord, SavedFinding } from '../run/records.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
-import { countsBySchedulers, drawnOf, exitCodeOf, reachedCounts, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
+import { countsBySchedulers, drawnOf, reachedCounts, runExitCode, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { appendStepSummary } from '../report/step-summary.js';
@@ -174,7 +175,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   /** `fatal`: the exit code of the error that stopped the run, which is what the process exits with. */
   const writeReports = async (fatal?: number): Promise<Summary> => {
     const totals = totalsOf(kernelSummaries);
-    const code = fatal ?? exitCodeOf(totals, maxUnknown);
+    const code = fatal ?? runExitCode(totals, kernelSummaries, findings, maxUnknown);
     const summary: Summary = {
       format: SUMMARY_FORMAT,
       startedAt,
@@ -283,6 +284,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         ks.elapsedMs = result.elapsedMs;
         ks.schedulers = countsBySchedulers(result.records);
         if (result.stoppedBy) ks.stoppedBy = result.stoppedBy;
+        if (result.stopExit !== undefined) ks.stopExit = result.stopExit;
         if (guide) log(`[${name}] ${guide.summary()}`);
         if (coverage) {
           await backend.finishCoverage?.();

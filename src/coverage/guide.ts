@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { caseSeed, DRAW } from '../generate/case-seed.js';
 import { scenarioArb } from '../generate/scenario-arb.js';
-import type { CaseGuide, CaseRecord } from '../run/engine.js';
+import type { CaseGuide } from '../run/engine.js';
+import type { CaseRecord } from '../run/records.js';
 import type { Scenario } from '../scenario.js';
 import type { Corpus } from './corpus.js';
 import { mutationsArb } from './mutate.js';

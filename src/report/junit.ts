@@ -2,7 +2,7 @@
 // failure, an infrastructure/model failure or a kernel oops is an error, and a case the model
 // could not judge (unknown) or that did not repeat (flaky) is marked skipped with the reason.
 import writeFileAtomic from 'write-file-atomic';
-import type { CaseRecord } from '../run/engine.js';
+import type { CaseRecord } from '../run/records.js';
 import type { Summary } from './summary.js';
 
 const esc = (s: string) =>

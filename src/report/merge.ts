@@ -1,8 +1,8 @@
 // `report merge`: the shards' JSON summaries become one summary (and one table, one JUnit file).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../errors.js';
-import { addCounts, drawnOf, exitCodeOf, SUMMARY_FORMAT, totalsOf, zeroCounts, type KernelSummary, type Summary } from './summary.js';
+import { EXIT, InputError, worstExit } from '../errors.js';
+import { addCounts, drawnOf, runExitCode, SUMMARY_FORMAT, totalsOf, zeroCounts, type KernelSummary, type Summary } from './summary.js';
 
 export const SUMMARY_FILE = 'summary.json';
 
@@ -40,6 +40,7 @@ export function mergeSummaries(parts: Summary[], command: string): Summary {
       const into = kernels.get(k.kernel) ?? { ...k, elapsedMs: 0, schedulers: {} };
       into.elapsedMs += k.elapsedMs;
       if (k.stoppedBy) into.stoppedBy = [into.stoppedBy, k.stoppedBy].filter(Boolean).join('; ');
+      if (k.stopExit !== undefined) into.stopExit = worstExit(into.stopExit ?? EXIT.ok, k.stopExit);
       for (const [s, c] of Object.entries(k.schedulers)) into.schedulers[s] = addCounts(into.schedulers[s] ?? zeroCounts(), c);
       kernels.set(k.kernel, into);
     }
@@ -56,7 +57,7 @@ export function mergeSummaries(parts: Summary[], command: string): Summary {
     command,
     seed: seeds.size === 1 ? [...seeds][0]! : NaN,
     interrupted: parts.some((p) => p.interrupted),
-    exitCode: exitCodeOf(totals, parts[0]?.maxUnknown),
+    exitCode: runExitCode(totals, ks, parts.flatMap((p) => p.findings), parts[0]?.maxUnknown),
     ...(parts[0]?.maxUnknown ? { maxUnknown: parts[0].maxUnknown } : {}),
     reached: mergeReached(parts),
     totals,

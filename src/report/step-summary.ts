@@ -1,6 +1,7 @@
 // The run in the shape CI systems show: a Markdown summary appended to GitHub's job summary
 // ($GITHUB_STEP_SUMMARY) when that variable is set.
 import { appendFile } from 'node:fs/promises';
+import { replayHint } from '../run/records.js';
 import type { Summary } from './summary.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -12,7 +13,7 @@ export function markdownSummary(s: Summary): string {
   rows.push(`| **all** | | ${t.cases} | ${t.agree} | ${t.divergences} | ${t.unknowns} | ${t.infra} | ${t.kernel} |`);
   const findings = s.findings
     .filter((f) => !f.duplicateOf)
-    .map((f) => `- **${f.kind === 'kernel' ? 'kernel finding' : 'divergence'}** ${f.kernel}/${f.scheduler}: ${cell(f.line)} (${f.originalEvents} → ${f.minimalEvents} events${f.oneMinimal ? ', 1-minimal' : ''})\n  \`npx ipvs-conform replay ${f.file}\``);
+    .map((f) => `- **${f.kind === 'kernel' ? 'kernel finding' : 'divergence'}** ${f.kernel}/${f.scheduler}: ${cell(f.line)} (${f.originalEvents} → ${f.minimalEvents} events${f.oneMinimal ? ', 1-minimal' : ''})\n  \`${replayHint(f).replace(/^replay: /, '')}\``);
   const dups = s.findings.length - findings.length;
   return [
     `### ipvs-conform: ${t.cases} cases, ${t.divergences} diverge, ${t.kernel} kernel findings, ${t.infra} infra (exit ${s.exitCode})`,

@@ -1,9 +1,9 @@
 // The run's summary: counts per kernel and scheduler, the saved findings, and the per-case records
 // (so shards can be merged into one report). Written as JSON, atomically.
 import writeFileAtomic from 'write-file-atomic';
-import { EXIT, type ExitCode } from '../errors.js';
+import { EXIT, worstExit, type ExitCode } from '../errors.js';
 import { countKinds } from '../generate/kinds.js';
-import type { CaseRecord, Outcome, SavedFinding } from '../run/engine.js';
+import type { CaseRecord, Outcome, SavedFinding } from '../run/records.js';
 import type { CoverageReport } from '../coverage/run.js';
 
 export const SUMMARY_FORMAT = 1;
@@ -28,6 +28,8 @@ export interface KernelSummary {
   elapsedMs: number;
   bootMs?: number;
   stoppedBy?: string;
+  /** The exit code of what stopped the kernel's run early (a guest that did not boot: 6). */
+  stopExit?: number;
   /** Schedulers this kernel lacks (reported, never counted as failures). */
   unavailable?: string[];
   schedulers: Record<string, Counts>;
@@ -120,6 +122,16 @@ export function reachedCounts(records: CaseRecord[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of records) for (const p of r.reached ?? []) out[p] = (out[p] ?? 0) + 1;
   return out;
+}
+
+/**
+ * The exit code of a run or of merged shards: its counts' (exitCodeOf), what stopped a kernel's
+ * run early, and kernel trouble no case could be named for (a kernel finding all the same), the
+ * first of them in EXIT_PRECEDENCE.
+ */
+export function runExitCode(totals: Counts, kernels: KernelSummary[], findings: SavedFinding[], maxUnknown?: MaxUnknown): number {
+  const caseless = findings.some((f) => f.kind === 'kernel' && f.caseIndex === undefined);
+  return worstExit(exitCodeOf(totals, maxUnknown), ...kernels.map((k) => k.stopExit ?? EXIT.ok), caseless ? EXIT.kernel : EXIT.ok);
 }
 
 export async function writeSummary(file: string, s: Summary): Promise<void> {

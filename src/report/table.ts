@@ -1,6 +1,7 @@
 // The summary as a table per kernel and scheduler (cli-table3), for the terminal.
 import Table from 'cli-table3';
 import { LIFECYCLE_PATHS } from '../model/reached.js';
+import { replayHint } from '../run/records.js';
 import { overMaxUnknown, type Counts, type Summary } from './summary.js';
 
 const HEAD = ['kernel', 'scheduler', 'cases', 'agree', 'diverge', 'unknown', 'flaky', 'infra', 'oops', 'model err'];
@@ -47,7 +48,7 @@ export function summaryTable(s: Summary, color = false): string {
   for (const f of s.findings) {
     const stages = f.shrunkEvents !== undefined ? `${f.originalEvents} -> ${f.shrunkEvents} (shrink) -> ${f.minimalEvents} events (reduce${f.oneMinimal ? ', 1-minimal' : ''}), ${f.kernelRuns} kernel runs` : `${f.originalEvents} -> ${f.minimalEvents} events`;
     const size = f.kind === 'divergence' ? ` (${stages}${f.duplicateOf ? ', same signature as an earlier case' : ''})` : '';
-    lines.push(`${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler}: ${f.line}${size}\n    replay: npx ipvs-conform replay ${f.file}`);
+    lines.push(`${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler}: ${f.line}${size}\n    ${replayHint(f)}`);
   }
   return lines.join('\n');
 }

@@ -10,6 +10,7 @@ import type { Candidate } from './remove-steps.js';
 import { withInfraRetries } from './retry.js';
 import type { Judged, Oracle } from '../judge/oracle.js';
 import { sameBug } from '../judge/signature.js';
+import type { MetKernelFinding } from './shrink.js';
 
 const key = (s: Scenario) => JSON.stringify(s);
 
@@ -28,7 +29,7 @@ export class CandidateJudge {
   runs = 0;
   unjudged = 0;
   stoppedBy: string | undefined;
-  kernelFinding: { scenario: Scenario; error: KernelFinding } | undefined;
+  readonly kernelFindings: MetKernelFinding[] = [];
   fatal: unknown;
 
   constructor(
@@ -77,7 +78,7 @@ export class CandidateJudge {
       return same ? j : false;
     } catch (e) {
       if (e instanceof KernelFinding) {
-        this.kernelFinding ??= { scenario: c.scenario, error: e };
+        this.kernelFindings.push({ scenario: c.scenario, error: e });
         this.stoppedBy ??= `kernel finding: ${e.message}`;
       } else if (e instanceof InfraError) {
         this.unjudged++;

@@ -1,8 +1,6 @@
 // From a confirmed divergence to the case a person reads: fast-check's shrinker first (it knows
 // the generator's structure and removes much at once), then the reduction pass to a 1-minimal
 // case on the same kernel. Both stages' sizes and kernel runs are reported.
-import type { KernelFinding } from '../errors.js';
-import type { Scenario } from '../scenario.js';
 import { reduceDivergence } from './reduce.js';
 import { shrinkDivergence, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 
@@ -22,8 +20,6 @@ export interface ReduceInfo {
 
 export interface MinimiseResult extends ShrinkResult {
   reduce?: ReduceInfo;
-  /** The scenario that met `kernelFinding` (a reduction candidate), when not `minimal`. */
-  kernelFindingScenario?: Scenario;
 }
 
 export async function minimiseDivergence(o: ShrinkOptions & { jobs: number; reduceBudgetMs?: number }): Promise<MinimiseResult> {
@@ -31,7 +27,7 @@ export async function minimiseDivergence(o: ShrinkOptions & { jobs: number; redu
   // Broken infrastructure, a bug of ours (a model crash included) or an interruption ends it here;
   // a spent shrink budget or a generator that no longer draws the case does not (the reduction
   // needs neither).
-  if (shrunk.kernelFinding || o.signal?.aborted || /^(infrastructure failure|model error|error:)/.test(shrunk.stoppedBy ?? '')) return shrunk;
+  if (shrunk.kernelFindings.length || o.signal?.aborted || /^(infrastructure failure|model error|error:)/.test(shrunk.stoppedBy ?? '')) return shrunk;
   const r = await reduceDivergence({
     start: shrunk.minimal,
     judged: shrunk.judged,
@@ -53,7 +49,6 @@ export async function minimiseDivergence(o: ShrinkOptions & { jobs: number; redu
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
   };
   const changed = r.minimal !== shrunk.minimal;
-  const kf: { kernelFinding?: KernelFinding; kernelFindingScenario?: Scenario } = r.kernelFinding ? { kernelFinding: r.kernelFinding.error, kernelFindingScenario: r.kernelFinding.scenario } : {};
   return {
     ...shrunk,
     minimal: r.minimal,
@@ -63,6 +58,6 @@ export async function minimiseDivergence(o: ShrinkOptions & { jobs: number; redu
     ...(changed ? { truncatedAt: undefined } : {}),
     elapsedMs: shrunk.elapsedMs + r.elapsedMs,
     reduce,
-    ...kf,
+    kernelFindings: [...shrunk.kernelFindings, ...r.kernelFindings],
   };
 }

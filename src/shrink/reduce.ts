@@ -3,12 +3,12 @@
 // any step keeps the same bug: no single event can be removed and no single value simplified.
 // Candidates run in parallel, `jobs` at a time (the backend's guests); infrastructure errors are
 // retried and never read as "the bug is gone"; a kernel finding met on the way is kept.
-import type { KernelFinding } from '../errors.js';
 import type { Divergence } from '../compare/verdict.js';
 import type { Scenario } from '../scenario.js';
 import { CandidateJudge } from './candidate-judge.js';
 import { REMOVAL_STEPS, type Step } from './remove-steps.js';
 import type { Judged, Oracle } from '../judge/oracle.js';
+import type { MetKernelFinding } from './shrink.js';
 import { SIMPLIFY_STEPS } from './simplify.js';
 
 export const REDUCE_STEPS: readonly Step[] = [...REMOVAL_STEPS, ...SIMPLIFY_STEPS];
@@ -40,7 +40,8 @@ export interface ReduceResult {
   /** The fixpoint was reached with every candidate judged: the case is 1-minimal. */
   oneMinimal: boolean;
   stoppedBy?: string;
-  kernelFinding?: { scenario: Scenario; error: KernelFinding };
+  /** Kernel trouble candidates met (every one: candidates run in parallel); the pass stops. */
+  kernelFindings: MetKernelFinding[];
 }
 
 export async function reduceDivergence(o: ReduceOptions): Promise<ReduceResult> {
@@ -74,6 +75,6 @@ export async function reduceDivergence(o: ReduceOptions): Promise<ReduceResult> 
     // 1-minimal only if the last round judged every candidate it met.
     oneMinimal: fixpoint && !judge.stoppedBy && judge.unjudged === unjudgedBefore,
     ...(judge.stoppedBy ? { stoppedBy: judge.stoppedBy } : {}),
-    ...(judge.kernelFinding ? { kernelFinding: judge.kernelFinding } : {}),
+    kernelFindings: judge.kernelFindings,
   };
 }

@@ -48,8 +48,14 @@ export interface ShrinkResult {
   /** False when shrinking stopped early; `stoppedBy` says why (infrastructure, budget, signal). */
   complete: boolean;
   stoppedBy?: string;
-  /** A kernel oops met while shrinking: a finding of its own. */
-  kernelFinding?: KernelFinding;
+  /** Kernel trouble candidates met (the search stops at the first): findings of their own. */
+  kernelFindings: MetKernelFinding[];
+}
+
+/** A kernel finding met by a shrink or reduction candidate, with that candidate. */
+export interface MetKernelFinding {
+  scenario: Scenario;
+  error: KernelFinding;
 }
 
 const key = (s: Scenario) => JSON.stringify(s);
@@ -61,7 +67,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
   let tried = 0;
   let adopted = 0;
   let stoppedBy: string | undefined;
-  let kernelFinding: KernelFinding | undefined;
+  const kernelFindings: MetKernelFinding[] = [];
   let first = true;
   let fatal: unknown;
   let cosmetic = 0;
@@ -106,7 +112,7 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
       judged = await withInfraRetries(o.infraAttempts ?? 3, () => o.oracle(s));
     } catch (e) {
       if (e instanceof KernelFinding) {
-        kernelFinding = e;
+        kernelFindings.push({ scenario: s, error: e });
         stoppedBy = `kernel finding: ${e.message}`;
         return true;
       }
@@ -156,7 +162,8 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
         current = { minimal: cut, judged: judged as Judged & { verdict: Divergence } };
       }
     } catch (e) {
-      if (!(e instanceof InfraError) && !(e instanceof KernelFinding) && !(e instanceof ModelError)) throw e;
+      if (e instanceof KernelFinding) kernelFindings.push({ scenario: cut, error: e });
+      else if (!(e instanceof InfraError) && !(e instanceof ModelError)) throw e;
       // Keep the uncut case: it is confirmed, the cut one is not.
     }
   }
@@ -169,6 +176,6 @@ export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> 
     elapsedMs: Date.now() - started,
     complete: !stoppedBy,
     ...(stoppedBy ? { stoppedBy } : {}),
-    ...(kernelFinding ? { kernelFinding } : {}),
+    kernelFindings,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Progress } from '../../src/cli/progress.js';
-import type { CaseRecord } from '../../src/run/engine.js';
+import type { CaseRecord } from '../../src/run/records.js';
 
 const sink = () => {
   const chunks: string[] = [];

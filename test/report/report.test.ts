@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseRecord } from '../../src/run/engine.js';
+import type { CaseRecord } from '../../src/run/records.js';
 import { junitXml } from '../../src/report/junit.js';
 import { mergeSummaries } from '../../src/report/merge.js';
 import { countsBySchedulers, exitCodeOf, totalsOf, zeroCounts, type Summary } from '../../src/report/summary.js';

@@ -94,7 +94,30 @@ describe('shrinkDivergence', () => {
       arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: dv },
       oracle: async () => { throw new KernelFinding('BUG: soft lockup', 'console'); },
     });
-    expect(r.kernelFinding?.message).toBe('BUG: soft lockup');
+    expect(r.kernelFindings.map((f) => f.error.message)).toEqual(['BUG: soft lockup']);
+    expect(r.minimal).toBe(s);
+  });
+
+  it('keeps a kernel oops met in the cut step after the first difference, with the scenario that met it', async () => {
+    // Why: the cut step used to swallow a kernel finding (issue 14). A spent budget skips
+    // fast-check's search, so the cut is tried on the case itself.
+    const stepOf = (c: Scenario) => c.events.findIndex((_, i) => buggy({ ...c, events: c.events.slice(0, i + 1) }));
+    let index = 0;
+    while (!buggy(generateCase(arb, 7, index)) || stepOf(generateCase(arb, 7, index)) === generateCase(arb, 7, index).events.length - 1) index++;
+    const s = generateCase(arb, 7, index);
+    const cut = { ...s, events: s.events.slice(0, stepOf(s) + 1) };
+    expect(cut.events.length).toBeLessThan(s.events.length);
+    let met: Scenario | undefined;
+    const oracle: Oracle = async (c) => {
+      if (JSON.stringify(c) === JSON.stringify(cut)) {
+        met = c;
+        throw new KernelFinding('BUG: in the cut', 'console');
+      }
+      return fake(c);
+    };
+    const r = await shrinkDivergence({ arb, seed: caseSeed(7, index), original: s, originalJudged: { verdict: { ...dv, stepIndex: stepOf(s) } }, oracle, budgetMs: -1 });
+    expect(met).toEqual(cut);
+    expect(r.kernelFindings.map((f) => [f.error.message, f.scenario])).toEqual([['BUG: in the cut', cut]]);
     expect(r.minimal).toBe(s);
   });
 

@@ -1,6 +1,6 @@
 // The report's front page: per kernel × scheduler the outcome counts, then every finding with a
 // link to its page. Plain HTML, no script.
-import type { SavedFinding } from '../../run/engine.js';
+import type { SavedFinding } from '../../run/records.js';
 import type { Counts, Summary } from '../summary.js';
 import { esc, page } from './page.js';
 
@@ -30,13 +30,13 @@ export function indexPage(s: Summary, pageOf: (f: SavedFinding) => string | unde
   const rows = s.kernels.flatMap((k) =>
     Object.entries(k.schedulers).map(([sched, c]) => {
       const fs = primary.filter((f) => f.kernel === k.kernel && f.scheduler === sched);
-      return countsRow(k.kernel, sched, c, fs.map((f) => `${link(f, `case ${f.caseIndex}`)}${likeIt(f).length ? ` (+${likeIt(f).length} like it)` : ''}`).join(' '));
+      return countsRow(k.kernel, sched, c, fs.map((f) => `${link(f, caseName(f))}${likeIt(f).length ? ` (+${likeIt(f).length} like it)` : ''}`).join(' '));
     }),
   );
   rows.push(countsRow('all', '', s.totals, ''));
   const item = (f: SavedFinding) => {
     const size = f.kind === 'divergence' ? ` (${f.originalEvents} → ${f.shrunkEvents !== undefined ? `${f.shrunkEvents} → ` : ''}${f.minimalEvents} events${f.oneMinimal ? ', 1-minimal' : ''})` : '';
-    return `${link(f, `${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler} case ${f.caseIndex}`)}: ${esc(f.line)}${esc(size)}`;
+    return `${link(f, `${f.kind === 'kernel' ? 'KERNEL' : 'diverge'} ${f.kernel}/${f.scheduler} ${caseName(f)}`)}: ${esc(f.line)}${esc(size)}`;
   };
   const findings = primary.map((f) => {
     const dups = likeIt(f);
@@ -61,3 +61,6 @@ export function indexPage(s: Summary, pageOf: (f: SavedFinding) => string | unde
   ];
   return page('ipvs-conform report', body.join('\n'));
 }
+
+/** `case 4`, or what stands for a case for kernel trouble no case of the run can be named for. */
+const caseName = (f: SavedFinding) => (f.caseIndex === undefined ? 'no case' : `case ${f.caseIndex}`);

@@ -4,7 +4,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { loadCase } from '../../casefile/casefile.js';
-import type { SavedFinding } from '../../run/engine.js';
+import type { SavedFinding } from '../../run/records.js';
 import type { Summary } from '../summary.js';
 import { findingPage } from './finding-page.js';
 import { indexPage } from './index-page.js';
