@@ -60,122 +60,140 @@ export interface MetKernelFinding {
 
 const key = (s: Scenario) => JSON.stringify(s);
 
+type Current = { minimal: Scenario; judged: Judged & { verdict: Divergence } };
+
+/** What one candidate's kernel run says: the run (judged), or why the search stops here. */
+type Run = { judged: Judged } | { stop: string };
+
+/** One search: the smallest confirmed case so far, the candidates judged, and why it stopped. */
+class Search {
+  readonly started = Date.now();
+  current: Current;
+  tried = 0;
+  adopted = 0;
+  stoppedBy: string | undefined;
+  readonly kernelFindings: MetKernelFinding[] = [];
+  private cosmetic = 0;
+  /** Scenario -> does fast-check's property hold (true: the bug is gone from it). */
+  readonly verdicts: Map<string, boolean>;
+
+  constructor(private readonly o: ShrinkOptions) {
+    this.current = { minimal: o.original, judged: o.originalJudged };
+    this.verdicts = new Map([[key(o.original), false]]);
+  }
+
+  /**
+   * Why `s` is declined unjudged, if it is. Once stopped, every further candidate is: that never
+   * says "the bug is gone", it only ends the search at the smallest confirmed case.
+   */
+  declined(s: Scenario): boolean {
+    const o = this.o;
+    const budget = o.budgetMs ?? 600_000;
+    if (!this.stoppedBy && o.signal?.aborted) this.stoppedBy = 'interrupted';
+    if (!this.stoppedBy && Date.now() - this.started > budget) this.stoppedBy = `time budget of ${Math.round(budget / 1000)} s spent`;
+    if (this.stoppedBy || (o.keep && !o.keep(s))) return true;
+    // A candidate as long as the current case only changes values (a port, a weight): worth a
+    // few kernel runs for readability, not the budget. Fewer events is what counts.
+    if (s.events.length < this.current.minimal.events.length) return false;
+    if (this.cosmetic >= (o.maxCosmeticRuns ?? 12)) return true;
+    this.cosmetic++;
+    return false;
+  }
+
+  /** fast-check's property on a candidate: false (it keeps the bug, adopted) or true. */
+  async property(s: Scenario): Promise<boolean> {
+    if (this.declined(s)) return true;
+    // Many plan-level shrinks map to a scenario already judged (an operation that was skipped
+    // anyway, a pick that lands on the same destination): judge each scenario once.
+    const k = key(s);
+    const seen = this.verdicts.get(k);
+    if (seen !== undefined) return seen;
+    const run = await this.run(s);
+    if ('stop' in run) {
+      this.stoppedBy = run.stop;
+      return true;
+    }
+    const kept = this.adoptIfSameBug(s, run.judged);
+    this.verdicts.set(k, !kept);
+    if (kept) this.o.onProgress?.({ minimal: s, judged: run.judged, adopted: this.adopted, tried: this.tried });
+    return !kept;
+  }
+
+  /** One kernel run of a candidate; anything but infrastructure, the kernel or the model is a bug of ours and raised. */
+  async run(s: Scenario): Promise<Run> {
+    const attempts = this.o.infraAttempts ?? 3;
+    this.tried++;
+    try {
+      return { judged: await withInfraRetries(attempts, () => this.o.oracle(s)) };
+    } catch (e) {
+      if (e instanceof KernelFinding) {
+        this.kernelFindings.push({ scenario: s, error: e });
+        return { stop: `kernel finding: ${e.message}` };
+      }
+      if (e instanceof InfraError) return { stop: `infrastructure failure after ${attempts} attempts: ${e.message}` };
+      // A bug of ours on this candidate: the search ends at the smallest confirmed case.
+      if (e instanceof ModelError) return { stop: `model error: ${e.message}` };
+      throw e;
+    }
+  }
+
+  adoptIfSameBug(s: Scenario, judged: Judged): boolean {
+    if (!sameBug(this.o.originalJudged.verdict, judged.verdict)) return false;
+    this.adopted++;
+    this.current = { minimal: s, judged: judged as Current['judged'] };
+    return true;
+  }
+}
+
 export async function shrinkDivergence(o: ShrinkOptions): Promise<ShrinkResult> {
-  const started = Date.now();
-  const budget = o.budgetMs ?? 600_000;
-  let current = { minimal: o.original, judged: o.originalJudged };
-  let tried = 0;
-  let adopted = 0;
-  let stoppedBy: string | undefined;
-  const kernelFindings: MetKernelFinding[] = [];
+  const search = new Search(o);
   let first = true;
   let fatal: unknown;
-  let cosmetic = 0;
-  const verdicts = new Map<string, boolean>([[key(o.original), false]]);
-
   const prop = fc.asyncProperty(o.arb, async (s) => {
     if (first) {
       first = false;
       // The first draw must be the case itself; otherwise the seed does not lead to it.
-      if (key(s) !== key(o.original)) {
-        stoppedBy = 'the generator does not reproduce the case from its seed (generator options changed?)';
-        return true;
-      }
-      return false; // already confirmed: no need to run it again
-    }
-    // Once stopped, every further candidate is declined unjudged: that never says "the bug is
-    // gone", it only ends the search at the smallest confirmed case.
-    if (stoppedBy) return true;
-    if (o.signal?.aborted) {
-      stoppedBy = 'interrupted';
+      if (key(s) === key(o.original)) return false; // already confirmed: no need to run it again
+      search.stoppedBy = 'the generator does not reproduce the case from its seed (generator options changed?)';
       return true;
     }
-    if (Date.now() - started > budget) {
-      stoppedBy = `time budget of ${Math.round(budget / 1000)} s spent`;
-      return true;
-    }
-    if (o.keep && !o.keep(s)) return true;
-    // A candidate as long as the current case only changes values (a port, a weight): worth a
-    // few kernel runs for readability, not the budget. Fewer events is what counts.
-    if (s.events.length >= current.minimal.events.length) {
-      if (cosmetic >= (o.maxCosmeticRuns ?? 12)) return true;
-      cosmetic++;
-    }
-    // Many plan-level shrinks map to a scenario already judged (an operation that was skipped
-    // anyway, a pick that lands on the same destination): judge each scenario once.
-    const k = key(s);
-    const seen = verdicts.get(k);
-    if (seen !== undefined) return seen;
-    tried++;
-    let judged: Judged;
     try {
-      judged = await withInfraRetries(o.infraAttempts ?? 3, () => o.oracle(s));
+      return await search.property(s);
     } catch (e) {
-      if (e instanceof KernelFinding) {
-        kernelFindings.push({ scenario: s, error: e });
-        stoppedBy = `kernel finding: ${e.message}`;
-        return true;
-      }
-      if (e instanceof InfraError) {
-        stoppedBy = `infrastructure failure after ${o.infraAttempts ?? 3} attempts: ${e.message}`;
-        return true;
-      }
-      if (e instanceof ModelError) {
-        // A bug of ours on this candidate: the search ends at the smallest confirmed case.
-        stoppedBy = `model error: ${e.message}`;
-        return true;
-      }
-      fatal = e; // a bug of ours (the model threw, say): end the search and raise it below
-      stoppedBy = `error: ${(e as Error).message}`;
+      fatal = e; // a bug of ours: end the search and raise it below
+      search.stoppedBy = `error: ${(e as Error).message}`;
       return true;
     }
-    if (!sameBug(o.originalJudged.verdict, judged.verdict)) {
-      verdicts.set(k, true);
-      return true;
-    }
-    verdicts.set(k, false);
-    adopted++;
-    current = { minimal: s, judged: judged as Judged & { verdict: Divergence } };
-    o.onProgress?.({ minimal: s, judged, adopted, tried });
-    return false;
   });
-
   const details = await fc.check(prop, { ...DRAW, seed: o.seed });
   if (fatal) throw fatal;
   // fast-check's counterexample is the last candidate that failed, which is ours.
-  const same = details.failed && details.counterexample !== null && key(details.counterexample[0]) === key(current.minimal);
+  const same = details.failed && details.counterexample !== null && key(details.counterexample[0]) === key(search.current.minimal);
   const path = same ? (details.counterexamplePath ?? undefined) : undefined;
-
-  // Events after the first difference cannot change it: drop them (one more kernel run). The
-  // path then leads to the case before this cut, which `truncatedAt` records.
-  let truncatedAt: number | undefined;
-  const step = current.judged.verdict.stepIndex;
-  const cutWorthTrying = !stoppedBy || stoppedBy.startsWith('time budget');
-  if (cutWorthTrying && !o.signal?.aborted && step < current.minimal.events.length - 1 && !verdicts.has(key({ ...current.minimal, events: current.minimal.events.slice(0, step + 1) }))) {
-    const cut: Scenario = { ...current.minimal, events: current.minimal.events.slice(0, step + 1) };
-    tried++;
-    try {
-      const judged = await withInfraRetries(o.infraAttempts ?? 3, () => o.oracle(cut));
-      if (sameBug(o.originalJudged.verdict, judged.verdict)) {
-        truncatedAt = current.minimal.events.length;
-        adopted++;
-        current = { minimal: cut, judged: judged as Judged & { verdict: Divergence } };
-      }
-    } catch (e) {
-      if (e instanceof KernelFinding) kernelFindings.push({ scenario: cut, error: e });
-      else if (!(e instanceof InfraError) && !(e instanceof ModelError)) throw e;
-      // Keep the uncut case: it is confirmed, the cut one is not.
-    }
-  }
+  const truncatedAt = await cutAfterDifference(search, o);
   return {
-    ...current,
+    ...search.current,
     path,
     ...(truncatedAt !== undefined ? { truncatedAt } : {}),
-    tried,
-    adopted,
-    elapsedMs: Date.now() - started,
-    complete: !stoppedBy,
-    ...(stoppedBy ? { stoppedBy } : {}),
-    kernelFindings,
+    tried: search.tried,
+    adopted: search.adopted,
+    elapsedMs: Date.now() - search.started,
+    complete: !search.stoppedBy,
+    ...(search.stoppedBy ? { stoppedBy: search.stoppedBy } : {}),
+    kernelFindings: search.kernelFindings,
   };
+}
+
+/**
+ * Events after the first difference cannot change it: drop them (one more kernel run). The path
+ * then leads to the case before this cut: the length returned (`truncatedAt`). A cut that fails
+ * to run keeps the uncut case: it is confirmed, the cut one is not.
+ */
+async function cutAfterDifference(search: Search, o: ShrinkOptions): Promise<number | undefined> {
+  const { minimal, judged } = search.current;
+  const cut: Scenario = { ...minimal, events: minimal.events.slice(0, judged.verdict.stepIndex + 1) };
+  const worthTrying = !search.stoppedBy || search.stoppedBy.startsWith('time budget');
+  if (!worthTrying || o.signal?.aborted || cut.events.length === minimal.events.length || search.verdicts.has(key(cut))) return undefined;
+  const run = await search.run(cut);
+  return 'judged' in run && search.adoptIfSameBug(cut, run.judged) ? minimal.events.length : undefined;
 }
