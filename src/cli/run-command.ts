@@ -1,29 +1,26 @@
 // `ipvs-conform run`: the nightly job. For each kernel: boot the backend, draw cases from the seed,
 // judge each against the model, shrink and save every divergence, then write the summary (table,
-// JSON, JUnit XML). SIGINT/SIGTERM stop it cleanly: findings are already on disk, the backend is
-// closed, and the partial summary is written.
+// JSON, JUnit XML, HTML). SIGINT/SIGTERM stop it cleanly: findings are already on disk, the backend
+// is closed, and the partial summary is written.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, BackendOptions, Capabilities } from '../backend.js';
-import { ConformError, EXIT, InfraError, UsageError } from '../errors.js';
-import { ALL_SCHEDULERS, schedulersFor } from '../generate/schedulers.js';
-import { resolveKernels } from '../kernels/resolve.js';
-import type { Semantics } from '../model/types.js';
-import { BACKENDS, createBackend } from '../run/backends.js';
-import { runKernelCases } from '../run/engine.js';
+import writeFileAtomic from 'write-file-atomic';
+import type { Backend } from '../backend.js';
+import { ConformError, EXIT } from '../errors.js';
+import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import type { CaseRecord, SavedFinding } from '../run/records.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
-import { countsBySchedulers, drawnOf, reachedCounts, runExitCode, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
+import { drawnOf, reachedCounts, runExitCode, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { appendStepSummary } from '../report/step-summary.js';
-import writeFileAtomic from 'write-file-atomic';
-import { bad, durationArg, listArg, oneOf, parse, positiveInt, seedArg, shardArg, maxUnknownArg } from './args.js';
+import { COVERAGE_HELP, coverageText } from '../coverage/cli.js';
+import type { CoverageReport } from '../coverage/run.js';
+import { GUIDED_HELP } from '../coverage/guided-cli.js';
 import { Progress } from './progress.js';
-import { checkCoverageBackend, COVERAGE_HELP, coverageDir, coverageText } from '../coverage/cli.js';
-import { CoverageRun, type CoverageReport } from '../coverage/run.js';
-import { checkGuided, Corpus, CoverageGuide, GUIDED_HELP } from '../coverage/guided-cli.js';
+import { parseRunArgs, type RunArgs } from './run-args.js';
+import { runOneKernel } from './run-kernel.js';
 
 export const RUN_HELP = `Usage: ipvs-conform run [options]
 
@@ -71,257 +68,115 @@ Exit codes: 0 all agree, 1 divergence, 2 usage or input error, 3 infrastructure 
 7 a bug of the harness (the model crashed, an internal error); several outcomes: the first of
 4 1 7 2 6 3 5 0 that applies. Interrupted (SIGINT/SIGTERM): the findings' code if any, else 130/143.`;
 
-const OPTIONS = {
-  scheduler: { type: 'string', multiple: true },
-  kernel: { type: 'string', multiple: true },
-  cases: { type: 'string' },
-  'time-budget': { type: 'string' },
-  seed: { type: 'string' },
-  case: { type: 'string' },
-  jobs: { type: 'string' },
-  shard: { type: 'string' },
-  report: { type: 'string' },
-  json: { type: 'boolean' },
-  patch: { type: 'string', multiple: true },
-  module: { type: 'string', multiple: true },
-  backend: { type: 'string' },
-  coverage: { type: 'boolean' },
-  guided: { type: 'boolean' },
-  corpus: { type: 'string' },
-  semantics: { type: 'string' },
-  'infra-retries': { type: 'string' },
-  'shrink-budget': { type: 'string' },
-  'max-ops': { type: 'string' },
-  'max-unknown': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** What a run gathers kernel by kernel, for its reports. */
+export interface RunBooks {
+  kernels: KernelSummary[];
+  records: CaseRecord[];
+  findings: SavedFinding[];
+  coverage: CoverageReport[];
+}
 
-/** `--case K`: one case of the run with `--seed N`; in a shard, it must be one of that shard's. */
-function caseArg(v: string | undefined, seed: number | undefined, shard: { index: number; count: number } | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) bad('--case', 'a case index (0, 1, 2 ...: the number after "case" in a saved file name)', v);
-  if (seed === undefined) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected `--seed` with `--case`: a case index means nothing without its run seed. Fix: add --seed N (the seed the run printed)');
-  const k = Number(v);
-  if (shard && k % shard.count !== shard.index) {
-    throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--case\` to be a case of shard ${shard.index}/${shard.count} (k mod ${shard.count} = ${shard.index}), got \`${k}\`. Fix: drop --shard (case ${k} is the same case in any shard layout)`);
+/** SIGINT/SIGTERM: stop taking cases, close the backend under the running ones. */
+class Interrupts {
+  readonly controller = new AbortController();
+  signalled: NodeJS.Signals | undefined;
+  /** The backend to close when a signal comes. */
+  current: Backend | undefined;
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    if (this.signalled) return; // a second signal changes nothing: we are already closing
+    this.signalled = sig;
+    this.log(`${sig}: stopping; findings so far are saved, closing the backend`);
+    this.controller.abort();
+    void this.current?.close().catch(() => {});
+  };
+
+  constructor(private readonly log: (m: string) => void) {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
   }
-  return k;
+
+  off(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, OPTIONS, 'run');
-  if (v.help) {
+  const a = await parseRunArgs(argv);
+  if (!a) {
     process.stdout.write(RUN_HELP + '\n');
-    return 0;
+    return EXIT.ok;
   }
-  if (v.cases !== undefined && v['time-budget'] !== undefined) {
-    throw new UsageError('IPVS_CONFORM_USAGE', 'Expected one of `--cases` and `--time-budget`, got both. Fix: keep one');
-  }
-  const timeBudget = durationArg('--time-budget', v['time-budget']);
-  const cases = timeBudget === undefined ? positiveInt('--cases', v.cases, 100) : undefined;
-  const shard = shardArg(v.shard);
-  const explicitSeed = seedArg(v.seed);
-  if (shard && explicitSeed === undefined) {
-    throw new UsageError('IPVS_CONFORM_USAGE', 'Expected `--seed` with `--shard`: every shard must draw from the same seed. Fix: add --seed N (the same on every shard)');
-  }
-  const onlyCase = caseArg(v.case, explicitSeed, shard);
-  const seed = explicitSeed ?? Math.floor(Math.random() * 2 ** 31);
-  const jobs = positiveInt('--jobs', v.jobs, 2);
-  const infraAttempts = positiveInt('--infra-retries', v['infra-retries'], 3);
-  const shrinkBudgetMs = durationArg('--shrink-budget', v['shrink-budget']) ?? 300_000;
-  const maxUnknown = maxUnknownArg(v['max-unknown']);
-  const maxOps = v['max-ops'] === undefined ? undefined : positiveInt('--max-ops', v['max-ops'], 56);
-  const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
-  checkCoverageBackend(v.coverage, backendKind);
-  checkGuided(v);
-  const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
-  const kernelNames = listArg('--kernel', v.kernel);
-  const wanted = listArg('--scheduler', v.scheduler);
-  for (const s of wanted) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
-  const kernels = await resolveKernels(kernelNames, { semantics: semanticsOverride, log: (m) => process.stderr.write(`${m}\n`) });
-  for (const s of wanted) {
-    // A kernel whose schedulers are known only once it is up (a tree) may have any.
-    if (!kernels.some((k) => !k.schedulers || k.schedulers.includes(s))) {
-      throw new UsageError('IPVS_CONFORM_USAGE', `Scheduler \`${s}\` is in none of the kernels asked for (${kernels.map((k) => `${k.name}: ${(k.schedulers ?? []).join(' ')}`).join('; ')}). Fix: add --kernel 6.12 or drop --scheduler ${s}`);
-    }
-  }
-  const reportDir = path.resolve(v.report ?? 'reports');
-  const casesDir = path.join(reportDir, 'cases');
-  await mkdir(casesDir, { recursive: true });
-
+  await mkdir(path.join(a.reportDir, 'cases'), { recursive: true });
   const progress = new Progress();
   const log = (m: string) => progress.log(m);
-  const controller = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  let current: Backend | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) return; // a second signal changes nothing: we are already closing
-    signalled = sig;
-    log(`${sig}: stopping; findings so far are saved, closing the backend`);
-    controller.abort();
-    void current?.close().catch(() => {});
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = new Interrupts(log);
+  const books: RunBooks = { kernels: [], records: [], findings: [], coverage: [] };
+  const write = reportWriter(a, books, ['ipvs-conform', 'run', ...argv].join(' '), interrupts);
+  log(`ipvs-conform run: seed ${a.seed}${a.shard ? `, shard ${a.shard.index}/${a.shard.count}` : ''}, ${a.onlyCase !== undefined ? `case ${a.onlyCase} only` : a.cases !== undefined ? `${a.cases} cases` : `time budget ${a.timeBudgetText}`} per kernel, ${a.jobs} job(s), report ${path.relative(process.cwd(), a.reportDir) || '.'}`);
+  try {
+    for (const k of a.kernels) {
+      if (interrupts.controller.signal.aborted) break;
+      await runOneKernel(k, a, { books, progress, log, signal: interrupts.controller.signal, onBackend: (b) => (interrupts.current = b) });
+    }
+  } catch (e) {
+    // Whatever stopped the run, what was found is reported before the error is.
+    const last = books.kernels.at(-1);
+    if (last) {
+      last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
+      await write(e instanceof ConformError ? e.exitCode : EXIT.harness).catch(() => {});
+    }
+    throw e;
+  } finally {
+    interrupts.off();
+  }
+  const summary = await write();
+  printSummary(summary, a, books.coverage);
+  return summary.exitCode;
+}
 
+/** Writes summary.json, junit.xml, the HTML report and the step summary; `fatal`: the exit code of the error that stopped the run. */
+function reportWriter(a: RunArgs, books: RunBooks, command: string, interrupts: Interrupts): (fatal?: number) => Promise<Summary> {
   const startedAt = new Date().toISOString();
-  const kernelSummaries: KernelSummary[] = [];
-  const records: CaseRecord[] = [];
-  const findings: SavedFinding[] = [];
-  const coverageReports: CoverageReport[] = [];
-  const command = ['ipvs-conform', 'run', ...argv].join(' ');
-  log(`ipvs-conform run: seed ${seed}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${onlyCase !== undefined ? `case ${onlyCase} only` : cases !== undefined ? `${cases} cases` : `time budget ${v['time-budget']}`} per kernel, ${jobs} job(s), report ${path.relative(process.cwd(), reportDir) || '.'}`);
-
-  /** `fatal`: the exit code of the error that stopped the run, which is what the process exits with. */
-  const writeReports = async (fatal?: number): Promise<Summary> => {
-    const totals = totalsOf(kernelSummaries);
-    const code = fatal ?? runExitCode(totals, kernelSummaries, findings, maxUnknown);
+  return async (fatal) => {
+    const totals = totalsOf(books.kernels);
+    const code = fatal ?? runExitCode(totals, books.kernels, books.findings, a.maxUnknown);
+    const signalled = interrupts.signalled;
     const summary: Summary = {
       format: SUMMARY_FORMAT,
       startedAt,
       finishedAt: new Date().toISOString(),
       command,
-      seed,
-      ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+      seed: a.seed,
+      ...(a.shard ? { shard: `${a.shard.index}/${a.shard.count}` } : {}),
       interrupted: !!signalled,
       exitCode: signalled && code === 0 ? 128 + (signalled === 'SIGINT' ? 2 : 15) : code,
       totals,
-      kernels: kernelSummaries,
-      findings,
-      cases: records,
-      drawn: drawnOf(records),
-      maxUnknown,
-      reached: reachedCounts(records),
+      kernels: books.kernels,
+      findings: books.findings,
+      cases: books.records,
+      drawn: drawnOf(books.records),
+      maxUnknown: a.maxUnknown,
+      reached: reachedCounts(books.records),
     };
-    await writeSummary(path.join(reportDir, 'summary.json'), summary);
-    await writeFileAtomic(path.join(reportDir, 'junit.xml'), junitXml(summary));
-    await writeHtmlReport(reportDir, summary);
+    await writeSummary(path.join(a.reportDir, 'summary.json'), summary);
+    await writeFileAtomic(path.join(a.reportDir, 'junit.xml'), junitXml(summary));
+    await writeHtmlReport(a.reportDir, summary);
     await appendStepSummary(summary);
     return summary;
   };
+}
 
-  try {
-    for (const k of kernels) {
-      if (controller.signal.aborted) break;
-      const opts: BackendOptions = {
-        kernel: k.name,
-        jobs,
-        logDir: path.join(reportDir, 'logs'),
-        ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
-        ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
-        ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
-      };
-      const coverage = v.coverage ? new CoverageRun(k.name) : undefined;
-      if (coverage) opts.coverage = coverage;
-      let backend = await createBackend(backendKind, opts);
-      current = backend;
-      const ks: KernelSummary = { kernel: k.name, semantics: semanticsOverride ?? k.semantics, backend: backend.name, elapsedMs: 0, schedulers: {} };
-      kernelSummaries.push(ks);
-      try {
-        log(`[${k.name}] starting ${backend.name} backend (${jobs} guest(s))`);
-        const t0 = Date.now();
-        // A guest that does not come up on a loaded host is retried like any infrastructure
-        // trouble: a fixed number of times, with a fresh backend.
-        let caps: Capabilities | undefined;
-        for (let attempt = 1; !caps; attempt++) {
-          try {
-            caps = await backend.start();
-          } catch (e) {
-            if (!(e instanceof InfraError) || e.permanent || attempt >= infraAttempts || controller.signal.aborted) throw e;
-            log(`[${k.name}] the backend did not start (attempt ${attempt}/${infraAttempts}): ${e.message}; retrying`);
-            await backend.close().catch(() => {});
-            backend = await createBackend(backendKind, opts);
-            current = backend;
-          }
-        }
-        ks.bootMs = Date.now() - t0;
-        ks.release = caps.release;
-        // The model follows the kernel's exact version: the backend may have read it (a Docker
-        // host's /proc/version); else the pinned kernel's package version decided.
-        ks.semantics = semanticsOverride ?? caps.semantics ?? k.semantics;
-        if (caps.unavailable?.length) ks.unavailable = caps.unavailable;
-        // Reports name the kernel the cases ran on: a Docker host's own, mapped to a pinned name.
-        const name = caps.kernel ?? k.name;
-        ks.kernel = name;
-        const schedulers = schedulersFor(name, caps, wanted);
-        const missing = (wanted.length ? wanted : (k.schedulers ?? [])).filter((s) => !schedulers.includes(s));
-        if (missing.length) log(`[${name}] the kernel cannot load ${missing.join(', ')} (it offers ${caps.schedulers.join(' ')}): not generated`);
-        if (!schedulers.length) {
-          ks.stoppedBy = 'no scheduler to test on this kernel';
-          continue;
-        }
-        log(`[${name}] ${caps.release} up in ${(ks.bootMs / 1000).toFixed(1)} s; model semantics ${ks.semantics}; schedulers ${schedulers.join(' ')}`);
-        const total = onlyCase !== undefined ? 1 : cases === undefined ? undefined : shard ? Math.ceil((cases - shard.index) / shard.count) : cases;
-        progress.startKernel(name, total);
-        const guide = coverage && v.guided ? new CoverageGuide({ seed, schedulers, ...(maxOps ? { maxOps } : {}), coverage, corpus: await Corpus.open(v.corpus, name) }) : undefined;
-        const result = await runKernelCases({
-          kernel: name,
-          release: caps.release,
-          semantics: ks.semantics as Semantics,
-          backendName: backend.name,
-          backend,
-          schedulers,
-          seed,
-          ...(cases !== undefined ? { cases } : { deadline: Date.now() + timeBudget! }),
-          ...(onlyCase !== undefined ? { onlyCase } : {}),
-          ...(shard ? { shard } : {}),
-          ...(maxOps ? { maxOps } : {}),
-          jobs,
-          casesDir,
-          infraAttempts,
-          shrinkBudgetMs,
-          signal: controller.signal,
-          onCase: (r) => {
-            progress.onCase(r);
-            void guide?.done(r).catch((e: Error) => log(`[${name}] corpus: ${e.message}`));
-          },
-          ...(guide ? { guide } : {}),
-          onFinding: (f) => findings.push(f),
-          log,
-        });
-        progress.stop();
-        records.push(...result.records);
-        ks.elapsedMs = result.elapsedMs;
-        ks.schedulers = countsBySchedulers(result.records);
-        if (result.stoppedBy) ks.stoppedBy = result.stoppedBy;
-        if (result.stopExit !== undefined) ks.stopExit = result.stopExit;
-        if (guide) log(`[${name}] ${guide.summary()}`);
-        if (coverage) {
-          await backend.finishCoverage?.();
-          const { kernel: _k, ...report } = await coverage.report(coverageDir(reportDir, name, kernels.length > 1));
-          ks.coverage = report;
-          coverageReports.push({ kernel: name, ...report });
-        }
-      } finally {
-        progress.stop();
-        await backend.close();
-        current = undefined;
-      }
-    }
-  } catch (e) {
-    // Whatever stopped the run, what was found is reported before the error is.
-    if (kernelSummaries.length) {
-      const last = kernelSummaries[kernelSummaries.length - 1]!;
-      last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
-      await writeReports(e instanceof ConformError ? e.exitCode : EXIT.harness).catch(() => {});
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-
-  const summary = await writeReports();
-  const table = summaryTable(summary, !!process.stderr.isTTY && !v.json);
-  if (v.json) {
+function printSummary(summary: Summary, a: RunArgs, coverage: CoverageReport[]): void {
+  const color = !!process.stderr.isTTY && !a.json;
+  const table = summaryTable(summary, color);
+  if (a.json) {
     process.stderr.write(table + '\n');
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   } else {
     process.stdout.write(table + '\n');
   }
-  const color = !!process.stderr.isTTY && !v.json;
-  for (const r of coverageReports) (v.json ? process.stderr : process.stdout).write(coverageText(r, color) + '\n');
-  const rel = (f: string) => path.relative(process.cwd(), path.join(reportDir, f));
+  for (const r of coverage) (a.json ? process.stderr : process.stdout).write(coverageText(r, color) + '\n');
+  const rel = (f: string) => path.relative(process.cwd(), path.join(a.reportDir, f));
   process.stderr.write(`reports: ${rel('index.html')} (open it in a browser), ${rel('summary.json')}, ${rel('junit.xml')}\n`);
-  return summary.exitCode;
 }
