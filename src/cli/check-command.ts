@@ -17,7 +17,7 @@ import { timelineOf } from '../report/timeline.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { pinnedKernels } from '../run/kernels.js';
-import { oneOf, parse } from './args.js';
+import { existingDir, existingFile, oneOf, outputFile, parse } from './args.js';
 
 export const CHECK_HELP = `Usage: ipvs-conform check FILE.yaml [options]
 
@@ -69,10 +69,13 @@ export async function checkCommand(argv: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP + '\n');
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError('IPVS_CONFORM_USAGE', `Expected one scenario file, got ${positionals.length ? positionals.join(' ') : 'none'}. Usage: ipvs-conform check FILE.yaml`);
+  if (positionals.length !== 1) throw new UsageError('IPVS_CONFORM_USAGE', `Expected one scenario file, got ${positionals.length ? positionals.join(' ') : 'none'}. Fix: ipvs-conform check FILE.yaml (one file; see \`ipvs-conform check --help\`)`);
   const file = positionals[0]!;
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
+  const patches = (v.patch ?? []).map((p) => existingFile('--patch', p));
+  const moduleDirs = (v.module ?? []).map((m) => existingDir('--module', m));
+  if (v.save !== undefined) outputFile('--save', v.save);
   const sf = await loadScenarioFile(file);
   const kernel = await resolveKernel(v.kernel ?? sf.kernel ?? pinnedKernels().default, {
     ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
@@ -81,8 +84,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const backend = await createBackend(backendKind, {
     kernel: kernel.name,
     jobs: 1,
-    ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
-    ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+    ...(patches.length ? { patches } : {}),
+    ...(moduleDirs.length ? { moduleDirs } : {}),
     ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
   });
   try {

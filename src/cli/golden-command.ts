@@ -4,13 +4,13 @@
 // file that did not change; --check replays them and fails (exit 1) on any change.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
 import { EXIT, UsageError } from '../errors.js';
 import { regenerate } from '../golden/regenerate.js';
-import { BACKENDS, createBackend, type BackendKind } from '../run/backends.js';
+import { BACKENDS, createBackend } from '../run/backends.js';
 import { kernelByName, pinnedKernels } from '../run/kernels.js';
-import { listArg } from './args.js';
+import { bad, existingDir, existingFile, listArg, oneOf, parse, positiveInt } from './args.js';
+import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
 import { CoverageRun } from '../coverage/run.js';
 
@@ -37,49 +37,46 @@ Examples:
   ipvs-conform golden --update --kernel 6.1,6.12
 `;
 
+const OPTIONS = {
+  update: { type: 'boolean' },
+  check: { type: 'boolean' },
+  kernel: { type: 'string', multiple: true },
+  scheduler: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  patch: { type: 'string', multiple: true },
+  module: { type: 'string', multiple: true },
+  jobs: { type: 'string' },
+  coverage: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function goldenCommand(argv: string[]): Promise<number> {
   if (argv.includes('--diff')) return (await import('./golden-diff-command.js')).goldenDiffCommand(argv);
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      update: { type: 'boolean' },
-      check: { type: 'boolean' },
-      kernel: { type: 'string', multiple: true },
-      scheduler: { type: 'string', multiple: true },
-      backend: { type: 'string' },
-      patch: { type: 'string', multiple: true },
-      module: { type: 'string', multiple: true },
-      jobs: { type: 'string' },
-      coverage: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parse(argv, OPTIONS, 'golden');
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
   if (values.update === values.check) {
-    throw new UsageError('IPVS_CONFORM_USAGE', `Expected exactly one of \`--update\` or \`--check\`\n\n${HELP}`);
+    throw new UsageError('IPVS_CONFORM_USAGE', `Expected exactly one of \`--update\` or \`--check\`, got ${values.update ? 'both' : 'neither'}. Fix: add one, as in \`ipvs-conform golden --check --kernel 6.1\`; see \`ipvs-conform golden --help\``);
   }
-  const backendKind = (values.backend ?? 'qemu') as BackendKind;
-  if (!BACKENDS.includes(backendKind)) {
-    throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${values.backend}\``);
-  }
+  const backendKind = oneOf('--backend', values.backend, BACKENDS, 'qemu');
   checkCoverageBackend(values.coverage, backendKind);
-  const modified = Boolean(values.patch?.length || values.module?.length || values.coverage || backendKind !== 'qemu');
+  const patches = (values.patch ?? []).map((p) => existingFile('--patch', p));
+  const moduleDirs = (values.module ?? []).map((m) => existingDir('--module', m));
+  const modified = Boolean(patches.length || moduleDirs.length || values.coverage || backendKind !== 'qemu');
   if (values.update && modified) {
     throw new UsageError(
       'IPVS_CONFORM_USAGE',
-      'golden --update records the stock pinned kernels only; --patch, --module, --coverage and --backend go with --check',
+      'Expected `golden --update` on the stock pinned kernels only, got --patch, --module, --coverage or --backend with it (they go with --check). Fix: use --check with them, or drop them',
     );
   }
-  const jobs = Number(values.jobs ?? 1);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`--jobs\` to be a positive integer, got \`${values.jobs}\``);
+  const jobs = positiveInt('--jobs', values.jobs, 1);
+  const schedulerList = listArg('--scheduler', values.scheduler);
+  for (const s of schedulerList) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
   // A Docker host has one kernel: it is checked once, against the pinned kernel whose semantics
   // its release maps to (Capabilities.kernel).
   const kernelList = listArg('--kernel', values.kernel);
-  const schedulerList = listArg('--scheduler', values.scheduler);
   const names = backendKind === 'docker' ? [kernelList[0] ?? pinnedKernels().default] : kernelList.length ? kernelList : pinnedKernels().kernels.map((k) => k.name);
   const kernels = names.map((k) => kernelByName(k));
 
@@ -87,7 +84,7 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   let total = 0;
   for (const k of kernels) {
     const coverage = values.coverage ? new CoverageRun(k.name) : undefined;
-    const backend = await createBackend(backendKind, { kernel: k.name, jobs, patches: values.patch, moduleDirs: values.module, ...(coverage ? { coverage } : {}) });
+    const backend = await createBackend(backendKind, { kernel: k.name, jobs, ...(patches.length ? { patches } : {}), ...(moduleDirs.length ? { moduleDirs } : {}), ...(coverage ? { coverage } : {}) });
     try {
       const caps = await backend.start();
       const goldenKernel = caps.kernel ?? k.name;

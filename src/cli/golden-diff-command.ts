@@ -5,7 +5,8 @@ import { EXIT, UsageError } from '../errors.js';
 import { diffKernels, type DiffResult } from '../golden/diff.js';
 import { resolveKernels } from '../kernels/resolve.js';
 import { createBackend } from '../run/backends.js';
-import { listArg, parse } from './args.js';
+import { bad, existingFile, listArg, parse } from './args.js';
+import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 
 export const GOLDEN_DIFF_HELP = `Usage: ipvs-conform golden --diff K1 K2 [--scheduler S] [--patch FILE]
 
@@ -31,12 +32,14 @@ export async function goldenDiffCommand(argv: string[]): Promise<number> {
     process.stdout.write(GOLDEN_DIFF_HELP + '\n');
     return EXIT.ok;
   }
-  if (positionals.length !== 2) throw new UsageError('IPVS_CONFORM_USAGE', `Expected two kernels after \`golden --diff\` (e.g. golden --diff 6.1 debian:latest-6.1), got ${positionals.length}: ${positionals.join(' ') || 'none'}`);
+  if (positionals.length !== 2) throw new UsageError('IPVS_CONFORM_USAGE', `Expected two kernels after \`golden --diff\` (e.g. golden --diff 6.1 debian:latest-6.1), got ${positionals.length}: ${positionals.join(' ') || 'none'}. Fix: name both, as in \`ipvs-conform golden --diff 6.1 debian:latest-6.1\``);
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const [ka, kb] = await resolveKernels(positionals, { log });
   const wanted = listArg('--scheduler', v.scheduler);
+  for (const s of wanted) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
+  const patches = (v.patch ?? []).map((p) => existingFile('--patch', p));
   const a = await createBackend('qemu', { kernel: ka!.name, jobs: 1 });
-  const b = await createBackend('qemu', { kernel: kb!.name, jobs: 1, ...(v.patch?.length ? { patches: v.patch } : {}) });
+  const b = await createBackend('qemu', { kernel: kb!.name, jobs: 1, ...(patches.length ? { patches } : {}) });
   try {
     const [ca, cb] = await Promise.all([a.start(), b.start()]);
     const both = ca.schedulers.filter((s) => cb.schedulers.includes(s) && (!wanted.length || wanted.includes(s))).sort();

@@ -13,7 +13,7 @@ import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { SEMANTICS } from '../run/kernels.js';
-import { oneOf, parse } from './args.js';
+import { existingDir, existingFile, oneOf, parse } from './args.js';
 import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
 import { CoverageRun } from '../coverage/run.js';
 
@@ -82,10 +82,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
     process.stdout.write(REPLAY_HELP + '\n');
     return 0;
   }
-  if (!files.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one case file, got none. Usage: ipvs-conform replay reports/cases/FILE.yaml');
+  if (!files.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one case file, got none. Fix: ipvs-conform replay reports/cases/FILE.yaml (the `replay:` line a run printed)');
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   checkCoverageBackend(v.coverage, backendKind);
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
+  const patches = (v.patch ?? []).map((p) => existingFile('--patch', p));
+  const moduleDirs = (v.module ?? []).map((m) => existingDir('--module', m));
   const resolveOpts = { ...(semanticsOverride ? { semantics: semanticsOverride } : {}), log: (m: string) => process.stderr.write(`${m}\n`) };
   if (v.kernel) await resolveKernel(v.kernel, resolveOpts);
 
@@ -112,8 +114,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
     const opts: BackendOptions = {
       kernel,
       jobs: 1,
-      ...(v.patch?.length ? { patches: v.patch.map((p) => path.resolve(p)) } : {}),
-      ...(v.module?.length ? { moduleDirs: v.module.map((m) => path.resolve(m)) } : {}),
+      ...(patches.length ? { patches } : {}),
+      ...(moduleDirs.length ? { moduleDirs } : {}),
       ...(semanticsOverride ? { semantics: semanticsOverride } : {}),
     };
     const coverage = v.coverage ? new CoverageRun(kernel) : undefined;

@@ -9,7 +9,7 @@ import { writeSummary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { appendStepSummary } from '../report/step-summary.js';
-import { parse } from './args.js';
+import { outputDir, parse } from './args.js';
 
 export const REPORT_HELP = `Usage: ipvs-conform report merge DIR... [--out DIR] [--json]
 
@@ -33,8 +33,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [sub, ...dirs] = positionals;
-  if (sub !== 'merge') throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`report merge DIR...\`, got \`report ${sub ?? ''}\`. See \`ipvs-conform report --help\``);
-  if (!dirs.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one report directory after `report merge`, got none');
+  if (sub !== 'merge') throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`report merge DIR...\`, got \`report ${sub ?? ''}\`. Fix: ipvs-conform report merge DIR... (see \`ipvs-conform report --help\`)`);
+  if (!dirs.length) throw new UsageError('IPVS_CONFORM_USAGE', 'Expected at least one report directory after `report merge`, got none. Fix: name the shards\' --report directories, as in `ipvs-conform report merge reports/shard-0 reports/shard-1`');
+  if (v.out !== undefined) outputDir('--out', v.out);
   const parts = await Promise.all(dirs.map(readSummary));
   const merged = mergeSummaries(parts, ['ipvs-conform', 'report', ...argv].join(' '));
   if (v.out) {

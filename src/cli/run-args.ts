@@ -1,6 +1,5 @@
 // \`ipvs-conform run\`'s options, read and checked before anything starts: every bad value is a
 // usage error that names the flag, what was expected, what arrived and the fix.
-import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import { resolveKernels } from '../kernels/resolve.js';
@@ -12,7 +11,7 @@ import type { Shard } from '../run/engine.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { checkCoverageBackend } from '../coverage/cli.js';
 import { checkGuided } from '../coverage/guided-cli.js';
-import { bad, durationArg, listArg, maxUnknownArg, oneOf, parse, positiveInt, seedArg, shardArg } from './args.js';
+import { bad, durationArg, existingDir, existingFile, listArg, maxUnknownArg, oneOf, outputDir, parse, positiveInt, seedArg, shardArg } from './args.js';
 
 export const OPTIONS = {
   scheduler: { type: 'string', multiple: true },
@@ -119,12 +118,12 @@ export async function parseRunArgs(argv: string[]): Promise<RunArgs | undefined>
     ...(v['max-ops'] === undefined ? {} : { maxOps: positiveInt('--max-ops', v['max-ops'], 56) }),
     backendKind,
     ...(semanticsOverride ? { semanticsOverride } : {}),
-    reportDir: path.resolve(v.report ?? 'reports'),
-    patches: (v.patch ?? []).map((p) => path.resolve(p)),
-    moduleDirs: (v.module ?? []).map((m) => path.resolve(m)),
+    reportDir: outputDir('--report', v.report ?? 'reports'),
+    patches: (v.patch ?? []).map((p) => existingFile('--patch', p)),
+    moduleDirs: (v.module ?? []).map((m) => existingDir('--module', m)),
     json: !!v.json,
     coverage: !!v.coverage,
     guided: !!v.guided,
-    ...(v.corpus !== undefined ? { corpus: v.corpus } : {}),
+    ...(v.corpus !== undefined ? { corpus: outputDir('--corpus', v.corpus) } : {}),
   };
 }

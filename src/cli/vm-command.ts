@@ -70,7 +70,7 @@ export async function vmCommand(argv: string[]): Promise<number> {
       return failed ? EXIT.infra : EXIT.ok;
     }
     default:
-      throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`vm build\` or \`vm smoke\`, got \`vm ${sub}\`. See \`ipvs-conform vm --help\``);
+      throw new UsageError('IPVS_CONFORM_USAGE', `Expected \`vm build\` or \`vm smoke\`, got \`vm ${sub}\`. Fix: ipvs-conform vm build or ipvs-conform vm smoke (see \`ipvs-conform vm --help\`)`);
   }
 }
 

@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { durationArg, listArg, oneOf, positiveInt, seedArg, shardArg } from '../../src/cli/args.js';
+import { durationArg, existingDir, existingFile, listArg, oneOf, outputDir, outputFile, parse, positiveInt, seedArg, shardArg } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('option parsers', () => {
@@ -42,5 +45,44 @@ describe('option parsers', () => {
     expect(listArg('--scheduler', ['rr, wrr', 'lc', 'rr'])).toEqual(['rr', 'wrr', 'lc']);
     expect(listArg('--kernel', undefined)).toEqual([]);
     expect(() => listArg('--scheduler', ['rr,,wrr'])).toThrow('Expected `--scheduler` to be a name or a comma-separated list of names (e.g. rr,wrr), got `rr,,wrr`');
+  });
+});
+
+describe('parse and the path flags', () => {
+  const OPTIONS = { jobs: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string', multiple: true }, json: { type: 'boolean' } } as const;
+
+  it('refuses a single-valued flag given twice, naming both, and keeps repeatable ones', () => {
+    expect(() => parse(['--jobs', '2', '--jobs', '3'], OPTIONS, 'run')).toThrow('Expected `--jobs` to be given once, got `--jobs 2 --jobs 3`. Fix: keep one of them');
+    expect(parse(['--kernel', '6.1', '--kernel', '6.12'], OPTIONS, 'run').values.kernel).toEqual(['6.1', '6.12']);
+  });
+
+  it('reads a negative number as the value it is, so its own check answers', () => {
+    expect(parse(['--seed', '-5'], OPTIONS, 'run').values.seed).toBe('-5');
+    const { values } = parse(['--jobs', '-1'], OPTIONS, 'run');
+    expect(() => positiveInt('--jobs', values.jobs, 1)).toThrow('Expected `--jobs` to be a positive integer, got `-1`. Fix: write it as in `--jobs 2`');
+  });
+
+  it("says parseArgs' own errors as expected, got and fix", () => {
+    expect(() => parse(['--nope'], OPTIONS, 'run')).toThrow("Unknown option '--nope': expected one of --jobs, --seed, --kernel, --json, got `--nope`. Fix: drop it or correct its spelling; see `ipvs-conform run --help`");
+    expect(() => parse(['extra'], OPTIONS, 'run')).toThrow('Expected only options after `ipvs-conform run`, got `extra`. Fix:');
+    expect(() => parse(['--jobs'], OPTIONS, 'run')).toThrow('Expected `--jobs` to be followed by a value, got nothing. Fix: write it as in `--jobs 2`');
+    expect(() => parse(['--json=yes'], OPTIONS, 'run')).toThrow('Expected `--json` alone (a switch, it takes no value), got a value. Fix: write `--json`');
+  });
+
+  it('checks files and directories read or written before anything starts', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-args-'));
+    const file = path.join(dir, 'fix.patch');
+    await writeFile(file, '');
+    expect(existingFile('--patch', file)).toBe(file);
+    expect(() => existingFile('--patch', path.join(dir, 'none.patch'))).toThrow(/Expected `--patch` to be a file that exists, got `.*none\.patch`. Fix: check the path/);
+    expect(() => existingFile('--patch', dir)).toThrow('to be a file, not a directory');
+    expect(existingDir('--module', dir)).toBe(dir);
+    expect(() => existingDir('--module', path.join(dir, 'nomod'))).toThrow('Expected `--module` to be a directory that exists');
+    expect(() => existingDir('--module', file)).toThrow('to be a directory, not a file');
+    expect(outputDir('--report', path.join(dir, 'new', 'deeper'))).toBe(path.join(dir, 'new', 'deeper'));
+    expect(() => outputDir('--report', path.join(file, 'sub'))).toThrow(`Expected \`--report\` to be a directory to write into (made if missing), got \`${path.join(file, 'sub')}\`. Fix: ${file} is a file`);
+    expect(outputFile('--save', path.join(dir, 'case.yaml'))).toBe(path.join(dir, 'case.yaml'));
+    expect(() => outputFile('--save', dir)).toThrow('to be a file to write, not a directory');
+    expect(() => outputFile('--save', path.join(dir, 'no', 'case.yaml'))).toThrow('to be a file in a directory that exists, got');
   });
 });

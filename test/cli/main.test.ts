@@ -34,6 +34,22 @@ describe('ipvs-conform CLI', () => {
     [['run', '--nope'], /Unknown option '--nope'/],
     [['frobnicate'], /Expected a command \(run, replay, check, report, vm, golden, kernels\), got `frobnicate`/],
     [['report', 'merge'], /Expected at least one report directory/],
+    [['run', '--jobs', '2', '--jobs', '3'], /Expected `--jobs` to be given once, got `--jobs 2 --jobs 3`. Fix: keep one of them/],
+    [['run', '--jobs', '-1'], /Expected `--jobs` to be a positive integer, got `-1`. Fix: write it as in `--jobs 2`/],
+    [['run', '--patch', 'no-such.patch'], /Expected `--patch` to be a file that exists, got `no-such.patch`. Fix: check the path/],
+    [['run', '--module', 'no-such-dir'], /Expected `--module` to be a directory that exists, got `no-such-dir`/],
+    [['run', '--report', 'package.json'], /Expected `--report` to be a directory to write into \(made if missing\), got `package.json`. Fix: it is a file/],
+    [['check', 'x.yaml', '--patch', 'src'], /Expected `--patch` to be a file, not a directory, got `src`/],
+    [['check', 'x.yaml', '--save', 'no-such-dir/c.yaml'], /Expected `--save` to be a file in a directory that exists.*Fix: make the directory first/],
+    [['check'], /Expected one scenario file, got none. Fix: ipvs-conform check FILE.yaml/],
+    [['replay', 'x.yaml', '--module', 'package.json'], /Expected `--module` to be a directory, not a file, got `package.json`/],
+    [['golden', '--check', '--jobs', '0'], /Expected `--jobs` to be a positive integer, got `0`/],
+    [['golden', '--check', '--scheduler', 'foo'], /Expected `--scheduler` to be one of rr, .*got `foo`/],
+    [['golden'], /Expected exactly one of `--update` or `--check`, got neither. Fix:/],
+    [['golden', '--check', '--bogus'], /Unknown option '--bogus': expected one of --update/],
+    [['golden', '--diff', '6.1', '6.12', '--patch', 'no-such.patch'], /Expected `--patch` to be a file that exists/],
+    [['report', 'merge', 'a', '--out', 'package.json'], /Expected `--out` to be a directory to write into/],
+    [['vm', 'frob'], /Expected `vm build` or `vm smoke`, got `vm frob`. Fix:/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await cli(...args);
     expect(r.stderr).toMatch(message);
