@@ -9,6 +9,7 @@ import type { DiffKind } from '../compare/verdict.js';
 import type { Observation } from '../observation.js';
 import type { Scenario } from '../scenario.js';
 import type { ReduceInfo } from '../shrink/minimise.js';
+import { caseFix, checkCaseFields } from './case-fields.js';
 import { validateScenario } from './validate-scenario.js';
 
 export const CASE_FORMAT = 1;
@@ -57,54 +58,29 @@ export async function saveCase(file: string, c: CaseFile): Promise<void> {
   await writeFileAtomic(file, stringifyCase(c));
 }
 
-const DIFF_KINDS = ['error', 'dest', 'table', 'list', 'thresholds', 'persistent', 'conns', 'law'];
-
 export function parseCase(file: string, text: string): CaseFile {
   let doc: unknown;
   try {
     doc = YAML.parse(text, { maxAliasCount: 100 });
   } catch (e) {
-    throw new InputError(file, '(document)', 'a YAML case file written by `ipvs-conform run`', (e as Error).message.split('\n')[0]);
+    throw new InputError(file, '(document)', 'a YAML case file written by `ipvs-conform run`', (e as Error).message.split('\n')[0], 'correct the YAML syntax at the line given');
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(file, '(document)', 'a mapping (a saved case)', doc);
-  const c = doc as Record<string, unknown>;
-  if (c.format !== CASE_FORMAT) {
-    throw new InputError(file, 'format', `${CASE_FORMAT} (this version of ipvs-conform reads case format ${CASE_FORMAT} only)`, c.format);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(file, '(document)', 'a mapping (a saved case)', doc, 'replay a file that `ipvs-conform run` saved (its `replay:` line names it)');
+  checkCaseFields(file, doc as Record<string, unknown>);
+  const c = doc as unknown as CaseFile;
+  try {
+    validateScenario(file, 'scenario', c.scenario);
+  } catch (e) {
+    if (!(e instanceof InputError) || e.fix) throw e;
+    throw new InputError(file, e.field, e.expected, e.got, caseFix(e.field, e.expected, e.got));
   }
-  const k = c.kernel as Record<string, unknown> | undefined;
-  if (!k || typeof k !== 'object' || typeof k.name !== 'string') throw new InputError(file, 'kernel.name', 'a kernel name from vm/kernels.yaml, like "6.1"', k?.name ?? k);
-  if (k.release !== undefined && typeof k.release !== 'string') throw new InputError(file, 'kernel.release', 'a string (uname -r)', k.release);
-  if (typeof c.semantics !== 'string') throw new InputError(file, 'semantics', 'a model semantics name, like "6.1"', c.semantics);
-  if (c.finding !== 'divergence' && c.finding !== 'kernel' && c.finding !== 'none') throw new InputError(file, 'finding', '"divergence", "kernel" or "none"', c.finding);
-  if (typeof c.scheduler !== 'string') throw new InputError(file, 'scheduler', 'a scheduler name', c.scheduler);
-  if (typeof c.backend !== 'string') throw new InputError(file, 'backend', '"qemu" or "docker"', c.backend);
-  const b = c.build as Record<string, unknown> | undefined;
-  if (b !== undefined && (typeof b !== 'object' || b === null)) throw new InputError(file, 'build', 'a mapping (modules, patches, module)', b);
-  if (b?.patches !== undefined && (!Array.isArray(b.patches) || !b.patches.every((p) => typeof p === 'string'))) {
-    throw new InputError(file, 'build.patches', 'a list of patch hashes', b.patches);
+  const events = c.scenario.events;
+  if (!events.some((e) => e.op === 'svc-add')) throw new InputError(file, 'scenario.events', 'a list of events with an svc-add', events[0], 'begin the events with `- op: svc-add` (svc, scheduler)');
+  if (c.verdict && c.verdict.stepIndex >= events.length) {
+    const expected = `the index of one of the ${events.length} events, 0..${events.length - 1}`;
+    throw new InputError(file, 'verdict.stepIndex', expected, c.verdict.stepIndex, caseFix('verdict.stepIndex', expected, c.verdict.stepIndex));
   }
-  if (c.generator !== undefined) checkGenerator(file, c.generator);
-  const v = c.verdict as Record<string, unknown> | undefined;
-  if (v !== undefined) {
-    if (!v || typeof v !== 'object') throw new InputError(file, 'verdict', 'a mapping (stepIndex, event, what, expected, got)', v);
-    if (!Number.isInteger(v.stepIndex)) throw new InputError(file, 'verdict.stepIndex', 'an integer', v.stepIndex);
-    if (typeof v.what !== 'string' || !DIFF_KINDS.includes(v.what)) throw new InputError(file, 'verdict.what', `one of ${DIFF_KINDS.join(', ')}`, v.what);
-  }
-  validateScenario(file, 'scenario', c.scenario);
-  const sched = (c.scenario as Scenario).events.find((e) => e.op === 'svc-add');
-  if (!sched) throw new InputError(file, 'scenario.events', 'a list of events with an svc-add', (c.scenario as Scenario).events[0]);
-  return c as unknown as CaseFile;
-}
-
-/** A generated case's `generator` (a case saved by `check` has none). */
-function checkGenerator(file: string, g: unknown): void {
-  if (!g || typeof g !== 'object') throw new InputError(file, 'generator', 'a mapping (runSeed, caseIndex, caseSeed, schedulers), or no generator at all', g);
-  const r = g as Record<string, unknown>;
-  for (const f of ['runSeed', 'caseIndex', 'caseSeed'] as const) {
-    if (!Number.isInteger(r[f])) throw new InputError(file, `generator.${f}`, 'an integer', r[f]);
-  }
-  if (r.path !== undefined && (typeof r.path !== 'string' || !/^\d+(:\d+)*$/.test(r.path))) throw new InputError(file, 'generator.path', 'a fast-check path like 0:1:2', r.path);
-  if (!Array.isArray(r.schedulers) || !r.schedulers.every((x) => typeof x === 'string')) throw new InputError(file, 'generator.schedulers', 'a list of scheduler names', r.schedulers);
+  return c;
 }
 
 export async function loadCase(file: string): Promise<CaseFile> {
@@ -113,7 +89,7 @@ export async function loadCase(file: string): Promise<CaseFile> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, '(file)', 'a readable case file (see the `replay:` line printed by `run`)', code ?? (e as Error).message);
+    throw new InputError(file, '(file)', 'a readable case file (see the `replay:` line printed by `run`)', code ?? (e as Error).message, 'check the path');
   }
   return parseCase(file, text);
 }

@@ -50,7 +50,8 @@ describe('case files', () => {
 
   const bad: [string, (c: any) => void, RegExp][] = [
     ['format', (c) => (c.format = 2), /format: expected 1 \(this version.*got 2/],
-    ['kernel', (c) => delete c.kernel, /kernel.name: expected a kernel name/],
+    ['kernel', (c) => delete c.kernel, /kernel: expected a mapping with the kernel's name, like \{name: "6.1"\}, got nothing/],
+    ['kernel.name', (c) => delete c.kernel.name, /kernel.name: expected a kernel name/],
     ['weight', (c) => (c.scenario.events[1].weight = 'heavy'), /scenario\.events\[1\]\.weight: expected an integer weight 0\.\.2147483647, got "heavy"/],
     ['fwd', (c) => (c.scenario.events[1].fwd = 'gre'), /scenario\.events\[1\]\.fwd: expected a forwarding method: masq, route, tunnel, got "gre"/],
     ['dest', (c) => (c.scenario.events[1].dest = '10.9.0.1:80'), /scenario\.events\[1\]\.dest: expected a real server 10\.2\.X\.Y:PORT or \[2001:db8:2::X\]:PORT \(port 0\.\.65535\), got "10\.9\.0\.1:80"/],
