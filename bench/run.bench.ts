@@ -1,13 +1,14 @@
 // Bench of the nightly run against the real kernel (npm run bench):
-// 1. cases per minute for a fixed seed and the standard mix (every scheduler the guest has, about
-//    5 destinations and 30 events per case), 2 guests (target >= 300/min on 2 cores under TCG);
+// 1. cases per minute for a fixed seed, the standard mix (every scheduler the guest has, about
+//    5 destinations and 30 events per case, the lifecycle's waits on virtual time) beside the
+//    classic mix from before the lifecycle, 2 guests (target >= 480/min on 2 cores under TCG);
 // 2. the time to shrink a real divergence of a few events to a 1-minimal case (target < 2 min),
 //    fast-check's shrinker and the reduction pass: the 6.1 model judged against the 6.12 kernel,
 //    whose cost and overload rules differ.
 // 3. what --coverage costs per case against a plain run, and the ratio (bench/coverage.bench.ts).
 // Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink|coverage]
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCase } from '../src/casefile/casefile.js';
@@ -15,7 +16,11 @@ import { KERNEL_SCHEDULERS, schedulersFor } from '../src/generate/schedulers.js'
 import { createBackend } from '../src/run/backends.js';
 import { runKernelCases } from '../src/run/engine.js';
 import { kernelByName } from '../src/run/kernels.js';
-import { countsBySchedulers, totalsOf } from '../src/report/summary.js';
+import { countsBySchedulers, reachedCounts, totalsOf } from '../src/report/summary.js';
+import type { Backend } from '../src/backend.js';
+import type { Mix } from '../src/generate/plan-arb.js';
+import { LIFECYCLE_PATHS } from '../src/model/reached.js';
+import type { CaseRecord } from '../src/run/records.js';
 import { coverageCost } from './coverage.bench.js';
 
 const { values: v } = parseArgs({
@@ -27,6 +32,21 @@ const seed = Number(v.seed ?? 20261121);
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 
+/** One block of cases of one mix on the running backend; the records and the time it took. */
+async function block(o: { mix: Mix; from: number; count: number; backend: Backend; kernel: ReturnType<typeof kernelByName>; release: string; schedulers: string[]; dir: string }) {
+  // case k of the run: the mixes draw from the same case seeds
+  const r = await runKernelCases({
+    kernel: o.kernel.name, release: o.release, semantics: o.kernel.semantics, backendName: o.backend.name, backend: o.backend, schedulers: o.schedulers,
+    seed, cases: o.from + o.count, first: o.from, jobs, casesDir: path.join(o.dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 1, signal: controller.signal, judgeOnly: true, mix: o.mix,
+  });
+  return r;
+}
+
+/**
+ * Cases per minute of the standard mix (the lifecycle's waits, --set, sysctls, shut, port reuse
+ * included) beside the classic mix (before the lifecycle), from one run: the same guests, the two
+ * mixes in alternate blocks so the host's load weighs on both alike.
+ */
 async function throughput(): Promise<void> {
   const k = kernelByName('6.1');
   const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-bench-'));
@@ -36,23 +56,32 @@ async function throughput(): Promise<void> {
     const caps = await backend.start();
     const bootMs = Date.now() - t0;
     const schedulers = schedulersFor(k.name, caps);
-    const r = await runKernelCases({
-      kernel: k.name, release: caps.release, semantics: k.semantics, backendName: backend.name, backend, schedulers,
-      seed, cases, jobs, casesDir: path.join(dir, 'cases'), infraAttempts: 3, shrinkBudgetMs: 1, signal: controller.signal, judgeOnly: true,
-    });
-    const totals = totalsOf([{ kernel: k.name, semantics: k.semantics, backend: backend.name, elapsedMs: r.elapsedMs, schedulers: countsBySchedulers(r.records) }]);
-    const events = r.records.reduce((a, x) => a + x.events, 0) / Math.max(1, r.records.length);
-    console.log(`throughput: kernel ${k.name} (${caps.release}), ${jobs} guests, seed ${seed}, schedulers ${schedulers.join(' ')}`);
-    console.log(`  boot ${(bootMs / 1000).toFixed(1)} s; ${r.records.length} cases (${events.toFixed(1)} events each) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
-    console.log(`  => ${totals.casesPerMinute} cases/min (target >= 300); agree ${totals.agree}, diverge ${totals.divergences}, unknown ${totals.unknowns}, flaky ${totals.flaky}, infra ${totals.infra}, model errors ${totals.modelErrors}`);
-    console.log('  (divergences are counted, not confirmed or shrunk: the rate is of case runs, kernel + model + comparison)');
-    const diverged = r.records.filter((x) => x.outcome === 'diverge' || x.outcome === 'model-error');
-    for (const x of diverged.slice(0, 8)) console.log(`    case ${x.index} ${x.scheduler}: ${x.detail}`);
+    console.log(`throughput: kernel ${k.name} (${caps.release}), ${jobs} guests on virtual time, seed ${seed}, schedulers ${schedulers.join(' ')}; boot ${(bootMs / 1000).toFixed(1)} s; load ${loadavg()}`);
+    const per = Math.ceil(cases / 2);
+    const acc: Record<Mix, { records: CaseRecord[]; ms: number }> = { classic: { records: [], ms: 0 }, standard: { records: [], ms: 0 } };
+    for (let b = 0; b < 4; b++) {
+      const mix: Mix = b % 2 === 0 ? 'classic' : 'standard';
+      const r = await block({ mix, from: Math.floor(b / 2) * per, count: per, backend, kernel: k, release: caps.release, schedulers, dir });
+      acc[mix].records.push(...r.records);
+      acc[mix].ms += r.elapsedMs;
+    }
+    for (const mix of ['classic', 'standard'] as const) {
+      const { records, ms } = acc[mix];
+      const t = totalsOf([{ kernel: k.name, semantics: k.semantics, backend: backend.name, elapsedMs: ms, schedulers: countsBySchedulers(records) }]);
+      const events = records.reduce((a, x) => a + x.events, 0) / Math.max(1, records.length);
+      console.log(`  ${mix.padEnd(8)} mix: ${records.length} cases (${events.toFixed(1)} events each) in ${(ms / 1000).toFixed(1)} s => ${t.casesPerMinute} cases/min (target >= 480); agree ${t.agree}, diverge ${t.divergences}, unknown ${t.unknowns}, flaky ${t.flaky}, infra ${t.infra}, model errors ${t.modelErrors}`);
+      for (const x of records.filter((r) => r.outcome !== 'agree').slice(0, 6)) console.log(`    case ${x.index} ${x.scheduler} ${x.outcome}: ${x.detail}`);
+    }
+    const reached = reachedCounts(acc.standard.records);
+    console.log(`  standard mix, lifecycle paths reached (cases): ${LIFECYCLE_PATHS.map((p) => `${p} ${reached[p] ?? 0}`).join(', ')}`);
+    console.log(`  (divergences are counted, not confirmed or shrunk: the rate is of case runs, kernel + model + comparison; load ${loadavg()})`);
   } finally {
     await backend.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const loadavg = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function shrink(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ipvsc-bench-'));

@@ -87,6 +87,16 @@ export class InfraError extends ConformError {
   readonly log: string | undefined;
 }
 
+/**
+ * A case this backend does not run (a Docker host has no virtual time, and the case waits longer
+ * than it may wait for real): reported as not run, never as a pass or a failure.
+ */
+export class NotRunError extends InfraError {
+  constructor(message: string) {
+    super('IPVS_CONFORM_NOT_RUN', message, { permanent: true });
+  }
+}
+
 /** The guest kernel did not come up; the console log says why. Its own exit code (6): not a timeout. */
 export class BootError extends InfraError {
   override readonly exitCode: ExitCode = EXIT.boot;

@@ -19,7 +19,8 @@ export type TargetKey = string;
  * - virtual services and fwmark targets live on 10.0.0.0/16, local to the director; packets to
  *   10.0.M.x (M = 1..255) carry firewall mark M (fwm/M services), 10.0.0.x none;
  * - clients are any address in 10.1.0.0/16 (AnyIP in the client namespace);
- * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port.
+ * - real servers are any address in 10.2.0.0/16 (AnyIP in the server namespace), any port;
+ *   silent servers 10.5.0.0/16, where a SYN or datagram is lost and nothing answers.
  * IPv6 mirrors it (NET6): VIPs and fwmark targets 2001:db8::/48 (2001:db8:0:M::/64 carries mark
  * M), clients 2001:db8:1::/48, real servers 2001:db8:2::/48, silent servers 2001:db8:5::/48.
  * Destinations forward by masquerading, DR (route) or ipip tunnel: the servers also accept the
@@ -29,6 +30,8 @@ export const NET = {
   vipPrefix: '10.0.0.',
   clientPrefix: '10.1.',
   serverPrefix: '10.2.',
+  /** Silent servers: a SYN or datagram sent there is lost, nothing answers. */
+  silentPrefix: '10.5.',
 } as const;
 
 /** The IPv6 address plan: the third group of 2001:db8:X::/48 for each role. */

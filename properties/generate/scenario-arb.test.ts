@@ -16,7 +16,7 @@ const arb = scenarioArb({ schedulers: ALL_SCHEDULERS });
 function consistency(s: Scenario): string | undefined {
   const present = new Map<string, Set<string>>(); // live services and their destinations
   const open = new Map<string, boolean>(); // open connections: udp?
-  const ports = new Set<number>();
+  const ports = new Map<string, string>(); // client address:port -> the connection holding it
   let everPresent = 0;
   for (const [i, e] of s.events.entries()) {
     if (i === 0 && e.op !== 'svc-add') return 'first event is not svc-add';
@@ -50,24 +50,36 @@ function consistency(s: Scenario): string | undefined {
       case 'dest-del':
         if (!dests?.delete(e.dest)) return `event ${i}: deletes absent ${e.dest}`;
         break;
-      case 'connect':
-        if (ports.has(e.cport)) return `event ${i}: client port ${e.cport} reused`;
-        ports.add(e.cport);
+      case 'connect': {
+        // a client port again only once its connection closed (the client keeps no TIME_WAIT)
+        const holder = ports.get(`${e.client}:${e.cport}`);
+        if (holder !== undefined && open.has(holder)) return `event ${i}: client port ${e.cport} reused while ${holder} is open`;
+        ports.set(`${e.client}:${e.cport}`, e.conn);
         open.set(e.conn, e.svc.startsWith('udp/'));
         break;
+      }
       case 'fin':
       case 'rst':
         if (open.get(e.conn) !== false) return `event ${i}: closes ${e.conn}, which is not an open TCP connection`;
         open.delete(e.conn);
         break;
+      case 'shut':
+        if (open.get(e.conn) !== false) return `event ${i}: shuts ${e.conn}, which is not an open TCP connection`;
+        break;
+      case 'timeouts':
+      case 'sysctl':
+        break;
       case 'send':
         if (!open.has(e.conn)) return `event ${i}: sends on ${e.conn}, which is not open`;
         break;
       case 'wait':
-        if (e.ms < 1 || e.ms > 1500) return `event ${i}: wait ${e.ms}`;
+        if (e.ms < 0 || e.ms > 3 * 3_600_000) return `event ${i}: wait ${e.ms}`;
+        // the half-hour tier is lblc/lblcr's (their full check): elsewhere it is two minutes
+        if (e.ms >= 31 * 60_000 && e.ms < 3_600_000 && !s.events.some((x) => (x.op === 'svc-add' || x.op === 'svc-edit') && /^lblcr?$/.test(x.scheduler)))
+          return `event ${i}: a half-hour wait without lblc or lblcr`;
         break;
       default:
-        return `event ${i}: unexpected ${e.op}`;
+        return `event ${i}: unexpected ${(e as { op: string }).op}`;
     }
   }
   return everPresent > 60 ? `${everPresent} destinations` : undefined;
@@ -135,9 +147,15 @@ describe('scenarioArb', () => {
     expect(counts.filter((c) => c <= 5).length).toBeGreaterThan(xs.length / 2);
     // The hprio shape: a main pool of weight 5 with small upper thresholds and a weight-1 spillover.
     expect(xs.filter((s) => s.events.some((e) => e.op === 'dest-add' && e.weight === 5 && e.upper >= 1 && e.upper <= 4) && s.events.some((e) => e.op === 'dest-add' && e.weight === 1 && e.upper === 0)).length).toBeGreaterThan(xs.length / 10);
-    // Waits are rare and short: the guest is slow.
+    // Waits on virtual time: about one a case, mostly short; guest time is cheap but not free, so
+    // the long tiers are rare and a case waits about a minute on average (a millisecond of host CPU
+    // per guest second).
     const waits = events.filter((e) => e.op === 'wait');
-    expect(waits.length / events.length).toBeLessThan(0.03);
+    expect(waits.length / xs.length).toBeGreaterThan(0.4);
+    expect(waits.length / xs.length).toBeLessThan(2);
+    const guestSeconds = waits.reduce((a, e) => a + (e.op === 'wait' ? e.ms : 0), 0) / 1000 / xs.length;
+    expect(guestSeconds).toBeLessThan(150);
+    expect(waits.some((e) => e.op === 'wait' && e.ms >= 31 * 60_000)).toBe(true); // lblc's half hour, hours now and then
     // Standard mix: about 30 events per case.
     const mean = events.length / xs.length;
     expect(mean).toBeGreaterThan(20);
@@ -152,7 +170,7 @@ describe('scenarioArb', () => {
     const required = [
       'services:2', 'services:3', 'svc-edit:sched', 'svc-edit:flags', 'svc-edit:persist-on', 'svc-edit:persist-off',
       'svc-edit:persist-change', 'svc-edit:ops', 'svc-del', 'svc-readd', 'dest-add:restore', 'dest-edit:quiesce',
-      'persistent', 'netmask', 'flags', 'fin', 'rst', 'wait',
+      'persistent', 'netmask', 'flags', 'fin', 'rst', 'wait', 'shut', 'timeouts', 'sysctl',
       'svc:udp', 'svc:fwm', 'connect:udp', 'connect:fwm-tcp', 'connect:fwm-udp', 'send:udp', 'send:tcp',
       'persistent:fwm', 'persistent:udp', 'ops:udp', 'ops:fwm', 'fwd:route', 'fwd:tunnel', 'dest-edit:fwd',
       ...KERNEL_SCHEDULERS['6.1']!.map((x) => `switch-to:${x}`),

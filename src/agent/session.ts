@@ -81,6 +81,11 @@ export class AgentSession {
     stream.on('end', this.onClose);
   }
 
+  /** The agent's hello, once its `ready` came. */
+  get helloSeen(): Hello | undefined {
+    return this.hello;
+  }
+
   /** Resolves with the agent's unsolicited `ready` announcement (at once if it came already). */
   ready(timeoutMs: number): Promise<Hello> {
     if (this.hello) return Promise.resolve(this.hello);

@@ -64,7 +64,10 @@ export function validateScenario(file: string | undefined, where: string, v: unk
     if (typeof e.op !== 'string' || !OPS.includes(e.op)) bad(`${f}.op`, `one of ${OPS.join(', ')}`, e.op);
     const vip = () => isVipKey(e.svc, false) || bad(`${f}.svc`, `${SERVICE_KEY_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 (the topology's own) or in 2001:db8::/48, and a port 1..65535`, e.svc);
     const target = () => isVipKey(e.svc, true) || bad(`${f}.svc`, `${TARGET_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 or in 2001:db8::/48, and a port 1..65535`, e.svc);
-    const rs = () => isAddrPort(e.dest, NET.serverPrefix, [NET6.server, NET6.silent]) || bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT or [2001:db8:2::X]:PORT (port 0..65535)`, e.dest);
+    const rs = () =>
+      isAddrPort(e.dest, NET.serverPrefix, [NET6.server, NET6.silent]) ||
+      isAddrPort(e.dest, NET.silentPrefix, []) ||
+      bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT or [2001:db8:2::X]:PORT, or a silent one ${NET.silentPrefix}X.Y:PORT (port 0..65535)`, e.dest);
     const svcAf = () => tryServiceKey(e.svc)!.af;
     const u32 = (k: string) => isInt(e[k], 0, 0xffffffff) || bad(`${f}.${k}`, 'an integer 0..4294967295', e[k]);
     const name = () => (typeof e.conn === 'string' && /^[A-Za-z0-9_-]+$/.test(e.conn)) || bad(`${f}.conn`, 'a connection name like c3', e.conn);

@@ -1,6 +1,7 @@
 // The fast-check arbitraries of a plan (plan.ts): service slots, operations, and the 'law' shape
 // (one twos service, many connections) for the statistical check of twos's picks.
 import fc from 'fast-check';
+import { classicOpsArb, expirationArb, lifecycleOpsArb } from './lifecycle.js';
 import {
   commonWeightArb,
   type ConnectOp,
@@ -27,7 +28,11 @@ export interface PlanArbOptions {
   maxOps: number;
   waits: boolean;
   surface: Surface;
+  /** 'classic': the mix before the lifecycle (short waits only, no --set, sysctls, shut or port reuse). */
+  mix: Mix;
 }
+
+export type Mix = 'standard' | 'classic';
 
 const destPlanArb = fc.record({ id: destIdArb, weight: weightArb, th: thresholdsArb, fwd: fwdArb });
 const destKeyOf = (d: { x: number; y: number; port: number }) => `${d.x}.${d.y}:${d.port}`;
@@ -56,6 +61,7 @@ function slotArb(o: PlanArbOptions, maxDests: number, on: fc.Arbitrary<boolean>)
       commonWeight: commonWeightArb,
       unit: fc.oneof({ weight: 1, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(2, 3, 10, 100) }),
       pools: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ upper: fc.integer({ min: 1, max: 4 }) }) }),
+      expiration: expirationArb,
       destCount: destCountBias(maxDests),
       dests: fc.uniqueArray(destPlanArb, { minLength: 1, maxLength: maxDests, selector: (d) => destKeyOf(d.id), size: 'max' }),
       spares: fc.uniqueArray(destIdArb, { maxLength: 3, selector: destKeyOf }),
@@ -145,10 +151,7 @@ function opArb(o: PlanArbOptions): fc.Arbitrary<Op> {
     ...svcOpsArb(),
   ];
   if (o.surface.udp || o.surface.fwmark || o.surface.tcpSend) ops.push({ weight: 4, arbitrary: fc.record({ k: fc.constant('send' as const), pick }) });
-  if (o.waits) {
-    const ms = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 200 }) }, { weight: 1, arbitrary: fc.integer({ min: 201, max: 1500 }) });
-    ops.push({ weight: 1, arbitrary: fc.record({ k: fc.constant('wait' as const), ms }) });
-  }
+  ops.push(...(o.mix === 'classic' ? classicOpsArb(o.waits) : lifecycleOpsArb(o.waits)));
   return fc.oneof(...ops);
 }
 
@@ -177,7 +180,7 @@ export function mixPlanArb(o: PlanArbOptions): fc.Arbitrary<Plan> {
 export function lawPlanArb(o: PlanArbOptions): fc.Arbitrary<Plan> {
   const dest = fc.record({ id: destIdArb, weight: fc.integer({ min: 1, max: 5 }), th: fc.constant<[number, number]>([0, 0]), fwd: fc.constant('masq' as const) });
   const slot = slotArb({ ...o, schedulers: ['twos'] }, 5, fc.constant(true)).map(
-    (s): SlotPlan => ({ ...s, kind: 'tcp', mixedFwd: false, persist: undefined, pools: undefined, ops: false, unit: 1 }),
+    (s): SlotPlan => ({ ...s, kind: 'tcp', mixedFwd: false, persist: undefined, pools: undefined, ops: false, expiration: undefined, unit: 1 }),
   );
   const pick = fc.nat({ max: 63 });
   const op: fc.Arbitrary<Op> = fc.oneof(

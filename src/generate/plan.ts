@@ -12,6 +12,8 @@ export interface DestId {
   x: number;
   y: number;
   port: number;
+  /** A silent server (10.5.x.y: a SYN sent there is never answered, the entry stays SYN_RECV). */
+  silent?: boolean;
 }
 
 /** A weight, or WCOMMON: "the value this service uses for many destinations" (ties). */
@@ -26,6 +28,9 @@ export interface DestPlan {
 }
 
 export type SvcKind = 'tcp' | 'udp' | 'fwm';
+
+/** How long a wait is, by the lifecycle paths it reaches (lifecycle.ts WAIT_TIERS). */
+export type WaitTier = 'instant' | 'close' | 'minute' | 'twomin' | 'trash' | 'established' | 'collect' | 'hours' | 'classic';
 
 /** Flags as drawn: two own bits for sh/mh, rarely any flag elsewhere (resolveFlags). */
 export interface FlagDraw {
@@ -64,6 +69,11 @@ export interface SlotPlan {
   unit: number;
   /** The 2005 hprio setup: a main pool of weight 5 with small upper thresholds, a weight-1 spillover. */
   pools: { upper: number } | undefined;
+  /**
+   * lblc/lblcr only: sysctl lblc(r)_expiration in seconds, set with the service (24 h otherwise),
+   * so the periodic full check collects idle entries within a case.
+   */
+  expiration: number | undefined;
   dests: DestPlan[];
   spares: DestId[];
 }
@@ -100,7 +110,18 @@ export type Op =
   /** `readd`: add the service again at once (with its former destinations when `dests`: the trash restores them). */
   | { k: 'svc-del'; slot: number; readd: boolean; dests: boolean }
   | { k: 'svc-readd'; slot: number; dests: boolean }
-  | { k: 'wait'; ms: number };
+  /** A wait of a lifecycle tier (lifecycle.ts WAIT_TIERS): `at` places it within the tier's range. */
+  | { k: 'wait'; tier: WaitTier; at: number }
+  /** Half-close a TCP connection from one side, then maybe wait for its timer (CLOSE_WAIT 60 s, FIN_WAIT 120 s). */
+  | { k: 'shut'; pick: number; server: boolean; then: WaitTier | undefined; at: number }
+  /** Close up to n open TCP connections (RST, or FIN), then wait for their timers (CLOSE 10 s, TIME_WAIT 120 s): unbinds. */
+  | { k: 'drain'; pick: number; n: number; fin: boolean; at: number }
+  /** A new connection from the address and port of a closed one, to the same target (port reuse). */
+  | { k: 'reconnect'; pick: number }
+  /** ipvsadm --set TCP TCPFIN UDP (seconds; 0 keeps a value). */
+  | { k: 'timeouts'; tcp: number; tcpfin: number; udp: number }
+  /** A net.ipv4.vs sysctl the model follows (lifecycle.ts SYSCTLS). */
+  | { k: 'sysctl'; which: number; value: number };
 
 export interface Plan {
   /** 'law': one twos service and many connections, for the statistical check of its picks. */
@@ -124,15 +145,19 @@ export interface Surface {
   ipv6: boolean;
 }
 
-export const destIdArb: fc.Arbitrary<DestId> = fc.record({
-  x: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 255 }) }),
-  y: fc.integer({ min: 1, max: 254 }),
-  port: fc.oneof(
-    { weight: 8, arbitrary: fc.constant(80) },
-    { weight: 1, arbitrary: fc.constantFrom(81, 8080) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 65535 }) },
-  ),
-});
+export const destIdArb: fc.Arbitrary<DestId> = fc
+  .record({
+    x: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 255 }) }),
+    y: fc.integer({ min: 1, max: 254 }),
+    port: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(80) },
+      { weight: 1, arbitrary: fc.constantFrom(81, 8080) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 65535 }) },
+    ),
+    // now and then a silent server (SYN_RECV entries, which only their timer ends)
+    silent: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  })
+  .map(({ silent, ...d }) => (silent ? { ...d, silent } : d));
 
 /** Weights 0..65535, biased to small values, to the service's common value (ties) and to 0. */
 export const weightArb: fc.Arbitrary<number> = fc.oneof(
@@ -176,7 +201,8 @@ export const fwdArb: fc.Arbitrary<FwdMethod> = fc.constantFrom(...FWD_METHODS);
 export const NETMASKS = ['255.255.255.255', '255.255.255.0', '255.255.0.0', '255.255.255.252', '0.0.0.0'] as const;
 
 export const persistDrawArb: fc.Arbitrary<PersistDraw> = fc.record({
-  p: fc.oneof({ weight: 4, arbitrary: fc.constant(300) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3600 }) }),
+  // ipvsadm's default 300 s; short ones too, so templates expire (and are put off) within a case
+  p: fc.oneof({ weight: 3, arbitrary: fc.constant(300) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 61, max: 3600 }) }),
   mask: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom(...NETMASKS) }),
 });
 

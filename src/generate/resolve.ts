@@ -5,6 +5,7 @@
 import { type DestFields, type Event, type FwdMethod, NET, NET6, type Scenario, type ServiceFields } from '../scenario.js';
 import { canonicalIpv6 } from '../service-key.js';
 import { type ConnectOp, type DestId, type Op, type Plan, type SlotPlan, WCOMMON } from './plan.js';
+import { resolveWait, SYSCTLS } from './lifecycle.js';
 import { SCHEDULER_FLAGS } from './schedulers.js';
 
 /** The first service of every generated case with a shared address and port. */
@@ -24,17 +25,23 @@ interface Slot {
 interface Open {
   conn: string;
   udp: boolean;
+  /** The connect that opened it: a reconnect uses its target, client address and port again. */
+  from: Extract<Event, { op: 'connect' }>;
 }
 
 export interface ResolveContext {
   schedulers: readonly string[];
   tcpSend: boolean;
+  /** The classic mix (before the lifecycle) has no silent servers and no lblc(r)_expiration. */
+  classic?: boolean;
 }
 
 interface State {
   events: Event[];
   slots: Slot[];
   open: Open[];
+  /** Closed TCP connections (fin, rst) whose client address and port may be used again. */
+  closed: Open[];
   usedPorts: Set<number>;
   conns: number;
   ctx: ResolveContext;
@@ -43,7 +50,14 @@ interface State {
 /** An IPv6 address of the plan in inet_ntop's text: 2001:db8:ROLE:A::B (A a /64 per value). */
 const v6Addr = (role: number, a: number, b: number): string => canonicalIpv6(`2001:db8:${role.toString(16)}:${a.toString(16)}::${b.toString(16)}`)!;
 
-const destKey = (d: DestId, v6: boolean) => (v6 ? `[${v6Addr(NET6.server, 0, d.x * 256 + d.y)}]:${d.port}` : `${NET.serverPrefix}${d.x}.${d.y}:${d.port}`);
+/** Real servers in 10.2.0.0/16 (2001:db8:2::/48); silent ones in 10.5.0.0/16 (2001:db8:5::/48), the address plan. */
+const destKey = (d: DestId, v6: boolean, classic = false) => {
+  const silent = d.silent && !classic;
+  return v6 ? `[${v6Addr(silent ? NET6.silent : NET6.server, 0, d.x * 256 + d.y)}]:${d.port}` : `${silent ? NET.silentPrefix : NET.serverPrefix}${d.x}.${d.y}:${d.port}`;
+};
+
+/** A silent server's key (10.5.x.y or [2001:db8:5::...]). */
+const isSilentKey = (dest: string) => dest.startsWith(NET.silentPrefix) || dest.startsWith(`[2001:db8:${NET6.silent}:`);
 
 /** A client: 10.1.X.Y, or for IPv6 2001:db8:1:X::Y (one /64 per X, as one /24 per X in IPv4). */
 const clientOf = (v6: boolean, x: number, y: number) => (v6 ? v6Addr(NET6.client, x, y) : `${NET.clientPrefix}${x}.${y}`);
@@ -71,6 +85,9 @@ const weightOf = (p: SlotPlan) => (v: number) => Math.min(65535, (v === WCOMMON 
  * DR and tunnel traffic is TCP's), masquerading left implicit so masquerading cases read as before.
  */
 const fwdOf = (p: SlotPlan) => (m: FwdMethod): { fwd?: FwdMethod } => (p.mixedFwd && p.kind === 'tcp' && m !== 'masq' ? { fwd: m } : {});
+
+/** A silent server only masquerades (DR would reach the servers, which accept the VIPs). */
+const silentFwd = (dest: string, f: { fwd?: FwdMethod }): { fwd?: FwdMethod } => (isSilentKey(dest) ? {} : f);
 
 /** Only thresholds the kernel accepts change the state we track (ip_vs_add_dest: l > u is ERANGE). */
 const accepted = (f: DestFields) => f.lower <= f.upper;
@@ -108,23 +125,24 @@ function setUp(s: State, p: SlotPlan, i: number, taken: Set<string>): Slot {
   taken.add(key);
   const slot: Slot = { plan: p, key, mark, fields: fieldsOf(p), alive: true, present: new Map(), deleted: [], spares: [] };
   s.events.push({ op: 'svc-add', svc: key, ...slot.fields });
+  if (p.expiration !== undefined && !s.ctx.classic && (p.scheduler === 'lblc' || p.scheduler === 'lblcr')) s.events.push({ op: 'sysctl', name: `${p.scheduler}_expiration`, value: p.expiration });
   const w = weightOf(p);
   const fwd = fwdOf(p);
   const mainPool = Math.ceil(p.dests.length / 2);
   for (const [j, d] of p.dests.entries()) {
-    const dest = destKey(d.id, p.v6);
+    const dest = destKey(d.id, p.v6, s.ctx.classic);
     if (!addressFree(slot, dest)) continue;
     const f: DestFields = !p.pools
-      ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1], ...fwd(d.fwd) }
+      ? { weight: w(d.weight), upper: d.th[0], lower: d.th[1], ...silentFwd(dest, fwd(d.fwd)) }
       : j < mainPool
-        ? { weight: 5, upper: p.pools.upper, lower: Math.min(d.th[1], p.pools.upper), ...fwd(d.fwd) }
-        : { weight: 1, upper: 0, lower: 0, ...fwd(d.fwd) };
+        ? { weight: 5, upper: p.pools.upper, lower: Math.min(d.th[1], p.pools.upper), ...silentFwd(dest, fwd(d.fwd)) }
+        : { weight: 1, upper: 0, lower: 0, ...silentFwd(dest, fwd(d.fwd)) };
     s.events.push({ op: 'dest-add', svc: key, dest, ...f });
     if (accepted(f)) slot.present.set(dest, f);
     else slot.spares.push(dest); // rejected: it can be added later
   }
   for (const id of p.spares) {
-    const k = destKey(id, p.v6);
+    const k = destKey(id, p.v6, s.ctx.classic);
     if (!slot.present.has(k) && !slot.spares.includes(k) && addressFree(slot, k)) slot.spares.push(k);
   }
   return slot;
@@ -141,7 +159,7 @@ function addressFree(slot: Slot, dest: string): boolean {
 }
 
 export function planToScenario(plan: Plan, ctx: ResolveContext): Scenario {
-  const s: State = { events: [], slots: [], open: [], usedPorts: new Set(), conns: 0, ctx };
+  const s: State = { events: [], slots: [], open: [], closed: [], usedPorts: new Set(), conns: 0, ctx };
   const taken = new Set<string>();
   plan.slots.forEach((p, i) => {
     if (p.on) s.slots[i] = setUp(s, p, i, taken);
@@ -156,10 +174,7 @@ export function planToScenario(plan: Plan, ctx: ResolveContext): Scenario {
 const at = <T>(list: T[], pick: number): T | undefined => (list.length ? list[pick % list.length] : undefined);
 
 function apply(s: State, op: Op, nSlots: number): void {
-  if (op.k === 'wait') {
-    s.events.push({ op: 'wait', ms: op.ms });
-    return;
-  }
+  if (op.k === 'wait' || op.k === 'shut' || op.k === 'reconnect' || op.k === 'timeouts' || op.k === 'sysctl' || op.k === 'drain') return lifecycle(s, op);
   if (op.k === 'fin' || op.k === 'rst' || op.k === 'send') return closeOrSend(s, op);
   const slot = s.slots[op.slot % nSlots];
   if (!slot) return; // switched off
@@ -200,8 +215,9 @@ function connect(s: State, slot: Slot, op: ConnectOp): void {
     const svc = slot.mark ? `${udp ? 'udp/' : ''}${markTarget}:${op.tport}` : slot.key;
     const conn = `c${++s.conns}`;
     const y = ((op.y + i - 1) % 254) + 1;
-    s.events.push({ op: 'connect', conn, svc, client: clientOf(v6, op.x, y), cport: port });
-    s.open.push({ conn, udp });
+    const e = { op: 'connect' as const, conn, svc, client: clientOf(v6, op.x, y), cport: port };
+    s.events.push(e);
+    s.open.push({ conn, udp, from: e });
   }
 }
 
@@ -215,13 +231,67 @@ function closeOrSend(s: State, op: Extract<Op, { k: 'fin' | 'rst' | 'send' }>): 
     return;
   }
   s.open.splice(s.open.indexOf(c), 1);
+  s.closed.push(c);
   s.events.push({ op: op.k, conn: c.conn });
+}
+
+/** Whether some service of the case is lblc or lblcr (the half-hour wait is theirs). */
+const collecting = (s: State) => s.events.some((e) => (e.op === 'svc-add' || e.op === 'svc-edit') && (e.scheduler === 'lblc' || e.scheduler === 'lblcr'));
+
+// eslint-disable-next-line max-lines-per-function -- one case per lifecycle op
+function lifecycle(s: State, op: Extract<Op, { k: 'wait' | 'shut' | 'reconnect' | 'timeouts' | 'sysctl' | 'drain' }>): void {
+  if (!s.events.length) return; // every service shrunk away: a case still starts with one
+  switch (op.k) {
+    case 'drain': {
+      // connections closed together and let expire: their dests' counts fall (ip_vs_unbind_dest)
+      let closed = 0;
+      for (let i = 0; i < op.n; i++) {
+        const c = at(s.open.filter((o) => !o.udp), op.pick + i);
+        if (!c) break;
+        s.open.splice(s.open.indexOf(c), 1);
+        s.closed.push(c);
+        s.events.push({ op: op.fin ? 'fin' : 'rst', conn: c.conn });
+        closed++;
+      }
+      if (closed) s.events.push({ op: 'wait', ms: resolveWait(op.fin ? 'twomin' : 'close', op.at, false) });
+      return;
+    }
+    case 'wait':
+      s.events.push({ op: 'wait', ms: resolveWait(op.tier, op.at, collecting(s)) });
+      return;
+    case 'shut': {
+      const c = at(s.open.filter((o) => !o.udp), op.pick);
+      if (!c) return;
+      s.events.push({ op: 'shut', conn: c.conn, side: op.server ? 'server' : 'client' });
+      if (op.then) s.events.push({ op: 'wait', ms: resolveWait(op.then, op.at, false) });
+      return;
+    }
+    case 'reconnect': {
+      // the client side keeps no TIME_WAIT: its port is free once the connection closed
+      const c = at(s.closed, op.pick);
+      if (!c) return;
+      s.closed.splice(s.closed.indexOf(c), 1);
+      const conn = `c${++s.conns}`;
+      const e = { ...c.from, conn };
+      s.events.push(e);
+      s.open.push({ conn, udp: c.udp, from: e });
+      return;
+    }
+    case 'timeouts':
+      s.events.push({ op: 'timeouts', tcp: op.tcp, tcpfin: op.tcpfin, udp: op.udp });
+      return;
+    case 'sysctl': {
+      const k = SYSCTLS[op.which % SYSCTLS.length]!;
+      s.events.push({ op: 'sysctl', name: k.name, value: k.value(op.value) });
+      return;
+    }
+  }
 }
 
 /** dest-edit of the forwarding method alone: new connections take it, open ones keep theirs. */
 function refwd(s: State, slot: Slot, op: Extract<Op, { k: 'refwd' }>): void {
   const dest = slot.plan.mixedFwd && slot.plan.kind === 'tcp' ? at([...slot.present.keys()], op.pick) : undefined;
-  if (!dest) return;
+  if (!dest || isSilentKey(dest)) return;
   const { fwd: _old, ...rest } = slot.present.get(dest)!;
   const f: DestFields = { ...rest, ...fwdOf(slot.plan)(op.fwd) };
   s.events.push({ op: 'dest-edit', svc: slot.key, dest, ...f });
@@ -233,11 +303,11 @@ function destOp(s: State, slot: Slot, op: Extract<Op, { k: 'edit' | 'quiesce' | 
   const fwd = fwdOf(slot.plan);
   const svc = slot.key;
   if (op.k === 'add') {
-    const f: DestFields = { weight: w(op.weight), upper: op.th[0], lower: op.th[1], ...fwd(op.fwd) };
     // Re-adding a deleted destination (the kernel restores it from its trash) or a new one;
     // rarely one that is present (EEXIST).
     const dest = at(op.dup ? [...slot.present.keys()] : [...slot.deleted, ...slot.spares], op.pick);
     if (!dest) return;
+    const f: DestFields = { weight: w(op.weight), upper: op.th[0], lower: op.th[1], ...silentFwd(dest, fwd(op.fwd)) };
     s.events.push({ op: 'dest-add', svc, dest, ...f });
     if (!op.dup && accepted(f)) {
       slot.present.set(dest, f);

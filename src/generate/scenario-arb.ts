@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Event, Scenario } from '../scenario.js';
 import { markOf, parseTarget } from '../service-key.js';
-import { lawPlanArb, mixPlanArb, type PlanArbOptions } from './plan-arb.js';
+import { lawPlanArb, type Mix, mixPlanArb, type PlanArbOptions } from './plan-arb.js';
 import type { Plan, Surface } from './plan.js';
 import { planToScenario as resolve } from './resolve.js';
 
@@ -20,10 +20,12 @@ export interface ScenarioArbOptions {
   maxDests?: number;
   /** Most operations after the set-up (connects, closes, edits, ...). */
   maxOps?: number;
-  /** Allow `wait` events (rare and short: the guest under TCG is slow). */
+  /** Allow `wait` events (the guests run on virtual time: minutes cost little; see lifecycle.ts). */
   waits?: boolean;
   /** What beyond TCP services to draw (default: all the harness supports). */
   surface?: Partial<Surface>;
+  /** 'standard' (default) or 'classic': the mix before the lifecycle, for comparisons (bench). */
+  mix?: Mix;
 }
 
 /** What the agent and the model support beyond TCP services: all of it, by default. */
@@ -36,7 +38,8 @@ function planOptions(opts: ScenarioArbOptions): PlanArbOptions {
     maxDests: Math.max(1, Math.min(16, opts.maxDests ?? 16)),
     maxOps: opts.maxOps ?? 30,
     waits: opts.waits ?? true,
-    surface: { ...DEFAULT_SURFACE, ...opts.surface },
+    surface: { ...DEFAULT_SURFACE, ...(opts.mix === 'classic' ? { tcpSend: false } : {}), ...opts.surface },
+    mix: opts.mix ?? 'standard',
   };
 }
 
@@ -50,12 +53,12 @@ export function planArb(opts: ScenarioArbOptions): fc.Arbitrary<Plan> {
 /** Scenario arbitrary: plans mapped to concrete events. */
 export function scenarioArb(opts: ScenarioArbOptions): fc.Arbitrary<Scenario> {
   const o = planOptions(opts);
-  return planArb(opts).map((p) => resolve(p, { schedulers: o.schedulers, tcpSend: o.surface.tcpSend }));
+  return planArb(opts).map((p) => resolve(p, { schedulers: o.schedulers, tcpSend: o.surface.tcpSend, classic: o.mix === 'classic' }));
 }
 
 export function planToScenario(plan: Plan, opts: ScenarioArbOptions): Scenario {
   const o = planOptions(opts);
-  return resolve(plan, { schedulers: o.schedulers, tcpSend: o.surface.tcpSend });
+  return resolve(plan, { schedulers: o.schedulers, tcpSend: o.surface.tcpSend, classic: o.mix === 'classic' });
 }
 
 /** The scheduler a generated scenario is filed under: its first svc-add's. */

@@ -10,6 +10,7 @@ const TABLE = {
   EADDRINUSE: [98, 'Address already in use'],
   EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
   ETIMEDOUT: [110, 'Connection timed out'],
+  ECONNREFUSED: [111, 'Connection refused'],
 } as const;
 
 export type ErrName = keyof typeof TABLE;

@@ -5,7 +5,7 @@
 import type { OpError } from '../observation.js';
 import { packet } from './conns.js';
 import { opError } from './errno.js';
-import { type AgentConn, giveUp, type ModelState } from './state.js';
+import { afOf, type AgentConn, ipvsSees, type ModelState } from './state.js';
 import { CLIENT_DATA, CLIENT_FIN, Dir, RST_PACKETS, SERVER_DATA, SERVER_FIN } from './tcp.js';
 
 /** The agent's connection of that name while its sockets are open, or undefined (nothing is sent). */
@@ -29,37 +29,45 @@ function closeSockets(st: ModelState, ac: AgentConn): void {
 function half(st: ModelState, ac: AgentConn, packets: readonly number[]): OpError | undefined {
   const cp = ac.cp;
   const fromClient = packets[0]! < Dir.OUT;
+  // No service of its family: IPVS sees nothing; the director's own TCP or the client resets the
+  // other side's packet, which never arrives.
+  if (!ipvsSees(st, afOf(cp.vaddr))) return lost(st, ac);
   if (cp.direct) return directHalf(st, ac, packets, fromClient);
   if (!cp.live || (fromClient && !cp.dest.available)) {
     closeSockets(st, ac);
     return opError('ETIMEDOUT');
   }
   packet(st, cp, packets[0]!);
-  // The server's packet passed (ip_vs_out does not look at the dest), the client's ACK is dropped.
-  if (!cp.dest.available) giveUp(st, `the client's ACK on ${cp.name} is dropped (its dest is deleted): the server retransmits on its own clock`);
-  else packet(st, cp, packets[1]!);
+  // The server's packet passed (ip_vs_out does not look at the dest), the client's ACK is dropped:
+  // the agent finds it unacknowledged and closes both sockets before the server retransmits.
+  if (!cp.dest.available) return lost(st, ac);
+  packet(st, cp, packets[1]!);
   return undefined;
+}
+
+/** An ACK IPVS dropped: the agent gives the connection up (ETIMEDOUT). */
+function lost(st: ModelState, ac: AgentConn): OpError {
+  closeSockets(st, ac);
+  return opError('ETIMEDOUT');
 }
 
 /**
  * half() for a DR or tunnel connection: the server's packets go straight to the client and never
  * meet IPVS, so they always arrive; only the client's reach the director. A client packet on an
- * expired entry or a deleted dest is lost as with masquerading; the client's ACK of a server
- * packet is dropped there without a trace (ip_vs_in: NF_DROP before any state or timer change),
- * or, with the entry expired, answered by the director's own TCP with a reset.
+ * expired entry or a deleted dest is lost as with masquerading; so is the client's ACK of a server
+ * packet (ip_vs_in: NF_DROP before any state or timer change, or, with the entry expired, the
+ * director's own TCP resets the client): the agent finds it unacknowledged and gives up.
  */
 function directHalf(st: ModelState, ac: AgentConn, packets: readonly number[], fromClient: boolean): OpError | undefined {
   const cp = ac.cp;
   if (fromClient) {
-    if (!cp.live || !cp.dest.available) {
-      closeSockets(st, ac);
-      return opError('ETIMEDOUT');
-    }
+    if (!cp.live || !cp.dest.available) return lost(st, ac);
     packet(st, cp, packets[0]!);
     return undefined;
   }
-  if (!cp.live) giveUp(st, `the client's ACK on ${cp.name} meets no IPVS entry: the director's own TCP resets the client`);
-  else if (cp.dest.available) packet(st, cp, packets[1]!);
+  // the client's ACK: no entry (the director's own TCP resets the client) or a deleted dest (dropped)
+  if (!cp.live || !cp.dest.available) return lost(st, ac);
+  packet(st, cp, packets[1]!);
   return undefined;
 }
 
@@ -99,7 +107,7 @@ export function rst(st: ModelState, name: string): OpError | undefined {
   if (!ac) return undefined;
   closeSockets(st, ac);
   const cp = ac.cp;
-  if ((ac.cliShut && ac.srvShut) || !cp.live || !cp.dest.available) return undefined;
+  if ((ac.cliShut && ac.srvShut) || !cp.live || !cp.dest.available || !ipvsSees(st, afOf(cp.vaddr))) return undefined;
   for (let i = 0; i < RST_PACKETS.length; i++) packet(st, cp, RST_PACKETS[i]!);
   return undefined;
 }

@@ -204,6 +204,19 @@ export function connDelete(st: ModelState, cp: Conn): void {
 /** ip_vs_ct_in_get() matches protocol, client network, vaddr (a fwmark for fwmark templates), vport. */
 export const templateKey = (proto: string, snet: number, vaddr: number, vport: number): string => `${proto}/${snet}>${vaddr}:${vport}`;
 
+/**
+ * IPVS sees packets of a family only while it has a service of that family: ip_vs_add_service()
+ * registers its netfilter hooks with the first, __ip_vs_del_service() unregisters them with the
+ * last. Entries stay (and expire) meanwhile, but no packet reaches them.
+ */
+export function ipvsSees(st: ModelState, af: 4 | 6): boolean {
+  for (const svc of st.services.values()) if (svc.af === af) return true;
+  return false;
+}
+
+/** A connection's or target's family, from its address id (IPv6 ids are beyond 32 bits). */
+export const afOf = (addrId: number): 4 | 6 => (addrId >= 2 ** 32 ? 6 : 4);
+
 /** Marks the model indeterminate from now on (the first reason is kept). */
 export function giveUp(st: ModelState, reason: string): void {
   if (st.indeterminate === undefined) st.indeterminate = reason;

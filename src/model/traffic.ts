@@ -6,7 +6,7 @@ import { armTimer, newConn, packet, unhashTemplate } from './conns.js';
 import type { OpError } from '../observation.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
 import { connectUdp } from './udp.js';
-import { type AgentConn, clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey } from './state.js';
+import { type AgentConn, clientKey, type Conn, connDelete, connGet, giveUp, type ModelDest, type ModelService, type ModelState, templateKey, afOf, ipvsSees } from './state.js';
 import { opError } from './errno.js';
 import { CLIENT_DATA, CLIENT_FIN, CONNECT_PACKETS, Dir, RST_PACKETS, S, SERVER_DATA, SERVER_FIN, SILENT_PACKETS } from './tcp.js';
 import { reach } from './reached.js';
@@ -17,6 +17,9 @@ const FTPPORT = 21;
 /** The silent servers of the address plan (10.5.0.0/16, 2001:db8:5::/48): a SYN sent there is never answered. */
 const SILENT_NET = 0x0a05;
 function isSilent(d: ModelDest): boolean {
+  // DR keeps the VIP as the packet's destination and uses the server's address only for the next
+  // hop: the servers, which accept the VIPs, answer (seen on 6.1: the SYN-ACK came straight back).
+  if (d.fwd === 'Route') return false;
   const id = d.addrId ?? d.addrNum;
   if (id < 2 ** 32) return id >>> 16 === SILENT_NET;
   const w = idInfo(id).words;
@@ -99,6 +102,12 @@ export function connect(
 
   // The client's SYN reaches IPVS: timers due by then have fired.
   moment(st, 'the SYN of a connect');
+  // No service of its family: no IPVS hook sees the SYN; the director's own TCP resets it, which
+  // the agent reads as a refusal, ECONNREFUSED when IPVS still lists an entry for the client.
+  if (!ipvsSees(st, afOf(tg.addrId))) {
+    if (connGet(st, tg.text, key)) out.error = opError('ECONNREFUSED');
+    return out;
+  }
   // ip_vs_in(): an existing entry for this client address and port (ip_vs_conn_in_get)
   const old = connGet(st, tg.text, key);
   if (old) {
@@ -148,7 +157,12 @@ function handshake(st: ModelState, cp: Conn, name: string, sockKey: string, out:
  */
 function reuseEntry(st: ModelState, old: Conn, ev: { conn: string }, sockKey: string, out: ConnectResult): ConnectResult {
   if (!old.dest.available) {
-    out.error = opError('ETIMEDOUT');
+    // The agent reads the entry: still SYN_RECV toward a silent server, it reports that server
+    // (as for a SYN it forwarded there); its client goes quiet either way.
+    if (old.state === S.SYN_RECV && isSilent(old.dest)) {
+      out.dest = old.dest.key;
+      st.byName.set(ev.conn, { cp: old, closed: true, cliShut: false, srvShut: false });
+    } else out.error = opError('ETIMEDOUT');
     return out;
   }
   return handshake(st, old, ev.conn, sockKey, out, false);

@@ -9,7 +9,7 @@ import type { OpError } from '../observation.js';
 import { armTimer, expireConn } from './conns.js';
 import { opError } from './errno.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
-import { type Conn, connDelete, connGet, type ModelService, type ModelState } from './state.js';
+import { afOf, type Conn, connDelete, connGet, ipvsSees, type ModelService, type ModelState } from './state.js';
 import { moment } from './timers.js';
 import { type ConnectResult, type KernelPick, schedPersist, schedule } from './traffic.js';
 
@@ -53,6 +53,9 @@ function datagram(st: ModelState, name: string, f: UdpFlow, kernel: KernelPick):
   const out: ConnectResult = { dest: null };
   // The datagram reaches IPVS: timers due by then have fired.
   moment(st, 'a UDP datagram');
+  // No service of its family: no IPVS hook sees it (ip_vs_unregister_hooks with the last service);
+  // the director's own UDP answers with a port unreachable.
+  if (!ipvsSees(st, afOf(f.tg.addrId))) return out;
   let cp: Conn | null | undefined = connGet(st, f.tg.text, f.key);
   // The dest of the entry was deleted: with expire_nodest_conn 0, ip_vs_in drops the datagram.
   if (cp && !cp.dest.available) {

@@ -19,6 +19,7 @@ function testcase(r: CaseRecord): string {
       return `    <testcase ${attrs}><failure type="divergence" message="${msg}">${msg}${file}</failure></testcase>`;
     case 'unknown':
     case 'flaky':
+    case 'not-run':
       return `    <testcase ${attrs}><skipped message="${esc(r.outcome)}: ${msg}"/></testcase>`;
     default:
       return `    <testcase ${attrs}><error type="${esc(r.outcome)}" message="${msg}">${msg}${file}</error></testcase>`;
@@ -30,7 +31,7 @@ export function junitXml(s: Summary): string {
     const cases = s.cases.filter((r) => r.kernel === k.kernel);
     const failures = cases.filter((r) => r.outcome === 'diverge').length;
     const errors = cases.filter((r) => ['infra', 'kernel', 'model-error'].includes(r.outcome)).length;
-    const skipped = cases.filter((r) => r.outcome === 'unknown' || r.outcome === 'flaky').length;
+    const skipped = cases.filter((r) => r.outcome === 'unknown' || r.outcome === 'flaky' || r.outcome === 'not-run').length;
     return [
       `  <testsuite name="kernel ${esc(k.kernel)}${k.release ? ` (${esc(k.release)})` : ''}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${(k.elapsedMs / 1000).toFixed(3)}">`,
       ...cases.map(testcase),

@@ -17,6 +17,8 @@ export interface Counts {
   infra: number;
   kernel: number;
   modelErrors: number;
+  /** Cases the backend could not run (a Docker host's real waits): neither passed nor failed. */
+  notRun?: number;
 }
 
 export interface KernelSummary {
@@ -81,15 +83,17 @@ const FIELD: Record<Outcome, keyof Counts> = {
   infra: 'infra',
   kernel: 'kernel',
   'model-error': 'modelErrors',
+  'not-run': 'notRun',
 };
 
 export function addRecord(c: Counts, r: CaseRecord): void {
   c.cases++;
-  c[FIELD[r.outcome]]++;
+  const f = FIELD[r.outcome];
+  c[f] = (c[f] ?? 0) + 1;
 }
 
 export function addCounts(into: Counts, c: Counts): Counts {
-  for (const k of Object.keys(into) as (keyof Counts)[]) into[k] += c[k];
+  for (const k of Object.keys(c) as (keyof Counts)[]) into[k] = (into[k] ?? 0) + (c[k] ?? 0);
   return into;
 }
 
@@ -103,7 +107,7 @@ export function totalsOf(kernels: KernelSummary[]): Counts & { casesPerMinute: n
   const t = zeroCounts();
   for (const k of kernels) for (const c of Object.values(k.schedulers)) addCounts(t, c);
   const ms = kernels.reduce((a, k) => a + k.elapsedMs, 0);
-  const judged = t.cases - t.infra - t.modelErrors;
+  const judged = t.cases - t.infra - t.modelErrors - (t.notRun ?? 0);
   return { ...t, casesPerMinute: ms > 0 ? Math.round((judged / (ms / 60_000)) * 10) / 10 : 0 };
 }
 

@@ -40,6 +40,7 @@ export function summaryTable(s: Summary, color = false): string {
   const lines = [t.toString()];
   lines.push(`${s.totals.cases} cases, ${s.totals.casesPerMinute} cases/min` + (s.interrupted ? ' (interrupted)' : ''));
   if (s.drawn && Object.keys(s.drawn).length) lines.push(drawnLines(s.drawn, s.totals.cases));
+  if (s.totals.notRun) lines.push(`${s.totals.notRun} case(s) not run: their waits need virtual time, which this backend lacks (neither passed nor failed)`);
   for (const k of s.kernels) {
     if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
     if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);

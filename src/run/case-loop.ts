@@ -13,9 +13,11 @@ import type { CaseResult } from './records.js';
 
 /** Case indexes to run, one at a time to whichever worker asks; undefined once there are none. */
 export class CaseFeed {
-  private next = 0;
+  private next: number;
 
-  constructor(private readonly ctx: RunContext) {}
+  constructor(private readonly ctx: RunContext) {
+    this.next = ctx.o.first ?? 0;
+  }
 
   take(): number | undefined {
     const { o, book } = this.ctx;

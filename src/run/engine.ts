@@ -9,6 +9,7 @@ import type { Backend } from '../backend.js';
 import type { ExitCode } from '../errors.js';
 import type { Oracle } from '../judge/oracle.js';
 import type { Semantics } from '../model/types.js';
+import type { Mix } from '../generate/plan-arb.js';
 import type { Scenario } from '../scenario.js';
 import { CaseFeed, runCase } from './case-loop.js';
 import { makeContext } from './context.js';
@@ -34,6 +35,8 @@ export interface KernelRunOptions {
   deadline?: number;
   /** Run only case k of the run (`run --seed N --case K`): the same case in any shard layout. */
   onlyCase?: number;
+  /** The first case index to run (bench blocks; default 0): cases first..cases-1. */
+  first?: number;
   shard?: Shard;
   jobs: number;
   casesDir: string;
@@ -47,6 +50,8 @@ export interface KernelRunOptions {
   onCase?: (r: CaseRecord) => void;
   onFinding?: (f: SavedFinding) => void;
   log?: (msg: string) => void;
+  /** Bench only: the classic mix (before the lifecycle), to compare with the standard one. */
+  mix?: Mix;
   /** Bench only: count divergences without confirming, shrinking or saving them. */
   judgeOnly?: boolean;
   /** For tests: judge with this instead of backend + model. */

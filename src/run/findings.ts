@@ -8,7 +8,7 @@ import type fc from 'fast-check';
 import type { CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';
 import type { Divergence } from '../compare/verdict.js';
-import { InfraError, KernelFinding, ModelError } from '../errors.js';
+import { InfraError, KernelFinding, ModelError, NotRunError } from '../errors.js';
 import { scenarioSchedulers } from '../generate/scenario-arb.js';
 import type { Judged } from '../judge/oracle.js';
 import { bugSignature, findingScheduler, sameBug } from '../judge/signature.js';
@@ -156,6 +156,8 @@ export async function errorOutcome(ctx: RunContext, s: Scenario, e: unknown, pre
     return { outcome: 'kernel', detail: e.message, file: f.file };
   }
   if (e instanceof ModelError) return { outcome: 'model-error', detail: `${prefix}${e.message}` };
+  // a backend that cannot run this case (waits a Docker host would wait for real): reported, not failed
+  if (e instanceof NotRunError) return { outcome: 'not-run', detail: e.message };
   if (e instanceof InfraError) return { outcome: 'infra', detail: `${prefix}${e.code}: ${e.message}`, exit: e.exitCode };
   throw e;
 }

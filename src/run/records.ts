@@ -10,7 +10,7 @@ import { scenarioScheduler } from '../generate/scenario-arb.js';
 import type { Judged } from '../judge/oracle.js';
 import type { Scenario } from '../scenario.js';
 
-export type Outcome = 'agree' | 'diverge' | 'unknown' | 'flaky' | 'infra' | 'kernel' | 'model-error';
+export type Outcome = 'agree' | 'diverge' | 'unknown' | 'flaky' | 'infra' | 'kernel' | 'model-error' | 'not-run';
 
 export interface CaseRecord {
   kernel: string;

@@ -54,7 +54,7 @@ describe('case files', () => {
     ['kernel.name', (c) => delete c.kernel.name, /kernel.name: expected a kernel name/],
     ['weight', (c) => (c.scenario.events[1].weight = 'heavy'), /scenario\.events\[1\]\.weight: expected an integer weight 0\.\.2147483647, got "heavy"/],
     ['fwd', (c) => (c.scenario.events[1].fwd = 'gre'), /scenario\.events\[1\]\.fwd: expected a forwarding method: masq, route, tunnel, got "gre"/],
-    ['dest', (c) => (c.scenario.events[1].dest = '10.9.0.1:80'), /scenario\.events\[1\]\.dest: expected a real server 10\.2\.X\.Y:PORT or \[2001:db8:2::X\]:PORT \(port 0\.\.65535\), got "10\.9\.0\.1:80"/],
+    ['dest', (c) => (c.scenario.events[1].dest = '10.9.0.1:80'), /scenario\.events\[1\]\.dest: expected a real server 10\.2\.X\.Y:PORT or \[2001:db8:2::X\]:PORT, or a silent one 10\.5\.X\.Y:PORT \(port 0\.\.65535\), got "10\.9\.0\.1:80"/],
     ['IPv6 dest outside 2001:db8:2::/48', (c) => (c.scenario.events[1].dest = '[2001:db8:1::1]:80'), /events\[1\]\.dest: expected a real server/],
     ['IPv6 client of an IPv4 target', (c) => (c.scenario.events[2].client = '2001:db8:1::1'), /events\[2\]\.client: expected a client address 10\.1\.X\.Y/],
     ['op', (c) => (c.scenario.events[2].op = 'conect'), /scenario\.events\[2\]\.op: expected one of svc-add.*got "conect"/],

@@ -62,3 +62,38 @@ describe('lifecycle traffic in the model', () => {
     expect(UNREACHABLE_STATES).toEqual([S.LAST_ACK]);
   });
 });
+
+describe('traffic on a deleted destination', () => {
+  const del = { op: 'dest-del' as const, svc: '10.0.0.1:80', dest: '10.2.0.1:80' };
+  it('gives up when the client ACK of a server FIN is dropped (the agent closes both sockets before any retransmission)', () => {
+    const obs = new Story('rr').add(1).connect(1).push(del).push({ op: 'shut', conn: 'c1', side: 'server' }).push({ op: 'send', conn: 'c1' }).run();
+    expect(obs.steps[4]!.error?.name).toBe('ETIMEDOUT');
+    expect(obs.steps[5]!.error).toBeUndefined(); // nothing left to send on
+    expect(state(connRowsText(obs), '10.1.0.1:40001')).toBe('FIN_WAIT'); // the server's FIN passed
+    expect(obs.steps.every((s) => s.indeterminate === undefined)).toBe(true);
+  });
+
+  it('reports the silent server when a SYN from the same port meets its SYN_RECV entry, even with the dest deleted', () => {
+    const silent = { op: 'dest-add' as const, svc: '10.0.0.1:80', dest: '10.5.0.9:80', weight: 1, upper: 0, lower: 0 };
+    const s = new Story('nq').push(silent).connect(1).rst(1).push({ op: 'dest-del', svc: '10.0.0.1:80', dest: '10.5.0.9:80' });
+    s.push({ op: 'connect', conn: 'again', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 40001 });
+    const obs = s.run();
+    expect(obs.steps[5]).toMatchObject({ dest: '10.5.0.9:80' });
+    expect(obs.steps[5]!.error).toBeUndefined();
+  });
+});
+
+describe('with no service left (IPVS unregisters its hooks with the last service of a family)', () => {
+  it('sees no packet: a half-close times out and the entry keeps its state; a SYN is refused', () => {
+    const obs = new Story('mh')
+      .add(1)
+      .connect(1)
+      .push({ op: 'svc-del', svc: '10.0.0.1:80' })
+      .push({ op: 'shut', conn: 'c1', side: 'server' })
+      .push({ op: 'connect', conn: 'c2', svc: '10.0.0.1:80', client: '10.1.0.2', cport: 40002 })
+      .run();
+    expect(obs.steps[4]!.error?.name).toBe('ETIMEDOUT');
+    expect(state(connRowsText(obs), '10.1.0.1:40001')).toBe('ESTABLISHED');
+    expect(obs.steps[5]).toMatchObject({ dest: null });
+  });
+});

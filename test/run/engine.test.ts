@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { loadCase } from '../../src/casefile/casefile.js';
-import { InfraError, KernelFinding } from '../../src/errors.js';
+import { InfraError, KernelFinding, NotRunError } from '../../src/errors.js';
 import { generateCase } from '../../src/generate/case-seed.js';
 import { scenarioArb } from '../../src/generate/scenario-arb.js';
 import { runKernelCases } from '../../src/run/engine.js';
@@ -84,6 +84,14 @@ describe('runKernelCases', () => {
     const res = await runKernelCases(await runOptions({ oracle: once, cases: 30 }));
     expect(res.records.some((r) => r.outcome === 'flaky')).toBe(true);
     expect(res.findings).toEqual([]);
+  });
+
+  it('records a case the backend cannot run (real waits on a Docker host) as not run: no retry, no failure', async () => {
+    let calls = 0;
+    const res = await runKernelCases(await runOptions({ cases: 3, oracle: async () => (calls++, Promise.reject(new NotRunError('not run: waits 1800 s'))) }));
+    expect(res.records.map((r) => r.outcome)).toEqual(['not-run', 'not-run', 'not-run']);
+    expect(calls).toBe(3);
+    expect(res.stoppedBy).toBeUndefined();
   });
 
   it('counts infrastructure failures after retries and stops when they persist', async () => {

