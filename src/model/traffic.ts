@@ -16,7 +16,7 @@ import type { Decision, Packet } from './types.js';
 const FTPPORT = 21;
 /** The silent servers of the address plan (10.5.0.0/16, 2001:db8:5::/48): a SYN sent there is never answered. */
 const SILENT_NET = 0x0a05;
-function isSilent(d: ModelDest): boolean {
+export function isSilent(d: ModelDest): boolean {
   // DR keeps the VIP as the packet's destination and uses the server's address only for the next
   // hop: the servers, which accept the VIPs, answer (seen on 6.1: the SYN-ACK came straight back).
   if (d.fwd === 'Route') return false;

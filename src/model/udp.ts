@@ -11,7 +11,7 @@ import { opError } from './errno.js';
 import { findService, type ParsedTarget, target } from './lookup.js';
 import { afOf, type Conn, connDelete, connGet, ipvsSees, type ModelService, type ModelState } from './state.js';
 import { moment } from './timers.js';
-import { type ConnectResult, type KernelPick, schedPersist, schedule } from './traffic.js';
+import { type ConnectResult, isSilent, type KernelPick, schedPersist, schedule } from './traffic.js';
 
 /** What a UDP datagram is sent from and to. */
 export interface UdpFlow {
@@ -67,14 +67,22 @@ function datagram(st: ModelState, name: string, f: UdpFlow, kernel: KernelPick):
     if (!f.svc) return out;
     cp = f.svc.persistFlag ? schedPersist(st, f.svc, f.tg, f.caddr, f.cport, f.key, out, kernel) : schedule(st, f.svc, f.tg, f.caddr, f.cport, f.key, out, kernel);
     if (!cp) return out;
-    if (f.svc.ops) return onePacket(st, cp, out);
+    if (f.svc.ops) return silentAnswer(cp, onePacket(st, cp, out));
   }
   cp.name = name;
   st.byName.set(name, { cp, closed: false, cliShut: false, srvShut: false });
   udpPacket(st, cp, false, false); // the datagram
+  // A silent server never answers: the agent waits out its timeout and says ETIMEDOUT, no dest.
+  if (isSilent(cp.dest)) return silentAnswer(cp, out);
   udpPacket(st, cp, true, true); // the answer (IP_VS_DIR_OUTPUT)
   out.dest = cp.dest.key;
   return out;
+}
+
+/** The result of a datagram to a silent server: no answer, ETIMEDOUT (the entry stays). */
+function silentAnswer(cp: Conn, out: ConnectResult): ConnectResult {
+  if (!isSilent(cp.dest)) return out;
+  return { ...out, dest: null, error: ETIMEDOUT };
 }
 
 /** udp_state_transition() and the timer re-arm of ip_vs_conn_put(); `output`: the server's answer. */

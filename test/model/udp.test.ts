@@ -24,6 +24,14 @@ describe('UDP in the model', () => {
     expect(o.listings!.conns).toMatch(/^UDP \d\d:\d\d  UDP {9}10\.1\.0\.1:\d+ +10\.0\.0\.1:53 +10\.2\.0\.1:53$/m);
   });
 
+  it('a silent server never answers: ETIMEDOUT with no dest, the entry stays with its UDP timeout', () => {
+    const { o, counts } = run([{ op: 'svc-add', svc: SVC, scheduler: 'rr' }, d('10.5.0.1:80'), c('u1')]);
+    expect(o.steps[2]!.error?.name).toBe('ETIMEDOUT');
+    expect(o.steps[2]!.dest ?? null).toBeNull();
+    expect(counts(2)).toEqual([['10.5.0.1:80', 0, 1, 0]]);
+    expect(o.listings!.conns).toMatch(/^UDP 05:00  UDP {9}10\.1\.0\.1:\d+ +10\.0\.0\.1:53 +10\.5\.0\.1:80$/m);
+  });
+
   it('one-packet scheduling: every datagram is scheduled anew and leaves no entry', () => {
     const { dests, counts } = run([{ op: 'svc-add', svc: SVC, scheduler: 'rr', ops: true }, d('10.2.0.1:53'), d('10.2.0.2:53'), c('u1'), { op: 'send', conn: 'u1' }, { op: 'send', conn: 'u1' }]);
     expect(dests.slice(3)).toEqual(['10.2.0.2:53', '10.2.0.1:53', '10.2.0.2:53']);
