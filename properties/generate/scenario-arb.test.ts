@@ -148,13 +148,13 @@ describe('scenarioArb', () => {
     // The hprio shape: a main pool of weight 5 with small upper thresholds and a weight-1 spillover.
     expect(xs.filter((s) => s.events.some((e) => e.op === 'dest-add' && e.weight === 5 && e.upper >= 1 && e.upper <= 4) && s.events.some((e) => e.op === 'dest-add' && e.weight === 1 && e.upper === 0)).length).toBeGreaterThan(xs.length / 10);
     // Waits on virtual time: about one a case, mostly short; guest time is cheap but not free, so
-    // the long tiers are rare and a case waits about a minute on average (a millisecond of host CPU
-    // per guest second).
+    // the long tiers are rare and a case waits a few minutes on average, most of it the half hours
+    // of lblc and lblcr cases (half a millisecond of host CPU per guest second).
     const waits = events.filter((e) => e.op === 'wait');
     expect(waits.length / xs.length).toBeGreaterThan(0.4);
     expect(waits.length / xs.length).toBeLessThan(2);
     const guestSeconds = waits.reduce((a, e) => a + (e.op === 'wait' ? e.ms : 0), 0) / 1000 / xs.length;
-    expect(guestSeconds).toBeLessThan(150);
+    expect(guestSeconds).toBeLessThan(400);
     expect(waits.some((e) => e.op === 'wait' && e.ms >= 31 * 60_000)).toBe(true); // lblc's half hour, hours now and then
     // Standard mix: about 30 events per case.
     const mean = events.length / xs.length;

@@ -39,9 +39,16 @@ export function waitMs(tier: WaitTier, at: number): number {
   return Math.round(lo + (hi - lo) * at);
 }
 
-/** The wait a tier becomes in a case: the half-hour tier only where lblc or lblcr is, else a short one. */
+/**
+ * The wait a tier becomes in a case: the half-hour tier only where lblc or lblcr is, else a short
+ * one; where lblc or lblcr is, the lower half of the short ones become half-hour ones too (the
+ * full check collects only after 30 minutes of the service, a case's services seldom last that
+ * long otherwise).
+ */
 export function resolveWait(tier: WaitTier, at: number, collecting: boolean): number {
-  return waitMs(tier === 'collect' && !collecting ? 'instant' : tier, at);
+  if (tier === 'collect' && !collecting) return waitMs('instant', at);
+  if (tier === 'instant' && collecting && at < 0.5) return waitMs('collect', at * 2);
+  return waitMs(tier, at);
 }
 
 /** The sysctls the mix sets (src/model/sysctl.ts follows them); a drawn 1..300 becomes the value. */
