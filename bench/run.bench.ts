@@ -7,6 +7,7 @@
 //    whose cost and overload rules differ.
 // 3. what --coverage costs per case against a plain run, and the ratio (bench/coverage.bench.ts).
 // Usage: npx tsx bench/run.bench.ts [--cases N] [--jobs J] [--seed S] [--only throughput|shrink|coverage]
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,26 @@ const jobs = Number(v.jobs ?? 2);
 const seed = Number(v.seed ?? 20261121);
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
+
+/**
+ * CPU ms so far of this process and of its QEMU children (utime + stime, /proc/PID/stat): what a
+ * case costs whatever the host's load, and so what two idle cores could do.
+ */
+function cpuMs(): { host: number; qemu: number } {
+  const u = process.cpuUsage();
+  let qemu = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      if (Number(f[1]) === process.pid && comm.startsWith('qemu')) qemu += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { host: (u.user + u.system) / 1000, qemu };
+}
 
 /** One block of cases of one mix on the running backend; the records and the time it took. */
 async function block(o: { mix: Mix; from: number; count: number; backend: Backend; kernel: ReturnType<typeof kernelByName>; release: string; schedulers: string[]; dir: string }) {
@@ -58,18 +79,28 @@ async function throughput(): Promise<void> {
     const schedulers = schedulersFor(k.name, caps);
     console.log(`throughput: kernel ${k.name} (${caps.release}), ${jobs} guests on virtual time, seed ${seed}, schedulers ${schedulers.join(' ')}; boot ${(bootMs / 1000).toFixed(1)} s; load ${loadavg()}`);
     const per = Math.ceil(cases / 2);
-    const acc: Record<Mix, { records: CaseRecord[]; ms: number }> = { classic: { records: [], ms: 0 }, standard: { records: [], ms: 0 } };
+    const acc: Record<Mix, { records: CaseRecord[]; ms: number; host: number; qemu: number }> = {
+      classic: { records: [], ms: 0, host: 0, qemu: 0 },
+      standard: { records: [], ms: 0, host: 0, qemu: 0 },
+    };
     for (let b = 0; b < 4; b++) {
       const mix: Mix = b % 2 === 0 ? 'classic' : 'standard';
+      const c0 = cpuMs();
       const r = await block({ mix, from: Math.floor(b / 2) * per, count: per, backend, kernel: k, release: caps.release, schedulers, dir });
+      const c1 = cpuMs();
       acc[mix].records.push(...r.records);
       acc[mix].ms += r.elapsedMs;
+      acc[mix].host += c1.host - c0.host;
+      acc[mix].qemu += c1.qemu - c0.qemu;
     }
     for (const mix of ['classic', 'standard'] as const) {
-      const { records, ms } = acc[mix];
+      const { records, ms, host, qemu } = acc[mix];
       const t = totalsOf([{ kernel: k.name, semantics: k.semantics, backend: backend.name, elapsedMs: ms, schedulers: countsBySchedulers(records) }]);
       const events = records.reduce((a, x) => a + x.events, 0) / Math.max(1, records.length);
       console.log(`  ${mix.padEnd(8)} mix: ${records.length} cases (${events.toFixed(1)} events each) in ${(ms / 1000).toFixed(1)} s => ${t.casesPerMinute} cases/min (target >= 480); agree ${t.agree}, diverge ${t.divergences}, unknown ${t.unknowns}, flaky ${t.flaky}, infra ${t.infra}, model errors ${t.modelErrors}`);
+      const n = Math.max(1, records.length);
+      const perCase = (host + qemu) / n;
+      console.log(`           CPU per case ${perCase.toFixed(0)} ms (QEMU ${(qemu / n).toFixed(0)}, harness ${(host / n).toFixed(0)}): ${Math.round((os.cpus().length * 60_000) / perCase)} cases/min if ${os.cpus().length} idle cores did nothing else`);
       for (const x of records.filter((r) => r.outcome !== 'agree').slice(0, 6)) console.log(`    case ${x.index} ${x.scheduler} ${x.outcome}: ${x.detail}`);
     }
     const reached = reachedCounts(acc.standard.records);
