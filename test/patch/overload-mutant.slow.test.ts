@@ -2,7 +2,7 @@
 // ip_vs_unbind_dest() clear OVERLOAD at 2/4 of the upper threshold instead of 3/4 (6.1.176's
 // rule), a mistake only expiring connections show. The standard mix catches it within 300 cases:
 // with the model standing in for both kernels, 39 of 40 seeds tell the two apart within 300
-// cases, half of them within 82 (README). Here seed 40, whose case 8 does, on the real 6.1 kernel;
+// cases, half of them within 90 (README). Here seed 34, whose cases 2 and 6 do, on the real 6.1 kernel;
 // and the same cases pass on the unpatched kernel.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { contentHash } from '../../src/patch/parse.js';
 const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
 const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/unbind-overload-half.patch');
 const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
-const RUN = ['run', '--kernel', '6.1', '--cases', '12', '--seed', '40', '--jobs', '2'];
+const RUN = ['run', '--kernel', '6.1', '--cases', '12', '--seed', '34', '--jobs', '2'];
 
 let reports: string;
 beforeAll(async () => {
