@@ -145,15 +145,22 @@ export interface Surface {
   ipv6: boolean;
 }
 
+const destIdFields = {
+  x: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 255 }) }),
+  y: fc.integer({ min: 1, max: 254 }),
+  port: fc.oneof(
+    { weight: 8, arbitrary: fc.constant(80) },
+    { weight: 1, arbitrary: fc.constantFrom(81, 8080) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 65535 }) },
+  ),
+};
+
+/** A real server that answers: 10.2.x.y (x mostly 0), port mostly 80. */
+export const answeringDestIdArb: fc.Arbitrary<DestId> = fc.record(destIdFields);
+
 export const destIdArb: fc.Arbitrary<DestId> = fc
   .record({
-    x: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 255 }) }),
-    y: fc.integer({ min: 1, max: 254 }),
-    port: fc.oneof(
-      { weight: 8, arbitrary: fc.constant(80) },
-      { weight: 1, arbitrary: fc.constantFrom(81, 8080) },
-      { weight: 1, arbitrary: fc.integer({ min: 1, max: 65535 }) },
-    ),
+    ...destIdFields,
     // now and then a silent server (SYN_RECV entries, which only their timer ends)
     silent: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   })
