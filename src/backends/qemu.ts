@@ -16,7 +16,9 @@ import { buildImage, type Image } from '../vm/image.js';
 import { appendInitramfs } from '../vm/initramfs.js';
 import { chooseAccel } from '../vm/kvm.js';
 import { log, ms } from '../vm/log.js';
-import { kernelFileName } from '../vm/kernels.js';
+import { kernelFileName, kernelSpec } from '../vm/kernels.js';
+import { ALL_SCHEDULERS } from '../generate/schedulers.js';
+import { readSchedulerProbe, schedulerProbeScenario } from './docker/probe.js';
 import { GuestPool } from '../vm/pool.js';
 import { sweepOrphans } from '../vm/reaper.js';
 import { ensureTools, TOOLS } from '../vm/tools.js';
@@ -88,6 +90,19 @@ export type QemuBackend = Backend & {
   drain(): Promise<KernelFinding[]>;
   finishCoverage(): Promise<void>;
 };
+
+/**
+ * The agent lists the scheduler modules in modules.dep; a tree built with IPVS schedulers in the
+ * kernel (=y) has them without modules. For a tree kernel, the schedulers the agent did not list
+ * are tried once (a throwaway service each; ENOENT: not there).
+ */
+async function withBuiltins(kernel: string, listed: string[], run: (sc: Scenario) => Promise<Observation>): Promise<string[]> {
+  const others = ALL_SCHEDULERS.filter((s) => !listed.includes(s) && s !== 'hprio');
+  if (!kernelSpec(kernel).tree || !others.length) return listed;
+  const found = readSchedulerProbe(others, (await run(schedulerProbeScenario(others))).steps).schedulers;
+  if (found.length) log(`built into kernel ${kernel}: ${found.join(' ')}`);
+  return [...listed, ...found];
+}
 
 export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): QemuBackend {
   let image: Image | undefined;
@@ -163,7 +178,7 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       log(`${guests.length} guest(s) of kernel ${opts.kernel} ready (${accel}) in ${ms(performance.now() - started)}`);
       if (hello.release !== img.release)
         throw new InfraError('IPVS_CONFORM_WRONG_KERNEL', `guest runs ${hello.release}, expected ${img.release} for kernel ${opts.kernel}`);
-      caps = { release: hello.release, schedulers: hello.schedulers };
+      caps = { release: hello.release, schedulers: await withBuiltins(opts.kernel, hello.schedulers, (sc) => backend.run(sc)) };
       return caps;
     },
 

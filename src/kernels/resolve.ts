@@ -7,6 +7,8 @@ import { KERNEL_SCHEDULERS } from '../generate/schedulers.js';
 import { kernelByName, pinnedKernels, registerResolved, specSemantics, type PinnedKernel } from '../run/kernels.js';
 import { registerKernel, type KernelSpec } from '../vm/kernels.js';
 import { resolveDebian } from './debian.js';
+import { resolveTree } from './tree.js';
+import { semanticsForVersion } from '../model/semantics.js';
 import { ConformError } from '../errors.js';
 
 export interface ResolveOptions {
@@ -34,6 +36,13 @@ async function resolveOnce(ref: string, o: ResolveOptions): Promise<PinnedKernel
     o.log?.(`${latest ? `${ref} is ${spec.name}` : spec.name}: ${spec.image}, release ${spec.release}${kbuild}; model semantics ${k.semantics}: ${k.why}`);
     return k;
   }
+  if (ref.startsWith('tree:')) {
+    const { spec, version } = await resolveTree(ref);
+    // Which schedulers the tree has is known once its guest is up (its config decides).
+    const k = register(spec, o, undefined, () => semanticsForVersion(version));
+    o.log?.(`${spec.name}: release ${spec.release}, build ${spec.tree!.hash}; model semantics ${k.semantics}: ${k.why}`);
+    return k;
+  }
   return kernelByName(ref);
 }
 
@@ -58,4 +67,3 @@ function register(spec: KernelSpec, o: ResolveOptions, schedulers: readonly stri
   return k;
 }
 
-export { register as registerSpec };

@@ -3,12 +3,13 @@
 //   <cache>/debs/<pkg>_<version>_<arch>.deb
 //   <cache>/headers/<release>/usr/src/linux-headers-<release>/   (Makefile rewritten, see below)
 //   <cache>/source/<version>/{net/netfilter/ipvs,include/net/ip_vs.h,include/uapi/linux/ip_vs.h}
-import { readdir, readFile, rename, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, rename, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError } from '../errors.js';
 import { cachedDir, exists } from './cachedir.js';
 import { cacheRoot, type KernelPin } from './env.js';
 import { pipeline, sh, tail, tool } from './exec.js';
+import { copySources } from './tree.js';
 import { assertSourceInIndex } from '../kernels/debian.js';
 import { packageVersion } from '../vm/debs.js';
 
@@ -57,6 +58,8 @@ function splitPin(spec: string): { pkg: string; version: string } {
  * resolve inside the unpacked tree as they are.)
  */
 export async function ensureHeaders(pin: KernelPin): Promise<string> {
+  // A built tree is its own build tree: .config, Module.symvers, scripts.
+  if (pin.tree) return pin.tree.dir;
   const root = path.join(cacheRoot(), 'headers', pin.release);
   const { dir } = await cachedDir(root, async (tmp) => {
     for (const entry of pin.headers) {
@@ -86,6 +89,7 @@ export const SOURCE_PATHS = ['net/netfilter/ipvs', 'include/net/ip_vs.h', 'inclu
  * usr/src/linux-source-X.tar.xz): only SOURCE_PATHS, laid out as in the kernel tree.
  */
 export async function ensureSource(pin: KernelPin): Promise<string> {
+  if (pin.tree) return treeSource(pin.tree);
   const { pkg, version } = splitPin(pin.source);
   const root = path.join(cacheRoot(), 'source', `${pkg}_${version}`);
   const { dir } = await cachedDir(root, async (tmp) => {
@@ -98,6 +102,18 @@ export async function ensureSource(pin: KernelPin): Promise<string> {
     );
     if (r.exitCode !== 0) {
       throw new InfraError('IPVS_CONFORM_UNPACK', `could not extract ${SOURCE_PATHS.join(', ')} from ${deb}:\n${tail(r.output)}\nFix: delete ${deb} and retry; tar and xz-utils must be installed.`);
+    }
+  });
+  return dir;
+}
+
+/** SOURCE_PATHS copied out of a kernel tree, once per build of it. */
+async function treeSource(tree: NonNullable<KernelPin['tree']>): Promise<string> {
+  const { dir } = await cachedDir(path.join(cacheRoot(), 'source', `tree-${tree.hash}`), async (tmp) => {
+    // Sources only: a built tree's .o and .cmd files must not reach the patched build.
+    for (const p of SOURCE_PATHS) {
+      if (p.endsWith('.h')) await cp(path.join(tree.dir, p), path.join(tmp, p));
+      else await copySources(path.join(tree.dir, p), path.join(tmp, p));
     }
   });
   return dir;

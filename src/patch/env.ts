@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import { kernelSpec } from '../vm/kernels.js';
+import { kernelSpec, type TreeSpec } from '../vm/kernels.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const KERNELS_YAML = path.join(REPO_ROOT, 'vm/kernels.yaml');
@@ -25,10 +25,12 @@ export interface KernelPin {
   headers: string[];
   /** `linux-source-6.1=6.1.176-1`. */
   source: string;
+  /** A kernel built from a tree (tree:DIR): its own headers and source. */
+  tree?: TreeSpec;
 }
 
 /** A kernel by name: pinned in vm/kernels.yaml, or resolved from the command line (debian:...). */
 export async function loadKernelPin(name: string): Promise<KernelPin> {
   const k = kernelSpec(name);
-  return { name: k.name, release: k.release, version: k.version, headers: k.headers, source: k.source };
+  return { name: k.name, release: k.release, version: k.version, headers: k.headers, source: k.source, ...(k.tree ? { tree: k.tree } : {}) };
 }

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOutOfTreeModule, buildPatchedModules } from '../patch/build.js';
 import { COLLECTOR_MODULE } from '../coverage/flavour.js';
-import { fetchDebs, unpackKernel, type Deb } from './debs.js';
+import { kernelFiles, type KernelFiles } from './kernel-files.js';
+import { parseDebianVersion } from '../kernels/version.js';
+import { semanticsForVersion } from '../model/semantics.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
 import { packInitramfs } from './initramfs.js';
 import { kernelFileName, kernelSpec, type KernelSpec } from './kernels.js';
@@ -58,11 +60,23 @@ export interface Image {
 export const IMAGE_RECIPE = 'image-1';
 
 /** The code that shapes an image: its hash is part of the key, so a recipe change rebuilds. */
-const RECIPE_FILES = ['image.ts', 'debs.ts', 'modules.ts', 'rootfs.ts', 'initramfs.ts', 'vmlinux.ts'];
+const RECIPE_FILES = ['image.ts', 'kernel-files.ts', 'debs.ts', 'modules.ts', 'rootfs.ts', 'initramfs.ts', 'vmlinux.ts'];
 
 async function recipeHash(): Promise<string> {
   const dir = path.dirname(fileURLToPath(import.meta.url));
   return cacheKey(Object.fromEntries(await Promise.all(RECIPE_FILES.map(async (f) => [f, await hashFile(path.join(dir, f))]))));
+}
+
+/**
+ * The kernel's identity in cache keys and in saved cases' `build.modules`: the spec as it was
+ * written when vm/kernels.yaml still carried a `semantics` label (now derived from the version), so
+ * keys of unchanged kernels stay the same and their saved cases replay without --force.
+ */
+export function specIdentity(spec: KernelSpec): string {
+  if (spec.tree) return JSON.stringify(spec);
+  const v = parseDebianVersion(spec.version);
+  const { tree: _, ...rest } = spec;
+  return JSON.stringify({ ...rest, ...(v ? { semantics: semanticsForVersion(v).semantics } : {}) });
 }
 
 export async function buildImage(opts: ImageOptions): Promise<Image> {
@@ -80,12 +94,12 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     })),
   );
   await ensureTools([TOOLS.busybox, TOOLS.ipvsadm, TOOLS.depmod, TOOLS.cpio, TOOLS.gcc, TOOLS.make, TOOLS.dpkg]);
-  const debs = await fetchDebs(spec);
+  const files = await kernelFiles(spec);
   const agent = await buildAgent();
   const hprio = await hashTree(hprioSourceDir);
   const inputs: Record<string, string> = {
     recipe: `${IMAGE_RECIPE}/${await recipeHash()}`,
-    spec: JSON.stringify(spec),
+    spec: specIdentity(spec),
     hprio,
     ...(await rootfsKey(agent)),
     // The kernel's identity leaves instrumentation out: a case found with --coverage replays without it.
@@ -93,7 +107,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     ...(opts.coverage && patched ? { coverage: patched.hash } : {}),
     ...Object.fromEntries(extraDirs.map((m, i) => [`module:${i}`, m.hash])),
   };
-  for (const d of debs) inputs[`deb:${d.pkg}`] = d.sha256;
+  Object.assign(inputs, files.inputs);
   const key = cacheKey(inputs);
   const kernelKey = cacheKey(
     Object.fromEntries(Object.entries(inputs).filter(([k]) => k === 'spec' || k === 'patched' || k.startsWith('deb:linux-image'))),
@@ -120,7 +134,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   // One builder per image: parallel workers wait here and then find it built.
   const built = await withLock(`image-${kernelFileName(spec.name)}-${key}`, async () => {
     if (cached()) return false;
-    await buildInto(dir, image, { spec, debs, agent, inputs, patched, extraDirs });
+    await buildInto(dir, image, { spec, files, agent, inputs, patched, extraDirs });
     return true;
   });
   if (!built) {
@@ -137,16 +151,15 @@ async function buildInto(
   image: Image,
   o: {
     spec: KernelSpec;
-    debs: Deb[];
+    files: KernelFiles;
     agent: string;
     inputs: Record<string, string>;
     patched: { dir: string } | undefined;
     extraDirs: { ko: string[] }[];
   },
 ): Promise<void> {
-  const { spec, debs, agent, inputs, patched, extraDirs } = o;
-  const debsKey = cacheKey(Object.fromEntries(debs.map((d) => [d.pkg, d.sha256])));
-  const unpacked = await unpackKernel(spec, debs, debsKey);
+  const { spec, files, agent, inputs, patched, extraDirs } = o;
+  const unpacked = await files.unpack();
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });

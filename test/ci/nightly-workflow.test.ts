@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { DEBIAN_STREAMS } from '../../src/kernels/debian.js';
 import { pinnedKernels } from '../../src/run/kernels.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,7 +35,13 @@ describe(FILE, () => {
 
   it('runs every pinned kernel in SHARDS shards of one seed, and merges their reports', () => {
     const run = wf.jobs.run!;
-    expect([...run.strategy!.matrix.kernel].sort()).toEqual(pinnedKernels().kernels.map((k) => k.name).sort());
+    // The pinned kernels, and beside them the newest kernel of each Debian stream.
+    const latest = DEBIAN_STREAMS.map((s) => `debian:latest-${s.stream}`);
+    expect([...run.strategy!.matrix.kernel].sort()).toEqual([...pinnedKernels().kernels.map((k) => k.name), ...latest].sort());
+    // Names with ':' reach artifacts and paths only as a slug (upload-artifact refuses ':').
+    const uploads = run.steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(uploads.map((s) => s.with!.name)).toEqual(['report-${{ env.SLUG }}-shard${{ matrix.shard }}']);
+    expect(run.steps.map((s) => s.run ?? '').join('\n')).toContain('echo "SLUG=${KERNEL//:/-}" >> "$GITHUB_ENV"');
     const shards = Number(run.env!.SHARDS);
     expect(run.strategy!.matrix.shard).toEqual(Array.from({ length: shards }, (_, i) => i));
     const script = run.steps.map((s) => s.run ?? '').join('\n');
