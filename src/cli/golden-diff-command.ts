@@ -50,7 +50,10 @@ export async function goldenDiffCommand(argv: string[]): Promise<number> {
     const unstable = results.filter((r) => r.unstable);
     const bySched = [...new Set(changed.map((r) => r.scheduler))];
     process.stdout.write(`\n${changed.length} of ${results.length} golden scenarios differ between ${ka!.name} and ${kb!.name}${bySched.length ? ` (schedulers: ${bySched.join(' ')})` : ''}\n`);
-    if (unstable.length) process.stdout.write(`${unstable.length} did not repeat on re-runs (not counted; look at the host's load): ${unstable.map((r) => `${r.scheduler}/${r.template}`).join(' ')}\n`);
+    if (unstable.length) {
+      process.stdout.write(`${unstable.length} did not repeat on re-runs (not counted; look at the host's load):\n`);
+      for (const r of unstable) process.stdout.write(`  ${r.scheduler}/${r.template}: first run: ${r.difference!.where}: ${r.difference!.what} ${r.difference!.a} vs ${r.difference!.b}\n`);
+    }
     return changed.length ? EXIT.divergence : unstable.length ? EXIT.infra : EXIT.ok;
   } finally {
     await Promise.all([a.close(), b.close()]);

@@ -66,7 +66,7 @@ describe('resolveTree', () => {
     c.set('CONFIG_VIRTIO_CONSOLE', 'n');
     const dir = await tree(c);
     await expect(resolveTree(`tree:${dir}`)).rejects.toThrow(
-      new RegExp(`tree:${dir} cannot serve: its \\.config lacks 2 option\\(s\\) the harness needs:\\n  CONFIG_VIRTIO_CONSOLE: want y, have not set .*\\n  CONFIG_VETH: want y or m, have not set .*\\nFix: scripts/kconfig/merge_config\\.sh -m \\.config .*vm/tree/ipvs-conform\\.config && make olddefconfig && make bzImage modules`),
+      new RegExp(`tree:${dir} cannot serve: its \\.config lacks 2 option\\(s\\) the harness needs:\\n  CONFIG_VIRTIO_CONSOLE: want y or m, have not set .*\\n  CONFIG_VETH: want y or m, have not set .*\\nFix: scripts/kconfig/merge_config\\.sh -m \\.config .*vm/tree/ipvs-conform\\.config && make olddefconfig && make bzImage modules`),
     );
   });
   it('a configured tree that is not built says so', async () => {

@@ -33,3 +33,4 @@ describe('semantics by exact version', () => {
     }
   });
 });
+
