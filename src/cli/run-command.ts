@@ -49,7 +49,8 @@ Options:
   --backend B        qemu (default) or docker
 ${COVERAGE_HELP}
 ${GUIDED_HELP}
-  --semantics S      judge with this model semantics instead of the kernel's (${SEMANTICS.join(', ')})
+  --semantics S      judge with this rule set instead of the one the kernel's exact version picks:
+                     6.1 (the 6.1.176 rules) or 6.12 (the 6.12.104+ rules, also 6.1.183+)
   --infra-retries N  attempts per case when the infrastructure fails (default 3)
   --shrink-budget D  longest time spent shrinking one divergence (default 5m)
   --max-ops N        most operations per generated case after the set-up (default 56)
