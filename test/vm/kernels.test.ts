@@ -13,7 +13,7 @@ describe('vm/kernels.yaml', () => {
     expect(k.version).toBe('6.1.176-1');
     expect(k.release).toBe('6.1.0-50-cloud-amd64');
     expect(k.headers).toContain('linux-kbuild-6.1');
-    expect(kernelSpec('6.12').image).toBe('linux-image-6.12.107+deb12-amd64-unsigned');
+    expect(kernelSpec('6.12').image).toBe('linux-image-6.12.117+deb12-amd64-unsigned');
   });
 
   it('rejects an unknown kernel name with the known ones', () => {
