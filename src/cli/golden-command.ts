@@ -78,6 +78,13 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   // its release maps to (Capabilities.kernel).
   const kernelList = listArg('--kernel', values.kernel);
   const names = backendKind === 'docker' ? [kernelList[0] ?? pinnedKernels().default] : kernelList.length ? kernelList : pinnedKernels().kernels.map((k) => k.name);
+  for (const k of names) {
+    if (/^(debian|tree):/.test(k))
+      throw new UsageError(
+        'IPVS_CONFORM_USAGE',
+        `golden --update and --check use the corpus of the pinned kernels (${pinnedKernels().kernels.map((x) => x.name).join(', ')}), got \`--kernel ${k}\`. Fix: to see what ${k} changes, run \`ipvs-conform golden --diff ${pinnedKernels().default} ${k}\``,
+      );
+  }
   const kernels = names.map((k) => kernelByName(k));
 
   let changed = 0;

@@ -50,6 +50,10 @@ describe('ipvs-conform CLI', () => {
     [['golden', '--diff', '6.1', '6.12', '--patch', 'no-such.patch'], /Expected `--patch` to be a file that exists/],
     [['report', 'merge', 'a', '--out', 'package.json'], /Expected `--out` to be a directory to write into/],
     [['vm', 'frob'], /Expected `vm build` or `vm smoke`, got `vm frob`. Fix:/],
+    [['golden', '--check', '--kernel', 'debian:latest-6.1'], /golden --update and --check use the corpus of the pinned kernels \(6\.1, 6\.12\).*golden --diff 6\.1 debian:latest-6\.1/],
+    [['golden', '--diff', '6.1'], /Expected two kernels after `golden --diff`.*got 1: 6\.1/],
+    [['run', '--kernel', 'tree:/nonexistent'], /tree:\/nonexistent: Makefile is missing/],
+    [['run', '--kernel', 'debian:5.10.1-1'], /known stream \(6\.1, 6\.12\)/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await cli(...args);
     expect(r.stderr).toMatch(message);
