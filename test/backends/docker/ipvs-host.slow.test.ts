@@ -19,6 +19,7 @@ import { ensureImage } from '../../../src/backends/docker/image.js';
 import { bootDockerHost, type DockerHostGuest } from '../../../src/backends/docker/testhost/guest.js';
 import { KernelFinding } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
+import { resolveKernel } from '../../../src/kernels/resolve.js';
 import { kernelSpec } from '../../../src/vm/kernels.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -40,7 +41,8 @@ afterAll(async () => {
 function useGuest(kernel: string) {
   const g = {} as { guest: DockerHostGuest; docker: Docker };
   beforeAll(async () => {
-    g.guest = await bootDockerHost({ kernel });
+    // debian:latest-6.1 and the like are resolved (and registered) before the guest is built.
+    g.guest = await bootDockerHost({ kernel: (await resolveKernel(kernel)).name });
     g.docker = await connectDocker(g.guest.host);
   }, 300_000);
   afterAll(async () => {
@@ -219,4 +221,20 @@ describe('the same on a Docker host running the pinned 6.12 kernel: the model fo
     await g.guest.stop();
     expect(pidAlive(pid)).toBe(false);
   }, 180_000);
+});
+
+describe("a Docker host on Debian's newest 6.1: the semantics follow /proc/version's exact version", () => {
+  const g = useGuest('debian:latest-6.1');
+
+  it('run --backend docker: 6.1.183+ follows the 6.12 rules, the log names the version read, the cases agree', async () => {
+    const report = path.join(scratch, 'run-6.1-latest');
+    const r = await cli(g.guest.host, ['run', '--backend', 'docker', '--cases', '12', '--seed', '5', '--jobs', '2', '--shrink-budget', '60s', '--report', report, '--json']);
+    const summary = JSON.parse(r.stdout || '{}');
+    // uname -r (6.1.0-NN-cloud-amd64) has no point release: /proc/version's Debian version decides.
+    expect(r.stderr).toMatch(/model semantics 6\.12: 6\.1\.\d+ \(\/proc\/version's "Debian 6\.1\.\d+-\d+"\): stable 6\.1\.183/);
+    expect(summary.kernels?.[0], r.stderr).toMatchObject({ semantics: '6.12', backend: 'docker' });
+    expect(summary.kernels[0].release).toMatch(/^6\.1\.0-\d+-cloud-amd64$/);
+    expect(summary.totals).toMatchObject({ cases: 12, infra: 0, kernel: 0 });
+    expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
+  }, 300_000);
 });
