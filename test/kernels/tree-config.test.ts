@@ -79,7 +79,7 @@ describe('resolveTree', () => {
 describe('the fragment keeps up with the guest', () => {
   // A boot module added to the guest (src/vm/modules.ts) must be in the fragment too, or every
   // tree kernel built from the README's recipe stops booting.
-  const CONFIG_OF: Record<string, string> = { virtio_pci: 'CONFIG_VIRTIO_PCI', virtio_console: 'CONFIG_VIRTIO_CONSOLE', veth: 'CONFIG_VETH', ip_vs: 'CONFIG_IP_VS', ipip: 'CONFIG_NET_IPIP' };
+  const CONFIG_OF: Record<string, string> = { virtio_pci: 'CONFIG_VIRTIO_PCI', virtio_console: 'CONFIG_VIRTIO_CONSOLE', veth: 'CONFIG_VETH', ip_vs: 'CONFIG_IP_VS', ipip: 'CONFIG_NET_IPIP', ip6_tunnel: 'CONFIG_IPV6_TUNNEL' };
   it.each([...BOOT_MODULES])('boot module %s has its option', (m) => {
     expect(CONFIG_OF[m], `add ${m}'s CONFIG_ option to vm/tree/ipvs-conform.config and to this map`).toBeDefined();
     expect(fragment.map((r) => r.option)).toContain(CONFIG_OF[m]);
