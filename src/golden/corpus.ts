@@ -57,10 +57,19 @@ export function toGoldenSteps(steps: StepResult[]): GoldenStep[] {
   });
 }
 
-/** The file without the kernel's clock: what --check compares (a new run has new jiffies). */
+/**
+ * The file as --check compares it: without the kernel's clock (a new run has new jiffies) and with
+ * each table's services by address. The kernel lists services in hash order, and its hash mixes in
+ * the netns_ipvs pointer (ip_vs_svc_hashkey), so that order changes from boot to boot.
+ */
 export function withoutClock(g: GoldenFile): GoldenFile {
   const { listingsJ: _l, hz: _h, ...observed } = g.observed;
-  return { ...g, observed: { ...observed, steps: g.observed.steps.map(({ j: _j, tableJ: _t, ...rest }) => rest) } };
+  const steps = g.observed.steps.map(({ j: _j, tableJ: _t, ...rest }) => (rest.table ? { ...rest, table: servicesByAddress(rest.table) } : rest));
+  return { ...g, observed: { ...observed, steps } };
+}
+
+function servicesByAddress(table: ServiceRow[]): ServiceRow[] {
+  return [...table].sort((a, b) => a.svc.localeCompare(b.svc));
 }
 
 /** A golden file's observation, as a backend would have reported it (for the model to follow). */
