@@ -6,6 +6,7 @@ import type { Backend } from '../backend.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import { eventLines, listingsText, verdictText } from '../check/print.js';
 import { loadScenarioFile } from '../check/scenario-file.js';
+import { verdictLine } from '../compare/compare.js';
 import { judgeRun } from '../judge/oracle.js';
 import { runOnKernel } from '../judge/kernel-run.js';
 import { EXIT, KernelFinding, UsageError } from '../errors.js';
@@ -98,7 +99,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function checkOne(backend: Backend, file: string, scenario: CaseFile['scenario'], kernel: CaseFile['kernel'], semantics: Semantics, backendName: string, save?: string): Promise<number> {
+export async function checkOne(backend: Backend, file: string, scenario: CaseFile['scenario'], kernel: CaseFile['kernel'], semantics: Semantics, backendName: string, save?: string): Promise<number> {
   const out = process.stdout;
   const base = { format: CASE_FORMAT, replay: '', savedAt: new Date().toISOString(), kernel, semantics, backend: backendName, scheduler: scenarioScheduler(scenario), note: `checked by hand from ${file}` } as const;
   let kernelObs: Observation;
@@ -117,7 +118,9 @@ async function checkOne(backend: Backend, file: string, scenario: CaseFile['scen
   if (save) {
     const { kind: _k, diff, ...rest } = verdict.kind === 'diverge' ? verdict : { kind: '', diff: undefined };
     const finding = verdict.kind === 'diverge' ? 'divergence' : 'none';
-    await saveAs(save, { ...base, finding, ...(kernelObs.build ? { build: kernelObs.build } : {}), ...(diff ? { verdict: rest as CaseFile['verdict'], diff } : {}), scenario, observed: { kernel: kernelObs, model } });
+    // An unknown verdict is no finding, but the saved case says so rather than read as an agreement.
+    const note = verdict.kind === 'unknown' ? `${base.note}; the model could not decide: ${verdictLine(verdict)}` : base.note;
+    await saveAs(save, { ...base, finding, note, ...(kernelObs.build ? { build: kernelObs.build } : {}), ...(diff ? { verdict: rest as CaseFile['verdict'], diff } : {}), scenario, observed: { kernel: kernelObs, model } });
   }
   return verdict.kind === 'diverge' ? EXIT.divergence : verdict.kind === 'unknown' ? EXIT.unknown : EXIT.ok;
 }

@@ -134,7 +134,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   return code;
 }
 
-async function replayOne(backend: Backend, caps: Capabilities, kernel: string, file: string, c: CaseFile, force: boolean, semanticsOverride: Semantics | undefined): Promise<ExitCode> {
+export async function replayOne(backend: Backend, caps: Capabilities, kernel: string, file: string, c: CaseFile, force: boolean, semanticsOverride: Semantics | undefined): Promise<ExitCode> {
   const out = process.stdout;
   out.write(`== ${file}: ${c.scheduler} on ${kernel}, ${c.scenario.events.length} events\n`);
   const release = buildMismatch(c, kernel, caps);
