@@ -76,8 +76,9 @@ export function parseCase(file: string, text: string): CaseFile {
   }
   const events = c.scenario.events;
   if (!events.some((e) => e.op === 'svc-add')) throw new InputError(file, 'scenario.events', 'a list of events with an svc-add', events[0], 'begin the events with `- op: svc-add` (svc, scheduler)');
-  if (c.verdict && c.verdict.stepIndex >= events.length) {
-    const expected = `the index of one of the ${events.length} events, 0..${events.length - 1}`;
+  // stepIndex n (one past the last event) is the listings taken after the last event.
+  if (c.verdict && c.verdict.stepIndex > events.length) {
+    const expected = `the index of one of the ${events.length} events, or ${events.length} for the listings after the last, 0..${events.length}`;
     throw new InputError(file, 'verdict.stepIndex', expected, c.verdict.stepIndex, caseFix('verdict.stepIndex', expected, c.verdict.stepIndex));
   }
   return c;

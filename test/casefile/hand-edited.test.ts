@@ -53,7 +53,7 @@ const OUT_OF_RANGE: Record<string, unknown> = {
   'generator.maxOps': 0,
   'shrink.tried': -1,
   'shrink.elapsedMs': -5,
-  'verdict.stepIndex': 4,
+  'verdict.stepIndex': 5,
   'verdict.what': 'color',
   'scenario.version': 2,
   'scenario.events[1].weight': -3,
@@ -111,6 +111,12 @@ const optional = (field: string) => CASE_FIELDS.some((s) => s.field === field &&
 describe('a case file edited by hand', () => {
   it('accepts the whole case as written', () => {
     expect(parseCase('case.yaml', stringifyCase(GOOD))).toEqual(GOOD);
+  });
+
+  it('accepts a verdict on the listings after the last event (stepIndex = the number of events)', () => {
+    const c = structuredClone(GOOD);
+    c.verdict = { ...c.verdict!, stepIndex: c.scenario.events.length, what: 'conns' };
+    expect(parseCase('case.yaml', stringifyCase(c)).verdict?.stepIndex).toBe(4);
   });
 
   it.each(rows)('$field $edit.kind: an error with file, field, expected, got and fix, or accepted if optional', (row) => {
