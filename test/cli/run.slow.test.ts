@@ -21,6 +21,8 @@ describe('ipvs-conform run on the real 6.1 kernel', () => {
     expect(summary.totals.infra, r.stderr).toBe(0);
     expect(summary.findings, r.stderr).toEqual([]);
     expect(summary.totals.divergences, r.stderr).toBe(0);
+    // Every case judged and agreeing: an undecided (unknown, flaky) case is no agreement.
+    expect(summary.totals.agree, r.stderr).toBe(20);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/│ all/);
     const junit = await readFile(path.join(report, 'junit.xml'), 'utf8');

@@ -52,8 +52,7 @@ describe('compareObservations', () => {
 
   it('reports the destination the kernel chose against the model’s', () => {
     const v = compareObservations(scenario, obs('qemu', { dest: '10.2.0.1:80', table: table(1, 0) }), obs('model'));
-    expect(v).toMatchObject({ kind: 'diverge', stepIndex: 3, what: 'dest', expected: '10.2.0.2:80', got: '10.2.0.1:80', event: 'conn[c1 10.1.0.1:40000]' });
-    if (v.kind === 'diverge') expect(v.diff).toContain('~   -> 10.2.0.1:80 Masq w=1 x=0 y=0 active=0');
+    expect(v).toMatchObject({ kind: 'diverge', stepIndex: 3, what: 'dest', expected: '10.2.0.2:80', got: '10.2.0.1:80', event: 'conn[c1 10.1.0.1:40000]', diff: expect.stringContaining('~   -> 10.2.0.1:80 Masq w=1 x=0 y=0 active=0') });
   });
 
   it('accepts any destination of the model’s allowed set, and only those', () => {
@@ -75,8 +74,7 @@ describe('compareObservations', () => {
 
   it('compares the table after each event', () => {
     const v = compareObservations(scenario, obs('qemu', { table: table(0, 2) }), obs('model'));
-    expect(v).toMatchObject({ kind: 'diverge', what: 'table', stepIndex: 3 });
-    if (v.kind === 'diverge') expect(v.diff).toMatch(/~ {3}-> 10\.2\.0\.2:80 Masq w=1 x=0 y=0 active=1 .*\| {3}-> 10\.2\.0\.2:80 .* active=2/);
+    expect(v).toMatchObject({ kind: 'diverge', what: 'table', stepIndex: 3, diff: expect.stringMatching(/~ {3}-> 10\.2\.0\.2:80 Masq w=1 x=0 y=0 active=1 .*\| {3}-> 10\.2\.0\.2:80 .* active=2/) });
   });
 
   it('compares the listings byte for byte and the connections as a set', () => {
