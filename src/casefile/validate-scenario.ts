@@ -44,106 +44,124 @@ const TOPOLOGY_OWN = ['10.0.0.2', '10.0.0.254'];
 
 const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
-const OPS = ['svc-add', 'svc-edit', 'svc-del', 'dest-add', 'dest-edit', 'dest-del', 'connect', 'fin', 'rst', 'send', 'shut', 'timeouts', 'sysctl', 'wait'];
+
+type Raw = Record<string, unknown>;
+type Bad = (field: string, expected: string, got: unknown) => never;
+
+/** One event being checked: the event, its field path (".events[3]"), and the case so far. */
+interface At {
+  e: Raw;
+  f: string;
+  bad: Bad;
+  conns: Set<string>;
+  /** client address:port -> the connection still holding it (no fin/rst yet) */
+  held: Map<string, string>;
+}
 
 export function validateScenario(file: string | undefined, where: string, v: unknown): Scenario {
-  const bad = (field: string, expected: string, got: unknown): never => {
+  const bad: Bad = (field, expected, got) => {
     throw new InputError(file, `${where}${field}`, expected, got);
   };
   if (!v || typeof v !== 'object' || Array.isArray(v)) bad('', 'a mapping with version and events', v);
-  const s = v as Record<string, unknown>;
+  const s = v as Raw;
   if (s.version !== 1) bad('.version', '1', s.version);
   if (!Array.isArray(s.events)) bad('.events', 'a list of events', s.events);
   const conns = new Set<string>();
-  // client address:port -> the connection still holding it (no fin/rst yet)
   const held = new Map<string, string>();
   (s.events as unknown[]).forEach((raw, i) => {
     const f = `.events[${i}]`;
     if (!raw || typeof raw !== 'object') bad(f, 'an event mapping with an `op`', raw);
-    const e = raw as Record<string, unknown>;
-    if (typeof e.op !== 'string' || !OPS.includes(e.op)) bad(`${f}.op`, `one of ${OPS.join(', ')}`, e.op);
-    const vip = () => isVipKey(e.svc, false) || bad(`${f}.svc`, `${SERVICE_KEY_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 (the topology's own) or in 2001:db8::/48, and a port 1..65535`, e.svc);
-    const target = () => isVipKey(e.svc, true) || bad(`${f}.svc`, `${TARGET_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 or in 2001:db8::/48, and a port 1..65535`, e.svc);
-    const rs = () =>
-      isAddrPort(e.dest, NET.serverPrefix, [NET6.server, NET6.silent]) ||
-      isAddrPort(e.dest, NET.silentPrefix, []) ||
-      bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT or [2001:db8:2::X]:PORT, or a silent one ${NET.silentPrefix}X.Y:PORT (port 0..65535)`, e.dest);
-    const svcAf = () => tryServiceKey(e.svc)!.af;
-    const u32 = (k: string) => isInt(e[k], 0, 0xffffffff) || bad(`${f}.${k}`, 'an integer 0..4294967295', e[k]);
-    const name = () => (typeof e.conn === 'string' && /^[A-Za-z0-9_-]+$/.test(e.conn)) || bad(`${f}.conn`, 'a connection name like c3', e.conn);
-    switch (e.op) {
-      case 'svc-add':
-      case 'svc-edit':
-        vip();
-        if (typeof e.scheduler !== 'string' || !/^[a-z0-9_]+$/.test(e.scheduler)) bad(`${f}.scheduler`, 'a scheduler name like rr', e.scheduler);
-        if (e.flags !== undefined && (!Array.isArray(e.flags) || !e.flags.every((x) => ALL_FLAGS.includes(x) || /^flag-[123]$/.test(x)))) {
-          bad(`${f}.flags`, `a list of ${ALL_FLAGS.join(', ')}, flag-1..3`, e.flags);
-        }
-        if (e.persistent !== undefined && !isInt(e.persistent, 1, 0x7fffffff)) bad(`${f}.persistent`, 'a timeout in seconds, 1 or more', e.persistent);
-        if (e.netmask !== undefined && svcAf() === 4 && !isQuad(e.netmask)) bad(`${f}.netmask`, 'a dotted-quad netmask like 255.255.255.0', e.netmask);
-        if (e.netmask !== undefined && svcAf() === 6 && !(typeof e.netmask === 'string' && /^(0|[1-9]\d{0,2})$/.test(e.netmask))) {
-          bad(`${f}.netmask`, 'a prefix length like "64" (an IPv6 service)', e.netmask);
-        }
-        if (e.ops !== undefined && e.ops !== true) bad(`${f}.ops`, 'true or absent', e.ops);
-        break;
-      case 'svc-del':
-        vip();
-        break;
-      case 'dest-add':
-      case 'dest-edit':
-        vip();
-        rs();
-        if (!isInt(e.weight, 0, 0x7fffffff)) bad(`${f}.weight`, 'an integer weight 0..2147483647', e.weight);
-        u32('upper');
-        u32('lower');
-        if (e.fwd !== undefined && !(FWD_METHODS as readonly unknown[]).includes(e.fwd)) bad(`${f}.fwd`, `a forwarding method: ${FWD_METHODS.join(', ')}`, e.fwd);
-        if (e.fwd === 'tunnel' && destAf(e.dest as string) !== svcAf()) {
-          bad(`${f}.fwd`, "a tunnel to a real server of the service's family (the servers decapsulate ipip and IPv6-in-IPv6 only)", e.fwd);
-        }
-        break;
-      case 'dest-del':
-        vip();
-        rs();
-        break;
-      case 'connect': {
-        name();
-        target();
-        if (parseTarget(e.svc as string).af === 6) {
-          const c = e.client as string;
-          if (typeof c !== 'string' || canonicalIpv6(c) !== c || v6Role(c) !== NET6.client) bad(`${f}.client`, 'a client address 2001:db8:1::X (the target is IPv6), as inet_ntop prints it', e.client);
-        } else if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
-        if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
-        if (conns.has(e.conn as string)) bad(`${f}.conn`, 'a connection name not used earlier in the case', e.conn);
-        const cp = `${e.client}:${e.cport}`;
-        const holder = held.get(cp);
-        if (holder !== undefined) bad(`${f}.cport`, `a client address and port no open connection holds (${holder} holds it until its fin or rst)`, cp);
-        held.set(cp, e.conn as string);
-        conns.add(e.conn as string);
-        break;
-      }
-      case 'fin':
-      case 'rst':
-      case 'send':
-      case 'shut':
-        name();
-        if (!conns.has(e.conn as string)) bad(`${f}.conn`, `a connection opened by an earlier connect (${[...conns].join(', ') || 'none yet'})`, e.conn);
-        if (e.op === 'shut' && e.side !== 'client' && e.side !== 'server') bad(`${f}.side`, 'client or server', e.side);
-        if (e.op === 'fin' || e.op === 'rst') for (const [k, v] of held) if (v === e.conn) held.delete(k);
-        break;
-      case 'sysctl':
-        if (typeof e.name !== 'string' || !/^[a-z_]{1,31}$/.test(e.name)) bad(`${f}.name`, 'a net.ipv4.vs sysctl name like lblc_expiration', e.name);
-        if (!isInt(e.value, -0x80000000, 0x7fffffff)) bad(`${f}.value`, 'a 32-bit integer', e.value);
-        break;
-      case 'timeouts':
-        u32('tcp');
-        u32('tcpfin');
-        u32('udp');
-        break;
-      case 'wait':
-        if (!isInt(e.ms, 0, MAX_WAIT_MS)) bad(`${f}.ms`, `a wait in milliseconds 0..${MAX_WAIT_MS}`, e.ms);
-        break;
-    }
+    const e = raw as Raw;
+    const check = typeof e.op === 'string' && Object.hasOwn(CHECKS, e.op) ? CHECKS[e.op] : undefined;
+    if (!check) return bad(`${f}.op`, `one of ${Object.keys(CHECKS).join(', ')}`, e.op);
+    check({ e, f, bad, conns, held });
   });
   return s as unknown as Scenario;
 }
 
+const vip = ({ e, f, bad }: At) => isVipKey(e.svc, false) || bad(`${f}.svc`, `${SERVICE_KEY_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 (the topology's own) or in 2001:db8::/48, and a port 1..65535`, e.svc);
+const target = ({ e, f, bad }: At) => isVipKey(e.svc, true) || bad(`${f}.svc`, `${TARGET_SYNTAX}, an address in 10.0.0.0/16 other than 10.0.0.2 and 10.0.0.254 or in 2001:db8::/48, and a port 1..65535`, e.svc);
+const rs = ({ e, f, bad }: At) =>
+  isAddrPort(e.dest, NET.serverPrefix, [NET6.server, NET6.silent]) ||
+  isAddrPort(e.dest, NET.silentPrefix, []) ||
+  bad(`${f}.dest`, `a real server ${NET.serverPrefix}X.Y:PORT or [2001:db8:2::X]:PORT, or a silent one ${NET.silentPrefix}X.Y:PORT (port 0..65535)`, e.dest);
+const svcAf = ({ e }: At) => tryServiceKey(e.svc)!.af;
+const u32 = ({ e, f, bad }: At, k: string) => isInt(e[k], 0, 0xffffffff) || bad(`${f}.${k}`, 'an integer 0..4294967295', e[k]);
+const connName = ({ e, f, bad }: At) => (typeof e.conn === 'string' && /^[A-Za-z0-9_-]+$/.test(e.conn)) || bad(`${f}.conn`, 'a connection name like c3', e.conn);
+
+function service(at: At): void {
+  const { e, f, bad } = at;
+  vip(at);
+  if (typeof e.scheduler !== 'string' || !/^[a-z0-9_]+$/.test(e.scheduler)) bad(`${f}.scheduler`, 'a scheduler name like rr', e.scheduler);
+  if (e.flags !== undefined && (!Array.isArray(e.flags) || !e.flags.every((x) => ALL_FLAGS.includes(x) || /^flag-[123]$/.test(x)))) {
+    bad(`${f}.flags`, `a list of ${ALL_FLAGS.join(', ')}, flag-1..3`, e.flags);
+  }
+  if (e.persistent !== undefined && !isInt(e.persistent, 1, 0x7fffffff)) bad(`${f}.persistent`, 'a timeout in seconds, 1 or more', e.persistent);
+  if (e.netmask !== undefined && svcAf(at) === 4 && !isQuad(e.netmask)) bad(`${f}.netmask`, 'a dotted-quad netmask like 255.255.255.0', e.netmask);
+  if (e.netmask !== undefined && svcAf(at) === 6 && !(typeof e.netmask === 'string' && /^(0|[1-9]\d{0,2})$/.test(e.netmask))) {
+    bad(`${f}.netmask`, 'a prefix length like "64" (an IPv6 service)', e.netmask);
+  }
+  if (e.ops !== undefined && e.ops !== true) bad(`${f}.ops`, 'true or absent', e.ops);
+}
+
+function dest(at: At): void {
+  const { e, f, bad } = at;
+  vip(at);
+  rs(at);
+  if (!isInt(e.weight, 0, 0x7fffffff)) bad(`${f}.weight`, 'an integer weight 0..2147483647', e.weight);
+  u32(at, 'upper');
+  u32(at, 'lower');
+  if (e.fwd !== undefined && !(FWD_METHODS as readonly unknown[]).includes(e.fwd)) bad(`${f}.fwd`, `a forwarding method: ${FWD_METHODS.join(', ')}`, e.fwd);
+  if (e.fwd === 'tunnel' && destAf(e.dest as string) !== svcAf(at)) {
+    bad(`${f}.fwd`, "a tunnel to a real server of the service's family (the servers decapsulate ipip and IPv6-in-IPv6 only)", e.fwd);
+  }
+}
+
+function connect(at: At): void {
+  const { e, f, bad, conns, held } = at;
+  connName(at);
+  target(at);
+  if (parseTarget(e.svc as string).af === 6) {
+    const c = e.client as string;
+    if (typeof c !== 'string' || canonicalIpv6(c) !== c || v6Role(c) !== NET6.client) bad(`${f}.client`, 'a client address 2001:db8:1::X (the target is IPv6), as inet_ntop prints it', e.client);
+  } else if (!isQuad(e.client) || !(e.client as string).startsWith(NET.clientPrefix)) bad(`${f}.client`, `a client address ${NET.clientPrefix}X.Y`, e.client);
+  if (!isInt(e.cport, 1, 65535)) bad(`${f}.cport`, 'a client port 1..65535', e.cport);
+  if (conns.has(e.conn as string)) bad(`${f}.conn`, 'a connection name not used earlier in the case', e.conn);
+  const cp = `${e.client}:${e.cport}`;
+  const holder = held.get(cp);
+  if (holder !== undefined) bad(`${f}.cport`, `a client address and port no open connection holds (${holder} holds it until its fin or rst)`, cp);
+  held.set(cp, e.conn as string);
+  conns.add(e.conn as string);
+}
+
+/** fin, rst, send, shut: on a connection an earlier connect opened. */
+function onConnection(at: At): void {
+  const { e, f, bad, conns, held } = at;
+  connName(at);
+  if (!conns.has(e.conn as string)) bad(`${f}.conn`, `a connection opened by an earlier connect (${[...conns].join(', ') || 'none yet'})`, e.conn);
+  if (e.op === 'shut' && e.side !== 'client' && e.side !== 'server') bad(`${f}.side`, 'client or server', e.side);
+  if (e.op === 'fin' || e.op === 'rst') for (const [k, v] of held) if (v === e.conn) held.delete(k);
+}
+
+/** Each op's own fields, in the order an error lists the ops. */
+const CHECKS: Record<string, (at: At) => void> = {
+  'svc-add': service,
+  'svc-edit': service,
+  'svc-del': vip,
+  'dest-add': dest,
+  'dest-edit': dest,
+  'dest-del': (at) => (vip(at), rs(at)),
+  connect,
+  fin: onConnection,
+  rst: onConnection,
+  send: onConnection,
+  shut: onConnection,
+  timeouts: (at) => (u32(at, 'tcp'), u32(at, 'tcpfin'), u32(at, 'udp')),
+  sysctl: ({ e, f, bad }) => {
+    if (typeof e.name !== 'string' || !/^[a-z_]{1,31}$/.test(e.name)) bad(`${f}.name`, 'a net.ipv4.vs sysctl name like lblc_expiration', e.name);
+    if (!isInt(e.value, -0x80000000, 0x7fffffff)) bad(`${f}.value`, 'a 32-bit integer', e.value);
+  },
+  wait: ({ e, f, bad }) => {
+    if (!isInt(e.ms, 0, MAX_WAIT_MS)) bad(`${f}.ms`, `a wait in milliseconds 0..${MAX_WAIT_MS}`, e.ms);
+  },
+};

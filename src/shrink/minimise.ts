@@ -1,21 +1,13 @@
 // From a confirmed divergence to the case a person reads: fast-check's shrinker first (it knows
 // the generator's structure and removes much at once), then the reduction pass to a 1-minimal
 // case on the same kernel. Both stages' sizes and kernel runs are reported.
-import { reduceDivergence } from './reduce.js';
+import { reduceDivergence, type ReduceFigures } from './reduce.js';
 import { shrinkDivergence, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 
-export interface ReduceInfo {
+/** The reduction pass as a case file records it: its figures, and the length before and after. */
+export interface ReduceInfo extends ReduceFigures {
   fromEvents: number;
   toEvents: number;
-  /** Kernel runs spent by the reduction pass. */
-  runs: number;
-  adopted: number;
-  /** Candidates the infrastructure never judged after its retries. */
-  unjudged: number;
-  elapsedMs: number;
-  /** No single event removable, no single value simpler, every candidate judged. */
-  oneMinimal: boolean;
-  stoppedBy?: string;
 }
 
 export interface MinimiseResult extends ShrinkResult {

@@ -28,18 +28,22 @@ export interface ReduceOptions {
   onAdopt?: (label: string, s: Scenario) => void;
 }
 
-export interface ReduceResult {
-  minimal: Scenario;
-  judged: Judged & { verdict: Divergence };
+/** What the reduction pass spent and reached (a case file keeps them, see minimise.ts ReduceInfo). */
+export interface ReduceFigures {
   /** Kernel runs spent (each attempt of a retried run counts). */
   runs: number;
   adopted: number;
   /** Candidates the infrastructure never judged (after its retries). */
   unjudged: number;
   elapsedMs: number;
-  /** The fixpoint was reached with every candidate judged: the case is 1-minimal. */
+  /** The fixpoint was reached with every candidate judged: the case is 1-minimal (no single event removable, no single value simpler). */
   oneMinimal: boolean;
   stoppedBy?: string;
+}
+
+export interface ReduceResult extends ReduceFigures {
+  minimal: Scenario;
+  judged: Judged & { verdict: Divergence };
   /** Kernel trouble candidates met (every one: candidates run in parallel); the pass stops. */
   kernelFindings: MetKernelFinding[];
 }

@@ -178,6 +178,8 @@ const sStep = new Int32Array(4 * SCRATCH_DESTS);
  * first free one is selected with masks instead of a branch per probe. The order of claims is the
  * kernel's (every dest with turns >= 1 takes `turns` slots per round, in list order), and so is
  * the result.
+ * One function of 83 lines on purpose: the probe loop keeps its typed arrays and four probes in
+ * locals the JIT holds in registers, and it is the model's hottest path (`npm run bench:model`).
  */
 export function buildTable(snap: Snapshot): Table {
   const M = 4093; // MH_TAB_SIZE, as a literal the compiler folds into the masks
