@@ -104,22 +104,21 @@ function armExact(c: Clock, t: Timer, at: number, timeout: number): void {
   if (kept) return;
   const p = calcWheelIndex(expires, at, place);
   if (isPending && p.idx === t.idx) return;
-  if (p.bucket < c.minBucket) c.minBucket = p.bucket;
-  t.bucket = p.bucket;
-  t.idx = p.idx;
-  t.level = p.level;
-  t.seq = ++c.seq;
-  c.timers.add(t);
+  enqueue(c, t, p);
 }
 
 function apply(c: Clock, t: Timer, o: Outcome, timeout: number): void {
   t.expLo = o.from + timeout;
   t.expHi = o.to + timeout;
-  if (!o.moved) return;
-  if (o.bucket < c.minBucket) c.minBucket = o.bucket;
-  t.bucket = o.bucket;
-  t.idx = o.idx;
-  t.level = o.level;
+  if (o.moved) enqueue(c, t, o);
+}
+
+/** Files the timer in its wheel bucket, after the timers already queued (its sequence number). */
+function enqueue(c: Clock, t: Timer, p: { bucket: number; idx: number; level: number }): void {
+  if (p.bucket < c.minBucket) c.minBucket = p.bucket;
+  t.bucket = p.bucket;
+  t.idx = p.idx;
+  t.level = p.level;
   t.seq = ++c.seq;
   c.timers.add(t);
 }

@@ -97,7 +97,8 @@ function postamble(bh: number, bl: number): number {
 /**
  * hsiphash_1u32(first, key): what hsiphash(&u32, 4, key) computes on x86-64. The hot path of mh
  * (one call per schedule, up to 4093 in a fallback walk), so written out with local variables:
- * PREAMBLE(4); b |= first; v3 ^= b; SIPROUND; v0 ^= b; v2 ^= 0xff; SIPROUND x3.
+ * PREAMBLE(4); b |= first; v3 ^= b; SIPROUND; v0 ^= b; v2 ^= 0xff; SIPROUND x3. Its round is
+ * sipround() again, inlined on purpose: calling it would put the state back in module variables.
  */
 export function hsiphash1u32(first: number, key: HsipKey): number {
   let v0h = (C0H ^ key.k0hi) >>> 0, v0l = (C0L ^ key.k0lo) >>> 0;
