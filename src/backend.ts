@@ -52,7 +52,16 @@ export interface Capabilities {
    */
   semantics?: Semantics;
   semanticsWhy?: string;
+  /**
+   * What this kernel's host cannot do, each with the reason and the fix in words: the generator
+   * leaves it out and the run summary says so (a case that needs it is not run there, never a
+   * pass). Absent means it can do everything the harness draws.
+   */
+  lacks?: Partial<Record<Feature, string>>;
 }
+
+/** Kinds of case a backend may be unable to run: fwmark traffic (tc clsact, flower, skbedit). */
+export type Feature = 'fwmark';
 
 export interface Backend {
   readonly name: string;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { InfraError } from '../errors.js';
 import { schedulersFor } from '../generate/schedulers.js';
+import type { Surface } from '../generate/plan.js';
 import type { Semantics } from '../model/types.js';
 import { countsBySchedulers, type KernelSummary } from '../report/summary.js';
 import { createBackend } from '../run/backends.js';
@@ -77,6 +78,7 @@ async function runOnBackend(k: PinnedKernel, a: RunArgs, env: KernelRunEnv, ks: 
   // /proc/version); else the pinned kernel's package version decided.
   ks.semantics = a.semanticsOverride ?? caps.semantics ?? k.semantics;
   if (caps.unavailable?.length) ks.unavailable = caps.unavailable;
+  if (caps.lacks && Object.keys(caps.lacks).length) ks.notGenerated = { ...caps.lacks };
   // Reports name the kernel the cases ran on: a Docker host's own, mapped to a pinned name.
   const name = caps.kernel ?? k.name;
   ks.kernel = name;
@@ -103,6 +105,7 @@ async function runOnBackend(k: PinnedKernel, a: RunArgs, env: KernelRunEnv, ks: 
     ...(onlyCase !== undefined ? { onlyCase } : {}),
     ...(shard ? { shard } : {}),
     ...(maxOps ? { maxOps } : {}),
+    ...surfaceFor(caps, name, log),
     jobs: a.jobs,
     casesDir: path.join(a.reportDir, 'cases'),
     infraAttempts: a.infraAttempts,
@@ -129,4 +132,12 @@ async function runOnBackend(k: PinnedKernel, a: RunArgs, env: KernelRunEnv, ks: 
     ks.coverage = report;
     env.books.coverage.push({ kernel: name, ...report });
   }
+}
+
+/** The mix without what the kernel's host cannot run, each left-out kind said once with its reason. */
+function surfaceFor(caps: Capabilities, name: string, log: (msg: string) => void): { surface?: Partial<Surface> } {
+  const reason = caps.lacks?.fwmark;
+  if (!reason) return {};
+  log(`[${name}] fwmark cases not generated: ${reason}`);
+  return { surface: { fwmark: false } };
 }

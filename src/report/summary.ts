@@ -34,6 +34,8 @@ export interface KernelSummary {
   stopExit?: number;
   /** Schedulers this kernel lacks (reported, never counted as failures). */
   unavailable?: string[];
+  /** Kinds of case left out of the mix because this kernel's host cannot run them, with why. */
+  notGenerated?: Record<string, string>;
   schedulers: Record<string, Counts>;
   /** With --coverage: what the cases reached of the kernel's IPVS code (src/coverage). */
   coverage?: Omit<CoverageReport, 'kernel'>;

@@ -44,6 +44,7 @@ export function summaryTable(s: Summary, color = false): string {
   for (const k of s.kernels) {
     if (k.stoppedBy) lines.push(`kernel ${k.kernel} stopped early: ${k.stoppedBy}`);
     if (k.unavailable?.length) lines.push(`kernel ${k.kernel} lacks ${k.unavailable.join(', ')} (not tested)`);
+    for (const [what, why] of Object.entries(k.notGenerated ?? {})) lines.push(`kernel ${k.kernel}: ${what} cases not generated (not tested): ${why}`);
   }
   lines.push(...reachedLines(s), ...undecidedLines(s));
   for (const f of s.findings) {

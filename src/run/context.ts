@@ -54,7 +54,7 @@ export function makeContext(o: KernelRunOptions): RunContext {
   const retrying = (e: InfraError, n: number) => log(`[${o.kernel}] infrastructure trouble (attempt ${n}/${o.infraAttempts}), retrying: ${e.message}`);
   return {
     o,
-    arb: scenarioArb({ schedulers: o.schedulers, ...(o.maxOps ? { maxOps: o.maxOps } : {}), ...(o.mix ? { mix: o.mix } : {}) }),
+    arb: scenarioArb({ schedulers: o.schedulers, ...(o.maxOps ? { maxOps: o.maxOps } : {}), ...(o.mix ? { mix: o.mix } : {}), ...(o.surface ? { surface: o.surface } : {}) }),
     store,
     book,
     ledger,

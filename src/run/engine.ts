@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario.js';
 import { CaseFeed, runCase } from './case-loop.js';
 import { makeContext } from './context.js';
 import type { CaseRecord, SavedFinding } from './records.js';
+import type { Surface } from '../generate/plan.js';
 
 export interface Shard {
   index: number;
@@ -47,6 +48,8 @@ export interface KernelRunOptions {
   shrinkBudgetMs: number;
   signal: AbortSignal;
   maxOps?: number;
+  /** What to leave out of the mix because the kernel's host cannot run it (Capabilities.lacks). */
+  surface?: Partial<Surface>;
   onCase?: (r: CaseRecord) => void;
   onFinding?: (f: SavedFinding) => void;
   log?: (msg: string) => void;

@@ -11,3 +11,9 @@ else
   echo "ipvs none"
 fi
 echo "modules $(grep -o '^ip_vs[a-z0-9_]*' /proc/modules 2>/dev/null | tr '\n' ' ')"
+# fwmark cases mark traffic with tc (clsact, flower, skbedit): loaded modules, or no module support.
+if [ -r /proc/modules ]; then
+  echo "tc $(grep -oE '^(sch_ingress|cls_flower|act_skbedit) ' /proc/modules | tr -d ' ' | tr '\n' ' ')"
+else
+  echo "tc builtin"
+fi

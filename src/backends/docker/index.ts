@@ -27,6 +27,7 @@ import {
   readSchedulerProbe,
   schedulerProbeScenario,
   schedulersToTry,
+  fwmarkLack,
   type KernelMapping,
 } from './probe.js';
 import { track, untrack } from './signals.js';
@@ -89,6 +90,7 @@ class DockerBackend implements Backend {
   private pool: WorkerPool | undefined;
   private mapping: KernelMapping | undefined;
   private release = '';
+  private lacks: Capabilities['lacks'] = {};
   private watch: TaintWatch | undefined;
   /** Every taint bit seen so far (base at start, then each case's). */
   private taintSeen = 0;
@@ -155,7 +157,18 @@ class DockerBackend implements Backend {
     if (unavailable.length) log(`schedulers this host's kernel lacks or has not loaded (reported as unavailable): ${unavailable.join(' ')}`);
     this.taintSeen = await this.watch.sampleAfter(performance.now());
     this.mapping = mapping;
-    return { release: probe.release, schedulers, unavailable, kernel: mapping.name, semantics: mapping.semantics, semanticsWhy: mapping.rule };
+    const fwmark = fwmarkLack(probe);
+    if (fwmark) log(`fwmark cases cannot run here: ${fwmark}`);
+    this.lacks = fwmark ? { fwmark } : {};
+    return { release: probe.release, schedulers, unavailable, kernel: mapping.name, semantics: mapping.semantics, semanticsWhy: mapping.rule, ...(fwmark ? { lacks: { fwmark } } : {}) };
+  }
+
+  /** A case this host cannot run is not run: a usage error that says why and where it can run. */
+  private refuseWhatItLacks(scenario: Scenario): void {
+    const reason = this.lacks?.fwmark;
+    const svc = reason && scenario.events.find((e) => e.op === 'svc-add' && /^fwm6?\//.test(e.svc));
+    if (svc && svc.op === 'svc-add')
+      throw new UsageError('IPVS_CONFORM_DOCKER_NO_FWMARK', `this case has a fwmark service (${svc.svc}) and this Docker host cannot run fwmark cases: ${reason}; or run it with --backend qemu`);
   }
 
   async run(scenario: Scenario): Promise<Observation> {
@@ -166,6 +179,7 @@ class DockerBackend implements Backend {
     const waits = scenario.events.reduce((a, e) => a + (e.op === 'wait' ? e.ms : 0), 0);
     if (waits > maxRealWaitMs())
       throw new NotRunError(`not run on a Docker host: the case waits ${Math.round(waits / 1000)} s, which a host without virtual time must wait for real (limit ${maxRealWaitMs() / 1000} s, IPVS_CONFORM_DOCKER_MAX_WAIT)`);
+    this.refuseWhatItLacks(scenario);
     return pool.use(async (slot) => {
       // A taint set after the last case had replied (its namespace's clean-up runs later) is that case's.
       const late = this.lateTaint(this.watch!.current);

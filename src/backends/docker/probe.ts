@@ -16,6 +16,8 @@ export interface HostProbe {
   modules: string[];
   /** /proc/version (Debian's names the exact package version), when the probe printed it. */
   procVersion?: string;
+  /** The tc modules fwmark cases need that are loaded, or 'builtin' (no module support); absent: not probed. */
+  tc?: string[] | 'builtin';
 }
 
 /** Reads the `key value` lines of vm/docker/probe.sh. */
@@ -30,7 +32,14 @@ export function parseProbe(text: string): HostProbe {
   if (!release || ipvs === undefined)
     throw new InfraError('IPVS_CONFORM_DOCKER_PROBE', `the probe container printed no "release" and "ipvs" lines; it printed: ${JSON.stringify(text.slice(0, 500))}`);
   const procVersion = fields.get('version');
-  return { release, ipvs: ipvs === 'none' ? null : ipvs, modules: (fields.get('modules') ?? '').split(/\s+/).filter(Boolean), ...(procVersion ? { procVersion } : {}) };
+  const tc = fields.get('tc');
+  return {
+    release,
+    ipvs: ipvs === 'none' ? null : ipvs,
+    modules: (fields.get('modules') ?? '').split(/\s+/).filter(Boolean),
+    ...(procVersion ? { procVersion } : {}),
+    ...(tc !== undefined ? { tc: tc === 'builtin' ? 'builtin' : tc.split(/\s+/).filter(Boolean) } : {}),
+  };
 }
 
 /** The clear error for a Docker host whose kernel has no IPVS. */
@@ -85,6 +94,20 @@ export function schedulersToTry(probe: HostProbe, known: readonly string[]): { t
   if (!probe.modules.includes('ip_vs')) return { tryThese: [...known], notLoaded: [] };
   const loaded = (n: string) => probe.modules.includes(`ip_vs_${n}`);
   return { tryThese: known.filter(loaded), notLoaded: known.filter((n) => !loaded(n)) };
+}
+
+/** What fwmark cases mark their traffic with: `tc ... clsact`, `flower`, `action skbedit`. */
+export const TC_MODULES = ['sch_ingress', 'cls_flower', 'act_skbedit'] as const;
+
+/**
+ * Why this host cannot run fwmark cases, or undefined when it can. Like the schedulers, the tc
+ * modules must be loaded beforehand: asking for clsact would make the host's kernel load modules.
+ */
+export function fwmarkLack(probe: HostProbe): string | undefined {
+  if (probe.tc === 'builtin') return undefined;
+  const missing = TC_MODULES.filter((m) => !(probe.tc ?? []).includes(m));
+  if (!missing.length) return undefined;
+  return `the Docker host has not loaded ${missing.join(', ')} (tc clsact, flower and skbedit mark the traffic), and the harness does not make the host load modules. Fix: on the Docker host run \`modprobe -a ${TC_MODULES.join(' ')}\``;
 }
 
 /** No scheduler at all: nothing could run. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapRelease, noIpvsError, noSchedulersError, parseProbe, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
+import { fwmarkLack, mapRelease, noIpvsError, noSchedulersError, parseProbe, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
 import { InfraError } from '../../../src/errors.js';
 import { loadKernels, parseKernels } from '../../../src/vm/kernels.js';
 
@@ -109,5 +109,21 @@ describe('schedulersToTry (never make the host load a module)', () => {
     expect(e.code).toBe('IPVS_CONFORM_NO_SCHEDULERS');
     expect(e.permanent).toBe(true);
     expect(e.message).toMatch(/modprobe ip_vs_\$s/);
+  });
+});
+
+describe('fwmark on a Docker host (tc clsact, flower, skbedit)', () => {
+  const base = 'release 6.1.0-50-cloud-amd64\nipvs IP Virtual Server version 1.2.1 (size=4096)\nmodules ip_vs \n';
+  it('reads the tc modules the host has loaded', () => {
+    expect(parseProbe(`${base}tc sch_ingress cls_flower \n`).tc).toEqual(['sch_ingress', 'cls_flower']);
+    expect(parseProbe(`${base}tc builtin\n`).tc).toBe('builtin');
+  });
+  it('can run fwmark cases only with all three loaded, or with no module support at all', () => {
+    expect(fwmarkLack(parseProbe(`${base}tc sch_ingress cls_flower act_skbedit \n`))).toBeUndefined();
+    expect(fwmarkLack(parseProbe(`${base}tc builtin\n`))).toBeUndefined();
+    const why = fwmarkLack(parseProbe(`${base}tc cls_flower \n`));
+    expect(why).toMatch(/has not loaded sch_ingress, act_skbedit/);
+    expect(why).toMatch(/modprobe -a sch_ingress cls_flower act_skbedit/);
+    expect(fwmarkLack(parseProbe(base))).toMatch(/sch_ingress, cls_flower, act_skbedit/); // an older probe said nothing
   });
 });
