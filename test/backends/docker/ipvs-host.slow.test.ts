@@ -131,7 +131,10 @@ describe('the Docker backend on a Docker host running the pinned 6.1 kernel (QEM
     expect(summary.kernels[0]).toMatchObject({ kernel: '6.1', semantics: '6.1', backend: 'docker' });
     // Any divergence must be hprio's known one (the module ports the patch's code, the model its intent).
     expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
-    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
+    // A real clock: see the 6.12 run below for why a case may be flaky (exit 5) but never passes.
+    const undecided = summary.totals.unknowns + summary.totals.flaky;
+    expect(undecided, r.stderr).toBeLessThanOrEqual(3);
+    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : undecided > 0 ? 5 : 0);
     expect(r.stderr).toContain(`host kernel ${g.guest.release}`);
     expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio/);
     expect(await containers()).toEqual([]);
@@ -197,7 +200,11 @@ describe('the same on a Docker host running the pinned 6.12 kernel: the model fo
     expect(r.stderr).toMatch(/model semantics 6\.12: 6\.12\.\d+ \(\/proc\/version's "Debian 6\.12\.\d+-[^"]+"\): stable 6\.12\.104/);
     expect(r.stderr).toMatch(/schedulers rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh hprio twos/);
     expect(summary.findings.filter((f: { scheduler: string }) => f.scheduler !== 'hprio'), r.stderr).toEqual([]);
-    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : 0);
+    // A Docker host runs on a real clock: on a loaded TCG guest a stall can make TCP retransmit,
+    // and a case that then differs once and agrees on its re-run is flaky (exit 5), never a pass.
+    const undecided = summary.totals.unknowns + summary.totals.flaky;
+    expect(undecided, r.stderr).toBeLessThanOrEqual(2);
+    expect(r.exitCode, r.stderr).toBe(summary.totals.divergences > 0 ? 1 : undecided > 0 ? 5 : 0);
     expect(await containersOn(g.docker)).toEqual([]);
   }, 300_000);
 
