@@ -37,7 +37,7 @@ describe('agent --stdio framing', () => {
       ]),
     );
     expect(f[0]).toMatchObject({ id: 0, kind: 'ready' });
-    expect(f[0]!.body).toMatch(/^agent ipvsc-agent\/1\nrelease \S+\nschedulers.*\nipvsadm (embedded|path) \S+\n$/);
+    expect(f[0]!.body).toMatch(/^agent ipvsc-agent\/1\nrelease \S+\nschedulers.*\nipvsadm (embedded|path) \S+\nhz \d+\n$/);
     expect(f.slice(1).map((x) => [x.id, x.kind])).toEqual([
       [1, 'ok'],
       [2, 'ok'],

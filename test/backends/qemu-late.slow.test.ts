@@ -31,9 +31,11 @@ beforeAll(async () => {
   const overlay = await initOverlay(
     dir,
     'late-warning',
-    `${AGENT_INIT}while [ ! -e /proc/net/ip_vs ]; do sleep 0.1; done\nsleep 5\necho "<4>${WARNING}" > /dev/kmsg\nwait\n`,
+    `${AGENT_INIT}while [ ! -e /proc/net/ip_vs ]; do sleep 0.1; done\nsleep 15\necho "<4>${WARNING}" > /dev/kmsg\nwait\n`,
   );
-  backend = createQemuBackend({ kernel: '6.1', jobs: 1, initrdOverlay: overlay });
+  // A real clock: on virtual time the guest's `sleep 15` passes as soon as it idles, so the
+  // WARNING could come before the case it must follow.
+  backend = createQemuBackend({ kernel: '6.1', jobs: 1, initrdOverlay: overlay, icount: null });
 }, 300_000);
 
 afterAll(async () => {
@@ -43,7 +45,7 @@ afterAll(async () => {
 
 /** Waits until the guest's console shows the WARNING. */
 async function warned(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) {
     if (await backend.withGuest(async (g) => g.console.text().includes(WARNING))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
