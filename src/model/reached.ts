@@ -35,6 +35,23 @@ export type LifecyclePath = (typeof LIFECYCLE_PATHS)[number];
 
 export type Reached = Partial<Record<LifecyclePath, number>>;
 
+/**
+ * Paths no case can reach, and why (the kernel's own code): the summary names them apart from
+ * those the cases merely missed.
+ */
+export const OUT_OF_REACH: Partial<Record<LifecyclePath, string>> = {
+  'expire:LAST_ACK': 'no packet enters LAST_ACK in tcp_states[]',
+  'overload-clear:unconditional': 'runs only without thresholds, where OVERLOAD is never set',
+};
+
+/** Paths only one semantics' rules have (ip_vs_unbind_dest() before and after 6.12.104). */
+export const RULES_OF: Partial<Record<LifecyclePath, string>> = {
+  'overload-clear:lower': '6.1',
+  'overload-clear:3/4': '6.1',
+  'overload-clear:unconditional': '6.1',
+  'overload-clear:l_threshold_val': '6.12',
+};
+
 export function reach(r: Reached, path: LifecyclePath, n = 1): void {
   r[path] = (r[path] ?? 0) + n;
 }

@@ -1,6 +1,6 @@
 // The summary as a table per kernel and scheduler (cli-table3), for the terminal.
 import Table from 'cli-table3';
-import { LIFECYCLE_PATHS } from '../model/reached.js';
+import { LIFECYCLE_PATHS, OUT_OF_REACH, RULES_OF } from '../model/reached.js';
 import { replayHint } from '../run/records.js';
 import { overMaxUnknown, type Counts, type Summary } from './summary.js';
 
@@ -16,8 +16,17 @@ const row = (k: string, s: string, c: Counts) =>
 function reachedLines(s: Summary): string[] {
   if (!s.reached) return [];
   const hit = LIFECYCLE_PATHS.filter((p) => s.reached![p]).map((p) => `${p} ${s.reached![p]}`);
-  const miss = LIFECYCLE_PATHS.filter((p) => !s.reached![p]);
-  return [`lifecycle paths reached (cases): ${hit.join(', ') || 'none'}`, ...(miss.length ? [`  not reached: ${miss.join(', ')}`] : [])];
+  const rules = new Set(s.kernels.map((k) => k.semantics));
+  const missed = LIFECYCLE_PATHS.filter((p) => !s.reached![p]);
+  const other = missed.filter((p) => RULES_OF[p] && !rules.has(RULES_OF[p]!));
+  const never = missed.filter((p) => OUT_OF_REACH[p] && !other.includes(p));
+  const miss = missed.filter((p) => !other.includes(p) && !never.includes(p));
+  return [
+    `lifecycle paths reached (cases): ${hit.join(', ') || 'none'}`,
+    ...(miss.length ? [`  not reached: ${miss.join(', ')}`] : []),
+    ...(never.length ? [`  out of reach: ${never.map((p) => `${p} (${OUT_OF_REACH[p]})`).join(', ')}`] : []),
+    ...(other.length ? [`  not in these kernels' rules: ${other.join(', ')}`] : []),
+  ];
 }
 
 /** When the undecided cases are over --max-unknown: each, with why. */

@@ -39,6 +39,10 @@ describe('summary', () => {
     const text = summaryTable(s);
     expect(text).toMatch(/1 undecided case\(s\), more than --max-unknown 0 \(exit 5\):\n  6\.1\/wlc case 1 \(seed \d+\) unknown: unknown from event 3 \(a reason\)/);
     expect(text).toMatch(/lifecycle paths reached \(cases\): expire:CLOSE 2, unbind 1\n  not reached: expire:ESTABLISHED/);
+    // what no case can reach is named apart, with why; 6.12's rule is not 6.1's to reach
+    expect(text).not.toMatch(/not reached: .*expire:LAST_ACK/);
+    expect(text).toMatch(/\n  out of reach: expire:LAST_ACK \(no packet enters LAST_ACK in tcp_states\[\]\), overload-clear:unconditional \(/);
+    expect(text).toMatch(/\n  not in these kernels' rules: overload-clear:l_threshold_val\n/);
     expect(text).toMatch(/wlc .*1 \(100\.0%\)/);
     expect(summaryTable({ ...s, maxUnknown: { cases: 1 } })).not.toMatch(/undecided/);
   });
