@@ -28,6 +28,23 @@ export const LIFECYCLE_TEMPLATES: GoldenTemplate[] = [
     },
   },
   {
+    name: 'expire-udp',
+    about: 'UDP entries time out: 300 s by default, 30 s after ipvsadm --set udp; a datagram re-arms the timer',
+    only: ['rr'],
+    reaches: ['expire:UDP', 'timeouts:set'],
+    build: (s) => {
+      const st = new Story(s, {}, 4, 'udp/10.0.0.1:53').add(rs(1, 53)).add(rs(2, 53));
+      const [long] = st.connect(1);
+      st.wait(4 * MIN).send(long!).wait(5 * MIN + 2 * S); // the default 300 s, re-armed once
+      st.timeouts(0, 0, 30);
+      const [, b] = st.connect(2, 1);
+      st.wait(20 * S).send(b!).wait(11 * S); // the first expired (30 s), b re-armed at 20 s
+      st.wait(22 * S); // b expired too (the wheel puts a 30 s timer up to 2 s later)
+      st.connect(2, 2); // scheduled anew on an empty table
+      return st.done();
+    },
+  },
+  {
     name: 'expire-closing',
     about: 'the closing states time out: CLOSE 10 s, CLOSE_WAIT 60 s, SYN_RECV 60 s (a silent server), FIN_WAIT 120 s or --set tcpfin, TIME_WAIT 120 s',
     only: ['rr'],
@@ -77,7 +94,7 @@ export const LIFECYCLE_TEMPLATES: GoldenTemplate[] = [
     name: 'overload-unbind',
     about: 'OVERLOAD set by the upper threshold is cleared when expiring connections take the count below 3/4 of it (6.1) or l_threshold_val (6.12)',
     only: ['fo'],
-    reaches: ['unbind'],
+    reaches: (_s, semantics) => ['unbind', semantics === '6.1' ? 'overload-clear:3/4' : 'overload-clear:l_threshold_val'],
     build: (s) => {
       const st = new Story(s).add(rs(1), { weight: 2, upper: 4 }).add(rs(2));
       const conns = st.connect(5); // four to .1, which overloads; the fifth to .2
@@ -92,7 +109,7 @@ export const LIFECYCLE_TEMPLATES: GoldenTemplate[] = [
     name: 'overload-lower',
     about: 'with a lower threshold, OVERLOAD stays until expiring connections take the count below it',
     only: ['fo'],
-    reaches: ['unbind'],
+    reaches: (_s, semantics) => ['unbind', semantics === '6.1' ? 'overload-clear:lower' : 'overload-clear:l_threshold_val'],
     build: (s) => {
       const st = new Story(s).add(rs(1), { weight: 2, upper: 3, lower: 1 }).add(rs(2));
       const conns = st.connect(3);

@@ -4,6 +4,7 @@
 // setup; the connection lifecycle (lifecycle.ts), whose waits the model follows on the
 // kernel's own jiffies, stored with the case; and the surface beyond one TCP service (surface.ts).
 import type { LifecyclePath } from '../model/reached.js';
+import type { Semantics } from '../model/types.js';
 import type { Scenario } from '../scenario.js';
 
 export interface GoldenTemplate {
@@ -13,7 +14,7 @@ export interface GoldenTemplate {
   /** Schedulers this template applies to; absent means every scheduler. */
   only?: string[];
   /** Lifecycle paths the model must reach on it (tests check that the case still exercises them). */
-  reaches?: LifecyclePath[] | ((scheduler: string) => LifecyclePath[]);
+  reaches?: LifecyclePath[] | ((scheduler: string, semantics: Semantics) => LifecyclePath[]);
   build(scheduler: string): Scenario;
 }
 
@@ -202,8 +203,8 @@ const BASIC: GoldenTemplate[] = [
 export const TEMPLATES: GoldenTemplate[] = [...BASIC, ...LIFECYCLE_TEMPLATES, ...SURFACE_TEMPLATES];
 
 /** The lifecycle paths a template's case must reach with this scheduler. */
-export function reachesOf(t: GoldenTemplate, scheduler: string): LifecyclePath[] {
-  return typeof t.reaches === 'function' ? t.reaches(scheduler) : (t.reaches ?? []);
+export function reachesOf(t: GoldenTemplate, scheduler: string, semantics: Semantics): LifecyclePath[] {
+  return typeof t.reaches === 'function' ? t.reaches(scheduler, semantics) : (t.reaches ?? []);
 }
 
 /**

@@ -34,7 +34,7 @@ for (const kernel of ['6.1', '6.12']) {
           const wallMs = performance.now() - t0;
           const f = judgeFollowing(scenario, kernelObs, kernelByName(kernel).semantics);
           expect(f.verdict.kind, verdictLine(f.verdict)).toBe('agree');
-          for (const p of reachesOf(t, scheduler)) expect(f.model.reached?.[p], `${p} reached`).toBeGreaterThan(0);
+          for (const p of reachesOf(t, scheduler, kernelByName(kernel).semantics)) expect(f.model.reached?.[p], `${p} reached`).toBeGreaterThan(0);
           const waits = scenario.events.reduce((a, e) => a + (e.op === 'wait' ? e.ms : 0), 0);
           console.log(`${kernel} ${t.name}/${scheduler}: agree; ${(waits / 1000).toFixed(0)} s of guest waits in ${(wallMs / 1000).toFixed(1)} s wall; ${f.model.branches?.length ?? 0} choices, ${f.runs} model run(s)`);
         }, 300_000);

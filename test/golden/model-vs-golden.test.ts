@@ -23,7 +23,7 @@ describe.each(files.map((f) => [f.split('/golden/')[1]!, f]))('%s', (name, file)
     const { verdict, model } = judgeFollowing(g.scenario, kernelObs, kernelByName(g.kernel).semantics);
     // A lifecycle case still reaches the paths it is about, on the kernel's own jiffies.
     const template = TEMPLATES.find((t) => t.name === g.template);
-    for (const p of template ? reachesOf(template, g.scheduler) : []) expect(model.reached?.[p], `${p} reached`).toBeGreaterThan(0);
+    for (const p of template ? reachesOf(template, g.scheduler, kernelByName(g.kernel).semantics) : []) expect(model.reached?.[p], `${p} reached`).toBeGreaterThan(0);
     const known = KNOWN_DIVERGENCES[name];
     if (known) {
       // A documented difference between the kernel and the stated semantics (README, "Known divergences").
