@@ -36,6 +36,20 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 
 const isTcpTarget = (svc: string) => !/^(udp|fwm|fwm6)\//.test(svc);
 
+/**
+ * Whether a connect from `key` (client:port) inserted at `at` would clash: an earlier connection
+ * still holds it there, or, left open, it would hold the port a later connect uses.
+ */
+function portTaken(events: Event[], at: number, key: string, closed: boolean): boolean {
+  const open = new Map<string, string>(); // connection -> client:port
+  for (const e of events.slice(0, at)) {
+    if (e.op === 'connect') open.set(e.conn, `${e.client}:${e.cport}`);
+    else if (e.op === 'fin' || e.op === 'rst') open.delete(e.conn);
+  }
+  if ([...open.values()].includes(key)) return true;
+  return !closed && events.slice(at).some((e) => e.op === 'connect' && `${e.client}:${e.cport}` === key);
+}
+
 /** Applies one mutation to `events` (a copy is returned); `names` are connection names in use. */
 function apply(events: Event[], m: Mutation, names: Set<string>): Event[] {
   const out = [...events];
@@ -51,8 +65,10 @@ function apply(events: Event[], m: Mutation, names: Set<string>): Event[] {
     // An IPv4 client moves to another host of its /24; others keep their address and change port.
     const client = /^10\.1\.\d+\.\d+$/.test(base.client) ? base.client.replace(/\.\d+$/, `.${m.clientHost}`) : base.client;
     const at = i + 1 + (m.at % (out.length - i));
+    const closed = m.close !== 'none' && isTcpTarget(base.svc);
+    if (portTaken(out, at, `${client}:${m.cport}`, closed)) return out; // a case file would refuse it
     const added: Event[] = [{ ...base, conn, client, cport: m.cport }];
-    if (m.close !== 'none' && isTcpTarget(base.svc)) added.push({ op: m.close, conn });
+    if (closed) added.push({ op: m.close as 'fin' | 'rst', conn });
     out.splice(at, 0, ...added);
     return out;
   }
