@@ -82,6 +82,18 @@ function parseError(e: Error & { code?: string }, options: Options, command: str
   return new UsageError('IPVS_CONFORM_USAGE', msg, { cause: e });
 }
 
+/** The flags that say what a command runs scenarios on: the backend, and the build's patches and out-of-tree modules. */
+export const BUILD_OPTIONS = {
+  backend: { type: 'string' },
+  patch: { type: 'string', multiple: true },
+  module: { type: 'string', multiple: true },
+} as const;
+
+/** --patch files and --module directories, each checked to exist before anything starts. */
+export function buildFiles(v: { patch?: string[]; module?: string[] }): { patches: string[]; moduleDirs: string[] } {
+  return { patches: (v.patch ?? []).map((p) => existingFile('--patch', p)), moduleDirs: (v.module ?? []).map((m) => existingDir('--module', m)) };
+}
+
 /** A file the flag reads: it exists and is not a directory. */
 export function existingFile(flag: string, v: string): string {
   const st = statOrUndefined(v);

@@ -18,7 +18,7 @@ import { timelineOf } from '../report/timeline.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { pinnedKernels } from '../run/kernels.js';
-import { existingDir, existingFile, oneOf, outputFile, parse } from './args.js';
+import { BUILD_OPTIONS, buildFiles, oneOf, outputFile, parse } from './args.js';
 
 export const CHECK_HELP = `Usage: ipvs-conform check FILE.yaml [options]
 
@@ -57,9 +57,7 @@ guest that did not boot, 7 a bug of the harness (the model crashed).`;
 const OPTIONS = {
   kernel: { type: 'string' },
   save: { type: 'string' },
-  backend: { type: 'string' },
-  patch: { type: 'string', multiple: true },
-  module: { type: 'string', multiple: true },
+  ...BUILD_OPTIONS,
   semantics: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -74,8 +72,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const file = positionals[0]!;
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
-  const patches = (v.patch ?? []).map((p) => existingFile('--patch', p));
-  const moduleDirs = (v.module ?? []).map((m) => existingDir('--module', m));
+  const { patches, moduleDirs } = buildFiles(v);
   if (v.save !== undefined) outputFile('--save', v.save);
   const sf = await loadScenarioFile(file);
   const kernel = await resolveKernel(v.kernel ?? sf.kernel ?? pinnedKernels().default, {

@@ -9,7 +9,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { regenerate } from '../golden/regenerate.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { kernelByName, pinnedKernels } from '../run/kernels.js';
-import { bad, existingDir, existingFile, listArg, oneOf, parse, positiveInt } from './args.js';
+import { bad, BUILD_OPTIONS, buildFiles, listArg, oneOf, parse, positiveInt } from './args.js';
 import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
 import { CoverageRun } from '../coverage/run.js';
@@ -42,9 +42,7 @@ const OPTIONS = {
   check: { type: 'boolean' },
   kernel: { type: 'string', multiple: true },
   scheduler: { type: 'string', multiple: true },
-  backend: { type: 'string' },
-  patch: { type: 'string', multiple: true },
-  module: { type: 'string', multiple: true },
+  ...BUILD_OPTIONS,
   jobs: { type: 'string' },
   coverage: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -62,8 +60,7 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   }
   const backendKind = oneOf('--backend', values.backend, BACKENDS, 'qemu');
   checkCoverageBackend(values.coverage, backendKind);
-  const patches = (values.patch ?? []).map((p) => existingFile('--patch', p));
-  const moduleDirs = (values.module ?? []).map((m) => existingDir('--module', m));
+  const { patches, moduleDirs } = buildFiles(values);
   const modified = Boolean(patches.length || moduleDirs.length || values.coverage || backendKind !== 'qemu');
   if (values.update && modified) {
     throw new UsageError(

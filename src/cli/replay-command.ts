@@ -13,7 +13,7 @@ import type { Observation } from '../observation.js';
 import { BACKENDS, createBackend } from '../run/backends.js';
 import { resolveKernel } from '../kernels/resolve.js';
 import { SEMANTICS } from '../run/kernels.js';
-import { existingDir, existingFile, oneOf, parse } from './args.js';
+import { BUILD_OPTIONS, buildFiles, oneOf, parse } from './args.js';
 import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
 import { CoverageRun } from '../coverage/run.js';
 
@@ -43,9 +43,7 @@ guest that did not boot, 7 a bug of the harness (the model crashed). Several cas
 const OPTIONS = {
   kernel: { type: 'string' },
   force: { type: 'boolean' },
-  backend: { type: 'string' },
-  patch: { type: 'string', multiple: true },
-  module: { type: 'string', multiple: true },
+  ...BUILD_OPTIONS,
   semantics: { type: 'string' },
   coverage: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -86,8 +84,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const backendKind = oneOf('--backend', v.backend, BACKENDS, 'qemu');
   checkCoverageBackend(v.coverage, backendKind);
   const semanticsOverride = v.semantics === undefined ? undefined : oneOf<Semantics>('--semantics', v.semantics, SEMANTICS, '6.1');
-  const patches = (v.patch ?? []).map((p) => existingFile('--patch', p));
-  const moduleDirs = (v.module ?? []).map((m) => existingDir('--module', m));
+  const { patches, moduleDirs } = buildFiles(v);
   const resolveOpts = { ...(semanticsOverride ? { semantics: semanticsOverride } : {}), log: (m: string) => process.stderr.write(`${m}\n`) };
   if (v.kernel) await resolveKernel(v.kernel, resolveOpts);
 

@@ -11,7 +11,7 @@ import type { Shard } from '../run/engine.js';
 import { SEMANTICS } from '../run/kernels.js';
 import { checkCoverageBackend } from '../coverage/cli.js';
 import { checkGuided } from '../coverage/guided-cli.js';
-import { bad, durationArg, existingDir, existingFile, listArg, maxUnknownArg, oneOf, outputDir, parse, positiveInt, seedArg, shardArg } from './args.js';
+import { bad, BUILD_OPTIONS, buildFiles, durationArg, listArg, maxUnknownArg, oneOf, outputDir, parse, positiveInt, seedArg, shardArg } from './args.js';
 
 export const OPTIONS = {
   scheduler: { type: 'string', multiple: true },
@@ -24,9 +24,7 @@ export const OPTIONS = {
   shard: { type: 'string' },
   report: { type: 'string' },
   json: { type: 'boolean' },
-  patch: { type: 'string', multiple: true },
-  module: { type: 'string', multiple: true },
-  backend: { type: 'string' },
+  ...BUILD_OPTIONS,
   coverage: { type: 'boolean' },
   guided: { type: 'boolean' },
   corpus: { type: 'string' },
@@ -119,8 +117,7 @@ export async function parseRunArgs(argv: string[]): Promise<RunArgs | undefined>
     backendKind,
     ...(semanticsOverride ? { semanticsOverride } : {}),
     reportDir: outputDir('--report', v.report ?? 'reports'),
-    patches: (v.patch ?? []).map((p) => existingFile('--patch', p)),
-    moduleDirs: (v.module ?? []).map((m) => existingDir('--module', m)),
+    ...buildFiles(v),
     json: !!v.json,
     coverage: !!v.coverage,
     guided: !!v.guided,
