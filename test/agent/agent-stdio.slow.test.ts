@@ -1,6 +1,9 @@
 // The C agent's framing and script checking, run on the host in --stdio mode (no kernel work: every
-// request here is answered before any namespace is made). Regression: a header line over 160
-// bytes arriving whole overflowed the header buffer (found with ASan and a fuzzer).
+// request here is answered before any namespace is made). Regressions: a header line over 160
+// bytes arriving whole overflowed the header buffer (found with ASan and a fuzzer); a script over
+// the line limit was answered `fail` (infrastructure) instead of `bad`; a refused header's body,
+// and the part of an over-size body not yet buffered, were read as headers (the stream
+// desynchronised). The framing's own units: test/agent/c/chan_test.c.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -85,5 +88,36 @@ describe('agent --stdio framing', () => {
       [0, 'bad'],
       [5, 'ok'],
     ]);
+  });
+
+  it('answers a script over the line limit with bad, not fail', async () => {
+    const f = await talk(Buffer.concat([encodeFrame({ id: 1, kind: 'case', body: 'table\n'.repeat(100_001) }), encodeFrame({ id: 2, kind: 'ping', body: '' })]));
+    expect(f.slice(1).map((x) => [x.id, x.kind, x.body])).toEqual([
+      [1, 'bad', 'script of 100001 lines is over the 100000 limit\n'],
+      [2, 'ok', ''],
+    ]);
+  });
+
+  it('skips the body of a header it refuses, so frame text inside it is never read as a frame', async () => {
+    const inner = encodeFrame({ id: 9, kind: 'ping', body: '' });
+    const big = Buffer.alloc(16 * 1024 * 1024 + 1, '\n');
+    for (let k = 0; k + inner.length <= big.length; k += inner.length) inner.copy(big, k);
+    const f = await talk(
+      Buffer.concat([
+        Buffer.from(`IPVSC 3 ${'k'.repeat(40)} ${inner.length}\n`),
+        inner,
+        Buffer.from(`IPVSC 4 case ${big.length}\n`),
+        big,
+        Buffer.from('IPVSC 5 ping -1\n'),
+        encodeFrame({ id: 6, kind: 'ping', body: '' }),
+      ]),
+    );
+    expect(f.slice(1).map((x) => [x.id, x.kind])).toEqual([
+      [3, 'bad'],
+      [4, 'bad'],
+      [0, 'bad'],
+      [6, 'ok'],
+    ]);
+    expect(f[2]!.body).toMatch(/^request 4: body of 16777217 bytes is over the 16777216 limit\n$/);
   });
 });

@@ -57,7 +57,6 @@ int parse_ip46_proc(const char *s, struct ip46 *a);
 struct chan {
 	int rfd, wfd;
 	int virtio;          /* EOF means the host went away for now, not the end */
-	int hup;             /* the host went away; re-announce `ready` when it is back */
 	const char *ready;   /* body of the `ready` announcement */
 	size_t ready_len;
 	char *buf;
@@ -73,7 +72,9 @@ struct msg {
 int chan_open_virtio(struct chan *c, const char *name, int timeout_ms, char *err, size_t errn);
 void chan_open_stdio(struct chan *c);
 int chan_send(struct chan *c, unsigned long id, const char *kind, const char *body, size_t len);
-/* 1: a message (or a bad header) in *m; 0: end of stream (stdio only); -1: I/O error. */
+/* 1: a message (or a bad header: m->bad, with the id when the header had one) in *m; 0: end of
+ * stream (stdio only); -1: I/O error. A host that reconnects mid-frame (virtio) loses that frame,
+ * never the framing: reading starts again at a header. */
 int chan_recv(struct chan *c, struct msg *m);
 
 /* ---- nl.c: netlink message building and exchange ---- */

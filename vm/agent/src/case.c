@@ -397,8 +397,11 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 		n += script[k] == '\n';
 	if (len && script[len - 1] != '\n')
 		n++;
-	if (n > MAX_LINES)
-		BAD("script of %d lines is over the %d limit", n, MAX_LINES);
+	if (n > MAX_LINES) {
+		/* the request is malformed, not the guest broken: bad, never fail */
+		snprintf(err, errn, "script of %d lines is over the %d limit", n, MAX_LINES);
+		return 1;
+	}
 	struct cmd *cmds = calloc((size_t)n + 1, sizeof(*cmds));
 	if (!cmds)
 		BAD("out of memory");

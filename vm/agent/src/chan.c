@@ -112,36 +112,61 @@ int chan_send(struct chan *c, unsigned long id, const char *kind, const char *bo
 	return r;
 }
 
-/* Parses "IPVSC <id> <kind> <len>"; 0 ok, else fills why. */
-static int parse_header(const char *h, struct msg *m, size_t *blen, char *why, size_t n)
+/* Whether s is 1..max decimal digits. */
+static int digits(const char *s, size_t max)
 {
-	char kind[64];
-	unsigned long id;
-	unsigned long long len;
-	char tail;
-	if (strncmp(h, "IPVSC ", 6)) {
-		snprintf(why, n, "expected a header 'IPVSC <id> <kind> <length>', got '%.60s'", h);
-		return -1;
-	}
-	if (sscanf(h, "IPVSC %lu %63s %llu%c", &id, kind, &len, &tail) != 3) {
-		snprintf(why, n, "malformed header '%.60s': expected 'IPVSC <id> <kind> <length>'", h);
-		return -1;
-	}
-	m->id = id;
-	if (strlen(kind) >= sizeof(m->kind)) {
-		snprintf(why, n, "kind too long in header '%.60s'", h);
-		return -1;
-	}
-	strcpy(m->kind, kind);
-	if (len > MAX_BODY) {
-		snprintf(why, n, "body of %llu bytes is over the %u limit", len, MAX_BODY);
-		return -2;
-	}
-	*blen = (size_t)len;
-	return 0;
+	size_t n = strspn(s, "0123456789");
+	return n && n <= max && !s[n];
 }
 
-/* Reads more bytes into the buffer. 1 read something, 0 EOF (stdio), -1 error. */
+/* A kind is a lowercase word, as the host's encoder makes them (src/agent/frame.ts). */
+static int valid_kind(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n >= sizeof(((struct msg *)0)->kind) || *s < 'a' || *s > 'z')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/*
+ * Parses "IPVSC <id> <kind> <length>" (one space between, id up to 15 digits, length up to 9, as
+ * the host's decoder reads them). HDR_OK; HDR_GARBAGE: not a header, nothing is known of a body
+ * (answered with id 0); HDR_REFUSED: a header whose id and length are known but which is refused
+ * (its kind, or a body over the limit): the body is skipped and the answer carries the id.
+ */
+enum { HDR_OK, HDR_GARBAGE, HDR_REFUSED };
+static int parse_header(char *h, struct msg *m, size_t *blen, char *why, size_t n)
+{
+	char *tok[5] = { 0 }, copy[MAX_HEADER + 1];
+	snprintf(copy, sizeof(copy), "%s", h);
+	int nt = 0;
+	for (char *s = h; nt < 5 && (tok[nt] = strsep(&s, " ")); nt++)
+		;
+	if (nt != 4 || strcmp(tok[0], "IPVSC") || !digits(tok[1], 15) || !digits(tok[3], 9)) {
+		snprintf(why, n, "expected a header 'IPVSC <id> <kind> <length>', got '%.60s'", copy);
+		return HDR_GARBAGE;
+	}
+	m->id = strtoul(tok[1], NULL, 10);
+	*blen = strtoul(tok[3], NULL, 10);
+	if (!valid_kind(tok[2])) {
+		snprintf(why, n, "request %lu: kind '%.40s' is not a lowercase word of at most %zu characters", m->id,
+			 tok[2], sizeof(m->kind) - 1);
+		return HDR_REFUSED;
+	}
+	strcpy(m->kind, tok[2]);
+	if (*blen > MAX_BODY) {
+		snprintf(why, n, "request %lu: body of %zu bytes is over the %u limit", m->id, *blen, MAX_BODY);
+		return HDR_REFUSED;
+	}
+	return HDR_OK;
+}
+
+/*
+ * Reads more bytes into the buffer. 1 read something, 0 EOF (stdio), -1 error, CHAN_RESET: the
+ * host went away and a host is back (virtio), and what was buffered, a half frame perhaps, is
+ * gone: the caller starts again at a header.
+ */
+#define CHAN_RESET 2
 static int fill(struct chan *c)
 {
 	if (c->cap - c->len < 65536) {
@@ -167,7 +192,6 @@ static int fill(struct chan *c)
 		/* virtio: no host connected right now. Drop any half frame and wait for one; when a
 		 * host connects again, announce ourselves again so it need not ask. */
 		c->len = 0;
-		c->hup = 1;
 		for (;;) {
 			struct pollfd pfd = { c->rfd, POLLIN, 0 };
 			int pr = poll(&pfd, 1, 20);
@@ -179,10 +203,9 @@ static int fill(struct chan *c)
 			}
 			break;  /* data, or a quiet connected port */
 		}
-		if (c->hup && c->ready) {
-			c->hup = 0;
+		if (c->ready)
 			chan_send(c, 0, "ready", c->ready, c->ready_len);
-		}
+		return CHAN_RESET;
 	}
 }
 
@@ -192,60 +215,74 @@ static void consume(struct chan *c, size_t n)
 	c->len -= n;
 }
 
-int chan_recv(struct chan *c, struct msg *m)
+/* Drops the next n bytes of the stream (a refused body): 1, or what fill() said. */
+static int skip(struct chan *c, size_t n)
 {
-	memset(m, 0, sizeof(*m));
+	while (n) {
+		if (!c->len) {
+			int r = fill(c);
+			if (r != 1)
+				return r;
+		}
+		size_t k = c->len < n ? c->len : n;
+		consume(c, k);
+		n -= k;
+	}
+	return 1;
+}
+
+/* The header line into h (NUL-terminated): 1, a bad header line in m->bad (1), or fill()'s word. */
+static int read_header(struct chan *c, struct msg *m, char *h)
+{
 	char *nl;
-	/* Header line */
-	for (;;) {
-		nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
-		if (nl)
-			break;
+	while (!(nl = c->len ? memchr(c->buf, '\n', c->len) : NULL)) {
 		if (c->len > MAX_HEADER) {
-			snprintf(m->bad, sizeof(m->bad), "header line longer than %d bytes without a newline",
-				 MAX_HEADER);
+			snprintf(m->bad, sizeof(m->bad), "header line longer than %d bytes without a newline", MAX_HEADER);
 			/* resynchronise: drop up to the next newline */
-			for (;;) {
-				nl = memchr(c->buf, '\n', c->len);
-				if (nl) {
-					consume(c, (size_t)(nl - c->buf) + 1);
-					return 1;
-				}
+			while (!(nl = memchr(c->buf, '\n', c->len))) {
 				c->len = 0;
 				int r = fill(c);
-				if (r <= 0)
+				if (r != 1)
 					return r;
 			}
+			consume(c, (size_t)(nl - c->buf) + 1);
+			return 1;
 		}
 		int r = fill(c);
-		if (r <= 0)
+		if (r != 1)
 			return r;
 	}
 	size_t hlen = (size_t)(nl - c->buf);
 	if (hlen > MAX_HEADER) {
-		snprintf(m->bad, sizeof(m->bad), "header line of %zu bytes (at most %d): '%.40s'", hlen,
-			 MAX_HEADER, c->buf);
+		snprintf(m->bad, sizeof(m->bad), "header line of %zu bytes (at most %d): '%.40s'", hlen, MAX_HEADER, c->buf);
 		consume(c, hlen + 1);
 		return 1;
 	}
-	char header[MAX_HEADER + 1];
-	memcpy(header, c->buf, hlen);
-	header[hlen] = 0;
+	memcpy(h, c->buf, hlen);
+	h[hlen] = 0;
 	consume(c, hlen + 1);
+	return 1;
+}
+
+/* One frame, or CHAN_RESET when the host reconnected in the middle of it. */
+static int recv_frame(struct chan *c, struct msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	char header[MAX_HEADER + 1];
+	int r = read_header(c, m, header);
+	if (r != 1 || m->bad[0])
+		return r;
 	size_t blen = 0;
 	int pr = parse_header(header, m, &blen, m->bad, sizeof(m->bad));
-	if (pr == -1)
-		return 1;
-	if (pr == -2) {
-		/* Too big: we cannot skip what we do not know the end of safely; drop the buffer. */
-		c->len = 0;
+	if (pr == HDR_GARBAGE) {
+		m->id = 0;
 		return 1;
 	}
-	while (c->len < blen) {
-		int r = fill(c);
-		if (r <= 0)
+	if (pr == HDR_REFUSED)
+		return skip(c, blen);
+	while (c->len < blen)
+		if ((r = fill(c)) != 1)
 			return r;
-	}
 	m->body = malloc(blen + 1);
 	if (!m->body)
 		return -1;
@@ -254,4 +291,12 @@ int chan_recv(struct chan *c, struct msg *m)
 	m->len = blen;
 	consume(c, blen);
 	return 1;
+}
+
+int chan_recv(struct chan *c, struct msg *m)
+{
+	int r;
+	while ((r = recv_frame(c, m)) == CHAN_RESET)
+		;
+	return r;
 }
