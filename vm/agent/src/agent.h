@@ -28,6 +28,12 @@ void sb_puts(struct sbuf *b, const char *s);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(struct sbuf *b);
 const char *errno_name(int e);
+/*
+ * Errors of the agent's own making, beyond every errno (the kernel's end at 4095): a command that
+ * meets one fails the case (`fail`), it is never passed off as the kernel's answer.
+ */
+#define E_NL_TRUNC 4096      /* a netlink request did not fit its buffer: not sent */
+const char *agent_strerror(int e);  /* strerror(e), or what an agent error above means */
 /* "errno=N name=X msg=Y" for a positive errno. */
 void sb_errno(struct sbuf *b, int e);
 int parse_addrport(const char *s, uint32_t *addr, uint16_t *port);  /* network order; 0 ok */
@@ -84,8 +90,10 @@ struct nlreq {
 		uint32_t align;
 	};
 	size_t len;
+	int full;            /* an attribute did not fit: the request is never sent (E_NL_TRUNC) */
 };
 void *nl_begin(struct nlreq *r, uint16_t type, uint16_t flags, size_t hdrlen);
+/* 0, or -EMSGSIZE when it does not fit (the request is then marked full, and not sent). */
 int nl_put(struct nlreq *r, uint16_t type, const void *data, size_t n);
 int nl_put_u8(struct nlreq *r, uint16_t type, uint8_t v);
 int nl_put_u16(struct nlreq *r, uint16_t type, uint16_t v);
@@ -94,10 +102,12 @@ int nl_put_str(struct nlreq *r, uint16_t type, const char *s);
 size_t nl_nest_begin(struct nlreq *r, uint16_t type);
 void nl_nest_end(struct nlreq *r, size_t off);
 int nl_open(int proto);   /* a netlink socket in the current netns */
-/* Sends r and waits for its ACK: 0 or -errno. */
+/* Sends r and waits for its ACK: 0 or -errno (-E_NL_TRUNC: r was full, nothing sent). */
 int nl_talk(int fd, struct nlreq *r);
 struct nlmsghdr;
 typedef int (*nl_cb)(struct nlmsghdr *h, void *arg);
+/* Sends r and calls cb for every reply to it until its ACK: 0 or -errno (cb's non-zero return too). */
+int nl_request(int fd, struct nlreq *r, nl_cb cb, void *arg);
 /* Sends a dump request and calls cb for every reply message: 0 or -errno. */
 int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg);
 /* Attribute walk: fills tb[0..max] with pointers to attributes (struct nlattr*) in [p, p+len). */

@@ -589,6 +589,11 @@ int run_case(struct topo *t, char *script, size_t len, struct sbuf *out, char *e
 			continue;
 		}
 		}
+		if (e == E_NL_TRUNC) {
+			snprintf(err, errn, "line %d: %s", i + 1, agent_strerror(e));
+			sb_free(&extra);
+			goto done;
+		}
 		result(out, e, extra.p, j0);
 		sb_free(&extra);
 	}

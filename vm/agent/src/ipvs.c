@@ -18,6 +18,18 @@
 
 static uint16_t g_family;
 
+static int family_id(struct nlmsghdr *h, void *arg)
+{
+	const void *tb[CTRL_ATTR_MAX + 1];
+	nl_parse((char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, tb,
+		 CTRL_ATTR_MAX);
+	if (!tb[CTRL_ATTR_FAMILY_ID])
+		return -EPROTO;
+	*(uint16_t *)arg = nla_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return 0;
+}
+
+/* The IPVS family's id, through the shared exchange: its timeout, and only replies to this request. */
 static int resolve_family(int fd)
 {
 	struct nlreq r;
@@ -25,24 +37,13 @@ static int resolve_family(int fd)
 	g->cmd = CTRL_CMD_GETFAMILY;
 	g->version = 1;
 	nl_put_str(&r, CTRL_ATTR_FAMILY_NAME, IPVS_GENL_NAME);
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	if (sendto(fd, r.buf, r.len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	char buf[8192] __attribute__((aligned(4)));
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0)
-		return -errno;
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(h, (size_t)n))
+	uint16_t id = 0;
+	int e = nl_request(fd, &r, family_id, &id);
+	if (e)
+		return e;
+	if (!id)
 		return -EPROTO;
-	if (h->nlmsg_type == NLMSG_ERROR)
-		return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-	const void *tb[CTRL_ATTR_MAX + 1];
-	nl_parse((char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, tb,
-		 CTRL_ATTR_MAX);
-	if (!tb[CTRL_ATTR_FAMILY_ID])
-		return -EPROTO;
-	g_family = nla_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	g_family = id;
 	return 0;
 }
 
@@ -56,7 +57,7 @@ int ipvs_open(char *err, size_t errn)
 	if (!g_family) {
 		int e = resolve_family(fd);
 		if (e) {
-			snprintf(err, errn, "generic netlink family IPVS: %s (is ip_vs loaded?)", strerror(-e));
+			snprintf(err, errn, "generic netlink family IPVS: %s (is ip_vs loaded?)", agent_strerror(-e));
 			close(fd);
 			return -1;
 		}

@@ -115,11 +115,11 @@ int mark_setup(struct topo *t, const struct mark *marks, int n, char *err, size_
 		return 0;
 	int e = load_modules();
 	if (e) {
-		snprintf(err, errn, "fwmark: loading sch_ingress, cls_flower, act_skbedit: %s", strerror(-e));
+		snprintf(err, errn, "fwmark: loading sch_ingress, cls_flower, act_skbedit: %s", agent_strerror(-e));
 		return -1;
 	}
 	if ((e = add_clsact(t->nl_dir))) {
-		snprintf(err, errn, "fwmark: clsact qdisc on cl0: %s", strerror(-e));
+		snprintf(err, errn, "fwmark: clsact qdisc on cl0: %s", agent_strerror(-e));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -127,7 +127,7 @@ int mark_setup(struct topo *t, const struct mark *marks, int n, char *err, size_
 		if (!e && marks[i].af == AF_INET)
 			e = add_local_net(t->nl_dir, marks[i].mark);
 		if (e) {
-			snprintf(err, errn, "fwmark %u (%s) on cl0: %s", marks[i].mark, marks[i].af == AF_INET6 ? "IPv6" : "IPv4", strerror(-e));
+			snprintf(err, errn, "fwmark %u (%s) on cl0: %s", marks[i].mark, marks[i].af == AF_INET6 ? "IPv6" : "IPv4", agent_strerror(-e));
 			return -1;
 		}
 	}

@@ -22,6 +22,7 @@ void *nl_begin(struct nlreq *r, uint16_t type, uint16_t flags, size_t hdrlen)
 	h->nlmsg_flags = NLM_F_REQUEST | flags;
 	h->nlmsg_seq = g_seq++;
 	r->len = NLMSG_HDRLEN + ALIGN4(hdrlen);
+	r->full = 0;
 	h->nlmsg_len = (uint32_t)r->len;
 	return r->buf + NLMSG_HDRLEN;
 }
@@ -29,8 +30,11 @@ void *nl_begin(struct nlreq *r, uint16_t type, uint16_t flags, size_t hdrlen)
 int nl_put(struct nlreq *r, uint16_t type, const void *data, size_t n)
 {
 	size_t total = NLA_HDRLEN + n;
-	if (r->len + ALIGN4(total) > sizeof(r->buf))
-		return -1;
+	/* Full stays full: a later, smaller attribute must not make a truncated message look whole. */
+	if (r->full || total > UINT16_MAX || r->len + ALIGN4(total) > sizeof(r->buf)) {
+		r->full = 1;
+		return -EMSGSIZE;
+	}
 	struct nlattr *a = (struct nlattr *)(r->buf + r->len);
 	a->nla_type = type;
 	a->nla_len = (uint16_t)total;
@@ -56,6 +60,8 @@ size_t nl_nest_begin(struct nlreq *r, uint16_t type)
 
 void nl_nest_end(struct nlreq *r, size_t off)
 {
+	if (r->full)
+		return;  /* its header may not be there: never written past the buffer */
 	struct nlattr *a = (struct nlattr *)(r->buf + off);
 	a->nla_len = (uint16_t)(r->len - off);
 }
@@ -117,6 +123,8 @@ static int nl_exchange(int fd, struct nlreq *r, uint16_t flags, nl_cb cb, void *
 	struct nlmsghdr *req = (struct nlmsghdr *)r->buf;
 	req->nlmsg_flags |= flags;
 	uint32_t seq = req->nlmsg_seq;
+	if (r->full)
+		return -E_NL_TRUNC;
 	int e = nl_send(fd, r);
 	if (e)
 		return e;
@@ -145,6 +153,11 @@ static int nl_exchange(int fd, struct nlreq *r, uint16_t flags, nl_cb cb, void *
 int nl_talk(int fd, struct nlreq *r)
 {
 	return nl_exchange(fd, r, NLM_F_ACK, NULL, NULL);
+}
+
+int nl_request(int fd, struct nlreq *r, nl_cb cb, void *arg)
+{
+	return nl_exchange(fd, r, NLM_F_ACK, cb, arg);
 }
 
 int nl_dump(int fd, struct nlreq *r, nl_cb cb, void *arg)

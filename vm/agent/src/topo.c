@@ -333,7 +333,7 @@ static int servers_tunnel(struct topo *t, const char *kind, const char *name, in
 		e = link_up(t->nl_srv, idx);
 	*err = -e;
 	if (e)
-		logmsg("servers' %s device: %s: tunnel destinations cannot be tested", kind, strerror(-e));
+		logmsg("servers' %s device: %s: tunnel destinations cannot be tested", kind, agent_strerror(-e));
 	return 0;
 }
 

@@ -151,6 +151,13 @@ const char *errno_name(int e)
 	return n ? n : "E?";
 }
 
+const char *agent_strerror(int e)
+{
+	if (e == E_NL_TRUNC)
+		return "a netlink request did not fit the agent's buffer and was not sent (an agent bug)";
+	return strerror(e);
+}
+
 void sb_errno(struct sbuf *b, int e)
 {
 	sb_printf(b, "errno=%d name=%s msg=%s", e, errno_name(e), strerror(e));
