@@ -121,6 +121,15 @@ describe('guest agent in a real 6.1 kernel', () => {
     expect(await guest.session.ping(10_000)).toBeGreaterThan(0);
   }, 60_000);
 
+  it('lists every service of a table over 256 services', async () => {
+    // Regression: the agent kept the first 256 services of a dump and dropped the rest unsaid.
+    const svcs = Array.from({ length: 300 }, (_, i) => `svc-add 10.0.${i >> 8}.${i & 255}:80 sched=rr\n`);
+    const r = await guest.session.request('case', `${svcs.join('')}table\n`, 120_000);
+    expect(r.kind).toBe('ok');
+    expect(r.body).toMatch(/ table=300\n/);
+    expect(r.body.match(/^S /gm)).toHaveLength(300);
+  }, 180_000);
+
   it('reports timings of a 5-destination, 30-connection-event case with listings', async () => {
     const events: Event[] = [{ op: 'svc-add', svc: SVC, scheduler: 'wlc' }];
     for (let d = 1; d <= 5; d++) events.push(dest(`10.2.0.${d}:80`, d));

@@ -10,6 +10,7 @@
 #include <linux/ip_vs.h>
 #include <linux/netlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -167,8 +168,8 @@ void sched_flags_text(const char *sched, uint32_t flags, char *out, size_t n)
 /* ---- table: GET_SERVICE dump, then GET_DEST dump per service ---- */
 
 struct svc_list {
-	struct svc_spec s[256];
-	int n;
+	struct svc_spec *s;
+	int n, cap;
 };
 
 static int collect_service(struct nlmsghdr *h, void *arg)
@@ -182,11 +183,19 @@ static int collect_service(struct nlmsghdr *h, void *arg)
 	nl_parse(nla_payload(tb[IPVS_CMD_ATTR_SERVICE]), nla_len_of(tb[IPVS_CMD_ATTR_SERVICE]), sv,
 		 IPVS_SVC_ATTR_MAX);
 	uint32_t fwmark = sv[IPVS_SVC_ATTR_FWMARK] ? nla_u32(sv[IPVS_SVC_ATTR_FWMARK]) : 0;
-	if ((!fwmark && (!sv[IPVS_SVC_ATTR_ADDR] || !sv[IPVS_SVC_ATTR_PORT])) || l->n >= 256)
+	if (!fwmark && (!sv[IPVS_SVC_ATTR_ADDR] || !sv[IPVS_SVC_ATTR_PORT]))
 		return 0;
 	int af = sv[IPVS_SVC_ATTR_AF] ? nla_u16(sv[IPVS_SVC_ATTR_AF]) : AF_INET;
 	if (af != AF_INET && af != AF_INET6)
 		return 0;
+	if (l->n == l->cap) {  /* every service, however many: a table cut short would read as the kernel's */
+		int cap = l->cap ? l->cap * 2 : 64;
+		struct svc_spec *p = realloc(l->s, sizeof(*p) * (size_t)cap);
+		if (!p)
+			return -ENOMEM;
+		l->s = p;
+		l->cap = cap;
+	}
 	struct svc_spec *s = &l->s[l->n++];
 	memset(s, 0, sizeof(*s));
 	s->af = af;
@@ -251,18 +260,12 @@ static int collect_dest(struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-int ipvs_table(int fd, struct sbuf *out, int *nlines)
+/* The S line of each service, then a GET_DEST dump for its D lines. */
+static int table_lines(int fd, const struct svc_list *l, struct sbuf *out, int *nlines)
 {
-	static struct svc_list l;
-	l.n = 0;
-	struct nlreq r;
-	begin(&r, IPVS_CMD_GET_SERVICE);
-	int e = nl_dump(fd, &r, collect_service, &l);
-	if (e)
-		return e;
 	*nlines = 0;
-	for (int i = 0; i < l.n; i++) {
-		struct svc_spec *s = &l.s[i];
+	for (int i = 0; i < l->n; i++) {
+		struct svc_spec *s = &l->s[i];
 		char ap[64], fl[64], p[16] = "-", m[20] = "-";
 		fmt_svckey(ap, sizeof(ap), s);
 		sched_flags_text(s->sched, s->flags, fl, sizeof(fl));
@@ -277,11 +280,24 @@ int ipvs_table(int fd, struct sbuf *out, int *nlines)
 			  !!(s->flags & IP_VS_SVC_F_ONEPACKET));
 		(*nlines)++;
 		struct dest_out o = { out, nlines, ap, s->af };
+		struct nlreq r;
 		begin(&r, IPVS_CMD_GET_DEST);
 		put_service(&r, s, 0);
-		e = nl_dump(fd, &r, collect_dest, &o);
+		int e = nl_dump(fd, &r, collect_dest, &o);
 		if (e)
 			return e;
 	}
 	return 0;
+}
+
+int ipvs_table(int fd, struct sbuf *out, int *nlines)
+{
+	struct svc_list l = { 0 };
+	struct nlreq r;
+	begin(&r, IPVS_CMD_GET_SERVICE);
+	int e = nl_dump(fd, &r, collect_service, &l);
+	if (!e)
+		e = table_lines(fd, &l, out, nlines);
+	free(l.s);
+	return e;
 }
