@@ -25,7 +25,7 @@ export function agentSourceHash(): Promise<string> {
 }
 
 /**
- * Builds the static guest agent with `make -C vm/agent` (the AGENT engineer's Makefile).
+ * Builds the static guest agent with `make -C vm/agent` (the agent's own Makefile).
  * IPVS_CONFORM_AGENT=/path/to/binary uses a prebuilt agent instead (debugging an agent build).
  */
 export async function buildAgent(): Promise<string> {
@@ -37,7 +37,7 @@ export async function buildAgent(): Promise<string> {
   if (!existsSync(path.join(agentDir, 'Makefile')))
     throw new InfraError(
       'IPVS_CONFORM_NO_AGENT',
-      `expected the guest agent's Makefile at ${path.join(agentDir, 'Makefile')}, not found: the agent (vm/agent) is not in this tree yet`,
+      `expected the guest agent's Makefile at ${path.join(agentDir, 'Makefile')}, not found: the checkout is incomplete (restore vm/agent)`,
     );
   const tools = await ensureTools([TOOLS.make, TOOLS.gcc]);
   // One make at a time: parallel workers would write the same object files.

@@ -37,7 +37,7 @@ describe('ipvs-conform run on the real 6.1 kernel', () => {
     // Wait until cases are running (the guest is up), then interrupt.
     for (let i = 0; i < 600 && !/up in/.test(err); i++) await new Promise((res) => setTimeout(res, 200));
     await new Promise((res) => setTimeout(res, 3000));
-    // Other engineers' guests may run too: only those of our run count.
+    // Guests of other runs on this machine may be up too: only those of our run count.
     const ours = await qemuOf(child.pid!);
     expect(ours.length).toBeGreaterThan(0);
     child.kill('SIGINT');

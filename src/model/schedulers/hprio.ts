@@ -1,4 +1,4 @@
-// Model of the hprio scheduler from its 2005 patch (/work/shared/seeds/000_151297596c44f56a.txt),
+// Model of the hprio scheduler from Roberto Nibali's 2005 patch (ported in vm/modules/hprio/),
 // following its *stated intent*: "selects the server with the highest weight which hasn't set the
 // IP_VS_DEST_F_OVERLOAD flag", round-robin among those, so a full main pool fails over at once to a
 // lower-weight spillover pool.
