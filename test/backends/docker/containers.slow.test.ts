@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerSpec, listContainers, runToEnd, WORKER_CAPS } from '../../../src/backends/docker/containers.js';
-import type { PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import type { PrivateDockerd } from './dockerd.js';
 import { startDaemonWithImage } from './private-daemon.js';
 
 let dockerd: PrivateDockerd, docker: Docker, image: string;

@@ -14,7 +14,7 @@ import { AgentSession } from '../../../src/agent/session.js';
 import { createDockerBackend, startSlot } from '../../../src/backends/docker/index.js';
 import { WorkerPool } from '../../../src/backends/docker/pool.js';
 import { containerSpec, listContainers, OWNER_LABEL, runProbe, startWorker, sweep } from '../../../src/backends/docker/containers.js';
-import type { PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import type { PrivateDockerd } from './dockerd.js';
 import { ensureImage, IMAGE_REPO, importTar, removeOldImages } from '../../../src/backends/docker/image.js';
 import { parseProbe } from '../../../src/backends/docker/probe.js';
 import { TaintWatch } from '../../../src/backends/docker/taint.js';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { dockerOptions } from '../../../src/backends/docker/connect.js';
-import { dockerdArgs, startPrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { dockerdArgs, startPrivateDockerd } from './dockerd.js';
 import { pidAlive } from '../../../src/vm/pid.js';
 
 describe('startPrivateDockerd', { timeout: 120_000 }, () => {

@@ -1,6 +1,6 @@
 // The Docker backend on a Docker host whose kernel has IPVS, for real: a QEMU guest running a
 // pinned kernel (6.1, then 6.12) with the IPVS modules and hprio, plus dockerd
-// (src/backends/docker/testhost/), reached over a restricted user-mode NIC at
+// (test/backends/docker/testhost/), reached over a restricted user-mode NIC at
 // tcp://127.0.0.1:<port>. The backend's probe must see that kernel, the model must follow its
 // release, its cases must agree with the model (or differ only by the documented hprio
 // code-vs-intent difference, README "Known divergences"), and nothing may be left behind: no
@@ -16,7 +16,7 @@ import { pidAlive } from '../../../src/vm/pid.js';
 import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
 import { createDockerBackend } from '../../../src/backends/docker/index.js';
 import { ensureImage } from '../../../src/backends/docker/image.js';
-import { bootDockerHost, type DockerHostGuest } from '../../../src/backends/docker/testhost/guest.js';
+import { bootDockerHost, type DockerHostGuest } from './testhost/guest.js';
 import { KernelFinding } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
 import { resolveKernel } from '../../../src/kernels/resolve.js';

@@ -1,8 +1,8 @@
-// The set-up the Docker slow suites share: a private dockerd (src/backends/docker/dockerd.ts), a
+// The set-up the Docker slow suites share: a private dockerd (test/backends/docker/dockerd.ts), a
 // client for it, and the worker image imported into it.
 import type Docker from 'dockerode';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
-import { startPrivateDockerd, type PrivateDockerd } from '../../../src/backends/docker/dockerd.js';
+import { startPrivateDockerd, type PrivateDockerd } from './dockerd.js';
 import { ensureImage } from '../../../src/backends/docker/image.js';
 
 export interface DaemonWithImage {

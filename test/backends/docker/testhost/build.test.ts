@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOrder } from '../../../../src/backends/docker/testhost/build.js';
+import { loadOrder } from './build.js';
 import { parseModulesDep } from '../../../../src/vm/modules.js';
 
 describe('loadOrder', () => {

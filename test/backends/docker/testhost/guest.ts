@@ -8,12 +8,12 @@ import { createServer } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { InfraError } from '../../../errors.js';
-import { chooseAccel } from '../../../vm/kvm.js';
-import { buildQemuArgs, type Accel } from '../../../vm/qemu-args.js';
-import { pidFileFor, register } from '../../../vm/reaper.js';
-import { which } from '../../../vm/tools.js';
-import { log } from '../log.js';
+import { InfraError } from '../../../../src/errors.js';
+import { chooseAccel } from '../../../../src/vm/kvm.js';
+import { buildQemuArgs, type Accel } from '../../../../src/vm/qemu-args.js';
+import { pidFileFor, register } from '../../../../src/vm/reaper.js';
+import { which } from '../../../../src/vm/tools.js';
+import { log } from '../../../../src/backends/docker/log.js';
 import { buildDockerHost } from './build.js';
 
 /** The port vm/docker-host/init has dockerd listen on inside the guest. */

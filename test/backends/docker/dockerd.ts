@@ -7,9 +7,9 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { InfraError } from '../../errors.js';
-import { ensureTools } from '../../vm/tools.js';
-import { pidAlive } from '../../vm/pid.js';
+import { InfraError } from '../../../src/errors.js';
+import { ensureTools } from '../../../src/vm/tools.js';
+import { pidAlive } from '../../../src/vm/pid.js';
 
 export interface PrivateDockerd {
   /** The directory holding everything of this daemon. */
