@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeMissing, missingOptions, parseDotConfig, parseFragment, TREE_FRAGMENT } from '../../src/kernels/tree-config.js';
 import { resolveTree } from '../../src/kernels/tree.js';
-import { BOOT_MODULES } from '../../src/vm/modules.js';
+import { BOOT_MODULES, ON_DEMAND_MODULES } from '../../src/vm/modules.js';
 
 const fragment = parseFragment(await readFile(TREE_FRAGMENT, 'utf8'));
 const all = () => true;
@@ -77,10 +77,13 @@ describe('resolveTree', () => {
 });
 
 describe('the fragment keeps up with the guest', () => {
-  // A boot module added to the guest (src/vm/modules.ts) must be in the fragment too, or every
-  // tree kernel built from the README's recipe stops booting.
-  const CONFIG_OF: Record<string, string> = { virtio_pci: 'CONFIG_VIRTIO_PCI', virtio_console: 'CONFIG_VIRTIO_CONSOLE', veth: 'CONFIG_VETH', ip_vs: 'CONFIG_IP_VS', ipip: 'CONFIG_NET_IPIP', ip6_tunnel: 'CONFIG_IPV6_TUNNEL' };
-  it.each([...BOOT_MODULES])('boot module %s has its option', (m) => {
+  // A module added to the guest (src/vm/modules.ts) must be in the fragment too, or every tree
+  // kernel built from the README's recipe stops booting (or fails the first case that needs it).
+  const CONFIG_OF: Record<string, string> = {
+    virtio_pci: 'CONFIG_VIRTIO_PCI', virtio_console: 'CONFIG_VIRTIO_CONSOLE', veth: 'CONFIG_VETH', ip_vs: 'CONFIG_IP_VS', ipip: 'CONFIG_NET_IPIP', ip6_tunnel: 'CONFIG_IPV6_TUNNEL',
+    sch_ingress: 'CONFIG_NET_SCH_INGRESS', cls_flower: 'CONFIG_NET_CLS_FLOWER', act_skbedit: 'CONFIG_NET_ACT_SKBEDIT',
+  };
+  it.each([...BOOT_MODULES, ...ON_DEMAND_MODULES])('guest module %s has its option', (m) => {
     expect(CONFIG_OF[m], `add ${m}'s CONFIG_ option to vm/tree/ipvs-conform.config and to this map`).toBeDefined();
     expect(fragment.map((r) => r.option)).toContain(CONFIG_OF[m]);
   });
