@@ -10,11 +10,14 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCase } from '../../src/casefile/casefile.js';
 import { REPO_ROOT } from '../../src/patch/env.js';
+import { parseServiceKey } from '../../src/service-key.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
 const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/sh-ipv6-fold.patch');
 const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
-// Seed 1 with sh only: case 5 is an IPv6 service whose clients share a /64.
+// Seed 1 with sh only: a model with the mutant's fold differs in cases 4, 5 and 6 of 8 (the
+// engine with that model as its kernel saves case 4 as four events: an IPv6 sh service, two
+// destinations of weight 1, one connection).
 const RUN = ['run', '--kernel', '6.1', '--scheduler', 'sh', '--cases', '8', '--seed', '1', '--jobs', '2'];
 
 let reports: string;
@@ -32,10 +35,15 @@ describe('the IPv6 sh fold mutant on kernel 6.1', () => {
       expect(r.exitCode, r.all).toBe(1);
       const files = (await readdir(path.join(dir, 'cases'))).filter((f) => f.endsWith('.yaml'));
       const cases = await Promise.all(files.map((f) => loadCase(path.join(dir, 'cases', f))));
-      const smallest = cases.sort((a, b) => a.scenario.events.length - b.scenario.events.length)[0]!;
-      expect(smallest.scenario.events.length).toBeLessThanOrEqual(6);
-      expect(smallest.scenario.events.every((e) => !('svc' in e) || e.svc.startsWith('['))).toBe(true);
-      expect(smallest.verdict?.what).toBe('dest');
+      // a connection sent elsewhere: other saved cases may differ in an error instead (a UDP
+      // datagram sent to another port's server is refused)
+      const elsewhere = cases.filter((c) => c.verdict?.what === 'dest');
+      const smallest = elsewhere.sort((a, b) => a.scenario.events.length - b.scenario.events.length)[0];
+      expect(smallest, r.all).toBeDefined();
+      expect(smallest!.scenario.events.length).toBeLessThanOrEqual(6);
+      // every service and target IPv6 (udp/[...] and fwm6/N are too)
+      const keys = smallest!.scenario.events.flatMap((e) => ('svc' in e ? [e.svc] : []));
+      expect(keys.every((k) => parseServiceKey(k).af === 6), keys.join(' ')).toBe(true);
     },
     900_000,
   );
