@@ -13,9 +13,11 @@ import type { Summary } from '../../src/report/summary.js';
 const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
 const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/twos-always-first.patch');
 const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
-// Seed 1, 100 cases: 11 of them are twos law cases (one twos service, 100-140 connects); the
-// model-simulated power of a law case against this mutant is 83% (test/compare/law-power.slow.test.ts).
-const RUN = ['run', '--kernel', '6.12', '--cases', '100', '--seed', '1', '--jobs', '2', '--json'];
+// Seed 96, 14 cases: cases 1, 9, 10, 12 and 13 are twos law cases (one twos service, 100-140
+// connects), the most of any seed 1-400 in its first 20. On the model standing in for the mutant,
+// each fails the law in 8 to 10 of 10 simulated runs (83% over law cases,
+// test/compare/law-power.slow.test.ts), so all five passing has odds near 0.17^5, about 1e-4.
+const RUN = ['run', '--kernel', '6.12', '--cases', '14', '--seed', '96', '--jobs', '2', '--json'];
 
 let reports: string;
 beforeAll(async () => {
