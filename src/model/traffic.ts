@@ -10,6 +10,7 @@ import { type AgentConn, clientKey, type Conn, connDelete, connGet, giveUp, type
 import { opError } from './errno.js';
 import { CLIENT_DATA, CLIENT_FIN, CONNECT_PACKETS, Dir, RST_PACKETS, S, SERVER_DATA, SERVER_FIN, SILENT_PACKETS } from './tcp.js';
 import { reach } from './reached.js';
+import { sysctl } from './sysctl.js';
 import { expireNow, moment } from './timers.js';
 import type { Decision, Packet } from './types.js';
 
@@ -209,9 +210,9 @@ export function schedPersist(
   const tvaddr = !full && svc.fwmark ? markAddr(svc) : tg.addrId;
   const tkey = templateKey(tproto, snet, tvaddr, tvport);
   let ct = st.templates.get(tkey);
-  // ip_vs_check_template(ct, NULL): dest gone (or quiescent with expire_quiescent_template, off by
-  // default) invalidates the template; it keeps its timer and its place in persistconns
-  if (ct && !ct.dest.available) {
+  // ip_vs_check_template(ct, NULL): dest gone, or quiescent (weight 0) with expire_quiescent_template
+  // set (off by default), invalidates the template; it keeps its timer and its place in persistconns
+  if (ct && (!ct.dest.available || (sysctl(st, 'expire_quiescent_template', 0) !== 0 && ct.dest.weight === 0))) {
     unhashTemplate(st, ct);
     ct.vport = 0xffff;
     ct.dport = 0xffff;

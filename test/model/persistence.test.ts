@@ -29,4 +29,19 @@ describe('persistence', () => {
     const st = new Story('rr', { persistent: 300 }).add(1).add(2).connect(1, 0, 1).del(2).connect(1, 0, 1);
     expect(picks(st.run())).toEqual([2, 1]);
   });
+
+  it('expire_quiescent_template: a quiesced dest (weight 0) invalidates its template; off, the template holds', () => {
+    // ip_vs_check_template(): expire_quiescent_template(ipvs, dest) (seen on 6.1: seed 20261121,
+    // case 50 of the standard mix, a wrr fwmark service, the kernel gave no dest)
+    const story = (on: number) =>
+      new Story('rr', { persistent: 300 })
+        .add(1)
+        .connect(1, 0, 1)
+        .edit(1, { weight: 0 })
+        .push({ op: 'sysctl', name: 'expire_quiescent_template', value: on })
+        .connect(1, 0, 1)
+        .run();
+    expect(story(1).steps[5]).toMatchObject({ dest: null });
+    expect(story(0).steps[5]).toMatchObject({ dest: '10.2.0.1:80' });
+  });
 });
