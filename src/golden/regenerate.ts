@@ -7,11 +7,14 @@ import type { Backend } from '../backend.js';
 import { runOnKernel, settle } from '../judge/kernel-run.js';
 import { connSetText } from '../compare/conns.js';
 import { goldenCases } from './templates.js';
+import { differsOnlyByClock } from './timing.js';
+import type { Semantics } from '../model/types.js';
 import { goldenPath, parseGolden, stringifyGolden, toGoldenSteps, withoutClock, type GoldenFile } from './corpus.js';
 
 export interface GoldenResult {
   file: string;
-  status: 'same' | 'changed' | 'new';
+  /** `clock`: differs only where each run's jiffies fell, the model agreeing with both (timing.ts). */
+  status: 'same' | 'changed' | 'new' | 'clock';
   text: string;
   /** Unified diff against the file on disk (empty when the same). */
   diff: string;
@@ -23,7 +26,7 @@ export async function regenerate(
   release: string,
   schedulers: readonly string[],
   onResult: (r: GoldenResult) => void | Promise<void>,
-  opts: { check?: boolean } = {},
+  opts: { check?: boolean; semantics?: Semantics } = {},
 ): Promise<GoldenResult[]> {
   const out: GoldenResult[] = [];
   for (const { template, scheduler } of goldenCases(schedulers)) {
@@ -58,7 +61,8 @@ export async function regenerate(
     const text = stringifyGolden(golden);
     const oldDecided = old === undefined ? undefined : stringifyGolden(withoutClock(parseGolden(file, old)));
     const decided = stringifyGolden(withoutClock(golden));
-    const status = oldDecided === undefined ? 'new' : oldDecided === decided ? 'same' : 'changed';
+    let status: GoldenResult['status'] = oldDecided === undefined ? 'new' : oldDecided === decided ? 'same' : 'changed';
+    if (status === 'changed' && opts.semantics && differsOnlyByClock(parseGolden(file, old!), obs, opts.semantics)) status = 'clock';
     const diff = status === 'same' ? '' : createTwoFilesPatch(file, file, oldDecided ?? '', decided, 'on disk', 'kernel now');
     const r: GoldenResult = { file, status, text, diff };
     out.push(r);
