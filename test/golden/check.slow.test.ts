@@ -30,5 +30,11 @@ it('golden --check passes unchanged files and fails on a changed decision', asyn
   expect(r.stdout).toContain('+    - dest: 10.2.0.3:80');
   // every other rr file unchanged (the corpus grows with templates: count them)
   const files = (await readdir(path.join(scratch, '6.1', 'rr'))).filter((f) => f.endsWith('.yaml')).length;
-  expect(r.stderr).toContain(`${files} golden cases, ${files - 1} unchanged, 1 differ`);
+  // A difference that does not repeat on a re-run (a guest fault) is told apart, never counted
+  // as unchanged; at most one such here.
+  const m = new RegExp(`${files} golden cases, (\\d+) unchanged, 1 differ(?:, (\\d+) did not repeat)?`).exec(r.stderr);
+  expect(m, r.stderr).not.toBeNull();
+  const notRepeated = Number(m![2] ?? 0);
+  expect(notRepeated, r.stdout).toBeLessThanOrEqual(1);
+  expect(Number(m![1]) + notRepeated).toBe(files - 1);
 }, 600_000);
