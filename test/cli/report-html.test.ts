@@ -20,7 +20,7 @@ async function shard(dir: string, i: number, withFinding: boolean): Promise<void
     totals: { ...counts, casesPerMinute: 1 },
     kernels: [{ kernel: '6.1', semantics: '6.1', backend: 'qemu', elapsedMs: 1000, schedulers: { hprio: counts } }],
     // The path on the machine that ran the shard, as in a downloaded CI artifact.
-    findings: withFinding ? [{ file: `/runner/work/reports/cases/${path.basename(file)}`, kernel: '6.1', scheduler: 'hprio', kind: 'divergence', what: 'dest', caseIndex: 1, originalEvents: 39, minimalEvents: 13, line: 'diverge at event 12' }] : [],
+    findings: withFinding ? [{ file: `reports/cases/${path.basename(file)}`, kernel: '6.1', scheduler: 'hprio', kind: 'divergence', what: 'dest', caseIndex: 1, originalEvents: 39, minimalEvents: 13, line: 'diverge at event 12' }] : [],
     cases: Array.from({ length: 5 }, (_, k) => ({ kernel: '6.1', index: 2 * k + i, seed: k, scheduler: 'hprio', events: 9, outcome: withFinding && k === 0 ? 'diverge' : 'agree', ms: 1 })),
   };
   await writeFile(path.join(dir, 'summary.json'), JSON.stringify(s));

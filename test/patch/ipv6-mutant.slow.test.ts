@@ -3,38 +3,26 @@
 // four words, so the hosts of one /64 hash alike) is caught by a short sh run on the real 6.1
 // kernel and shrunk to a small IPv6 case, while the same run on the unpatched kernel passes.
 // Boots real guests (QEMU, TCG where KVM fails).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCase } from '../../src/casefile/casefile.js';
-import { REPO_ROOT } from '../../src/patch/env.js';
+import { describe, expect, it } from 'vitest';
 import { parseServiceKey } from '../../src/service-key.js';
+import { cli, examplePatch, savedCases, useReports } from '../helpers/mutant-run.js';
 
-const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
-const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/sh-ipv6-fold.patch');
-const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
+const PATCH = examplePatch('sh-ipv6-fold.patch');
 // Seed 1 with sh only: a model with the mutant's fold differs in cases 4, 5 and 6 of 8 (the
 // engine with that model as its kernel saves case 4 as four events: an IPv6 sh service, two
 // destinations of weight 1, one connection).
 const RUN = ['run', '--kernel', '6.1', '--scheduler', 'sh', '--cases', '8', '--seed', '1', '--jobs', '2'];
 
-let reports: string;
-beforeAll(async () => {
-  reports = await mkdtemp(path.join(tmpdir(), 'patch-ipv6-mutant-'));
-});
-afterAll(() => rm(reports, { recursive: true, force: true }));
+const reports = useReports('patch-ipv6-mutant-');
 
 describe('the IPv6 sh fold mutant on kernel 6.1', () => {
   it(
     'is caught: exit 1, a small IPv6 case whose connection goes elsewhere',
     async () => {
-      const dir = path.join(reports, 'mutant');
+      const dir = reports.dir('mutant');
       const r = await cli(...RUN, '--patch', PATCH, '--report', dir);
       expect(r.exitCode, r.all).toBe(1);
-      const files = (await readdir(path.join(dir, 'cases'))).filter((f) => f.endsWith('.yaml'));
-      const cases = await Promise.all(files.map((f) => loadCase(path.join(dir, 'cases', f))));
+      const cases = (await savedCases(dir)).map((x) => x.c);
       // a connection sent elsewhere: other saved cases may differ in an error instead (a UDP
       // datagram sent to another port's server is refused)
       const elsewhere = cases.filter((c) => c.verdict?.what === 'dest');
@@ -51,7 +39,7 @@ describe('the IPv6 sh fold mutant on kernel 6.1', () => {
   it(
     'and the same run on the unpatched kernel passes (exit 0)',
     async () => {
-      const r = await cli(...RUN, '--report', path.join(reports, 'stock'));
+      const r = await cli(...RUN, '--report', reports.dir('stock'));
       expect(r.exitCode, r.all).toBe(0);
     },
     600_000,

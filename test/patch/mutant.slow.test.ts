@@ -2,36 +2,25 @@
 // (vm/examples/patches/wlc-tie-off-by-one.patch) is caught by a short run on the real 6.1 kernel,
 // shrunk to a small case that records the patch by content hash and replays with one command,
 // while the same run on the unpatched kernel passes. Boots real guests (QEMU, TCG where KVM fails).
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCase } from '../../src/casefile/casefile.js';
-import { REPO_ROOT } from '../../src/patch/env.js';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/patch/parse.js';
+import { cli, examplePatch, savedCases, useReports } from '../helpers/mutant-run.js';
 
-const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
-const PATCH = path.join(REPO_ROOT, 'vm/examples/patches/wlc-tie-off-by-one.patch');
-const cli = (...args: string[]) => execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
+const PATCH = examplePatch('wlc-tie-off-by-one.patch');
 const RUN = ['run', '--scheduler', 'wlc', '--kernel', '6.1', '--cases', '8', '--seed', '1', '--jobs', '2'];
 
-let reports: string;
-beforeAll(async () => {
-  reports = await mkdtemp(path.join(tmpdir(), 'patch-mutant-'));
-});
-afterAll(() => rm(reports, { recursive: true, force: true }));
+const reports = useReports('patch-mutant-');
 
 describe('the wlc off-by-one mutant on kernel 6.1', () => {
   it(
     'is caught: exit 1, a minimal saved case naming the patch by content hash, which replays',
     async () => {
-      const dir = path.join(reports, 'mutant');
+      const dir = reports.dir('mutant');
       const r = await cli(...RUN, '--patch', PATCH, '--report', dir);
       expect(r.exitCode, r.all).toBe(1);
-      const files = (await readdir(path.join(dir, 'cases'))).filter((f) => f.endsWith('.yaml'));
-      expect(files.length).toBeGreaterThan(0);
-      const cases = await Promise.all(files.map(async (f) => ({ file: path.join(dir, 'cases', f), c: await loadCase(path.join(dir, 'cases', f)) })));
+      const cases = await savedCases(dir);
+      expect(cases.length).toBeGreaterThan(0);
       const smallest = cases.sort((a, b) => a.c.scenario.events.length - b.c.scenario.events.length)[0]!;
       // svc-add, two dest-adds and a connect are enough to show the tie going the wrong way.
       expect(smallest.c.scenario.events.length).toBeLessThanOrEqual(5);
@@ -52,7 +41,7 @@ describe('the wlc off-by-one mutant on kernel 6.1', () => {
   it(
     'and the same run on the unpatched kernel passes (exit 0)',
     async () => {
-      const r = await cli(...RUN, '--report', path.join(reports, 'stock'));
+      const r = await cli(...RUN, '--report', reports.dir('stock'));
       expect(r.exitCode, r.all).toBe(0);
     },
     600_000,
