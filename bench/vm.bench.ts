@@ -7,10 +7,10 @@
 import { parseArgs } from 'node:util';
 import { AgentSession } from '../src/agent/session.js';
 import type { Event, Scenario } from '../src/scenario.js';
-import { Guest } from '../src/vm/guest.js';
-import { buildImage } from '../src/vm/image.js';
-import { chooseAccel } from '../src/vm/kvm.js';
-import { which } from '../src/vm/tools.js';
+import { Guest } from '../src/backends/qemu/guest.js';
+import { buildImage } from '../src/backends/qemu/image.js';
+import { chooseAccel } from '../src/backends/qemu/kvm.js';
+import { which } from '../src/backends/qemu/tools.js';
 import { readFileSync, statSync } from 'node:fs';
 
 const { values: v } = parseArgs({

@@ -8,9 +8,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { AgentSession } from '../src/agent/session.js';
 import type { Event, Scenario } from '../src/scenario.js';
-import { Guest } from '../src/vm/guest.js';
-import { buildImage } from '../src/vm/image.js';
-import type { Icount } from '../src/vm/qemu-args.js';
+import { Guest } from '../src/backends/qemu/guest.js';
+import { buildImage } from '../src/backends/qemu/image.js';
+import type { Icount } from '../src/backends/qemu/qemu-args.js';
 
 const { values: v } = parseArgs({
   options: {

@@ -5,7 +5,7 @@
 // Boots one guest under QEMU (TCG where KVM does not work: never skipped).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
-import { createQemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { compareObservations } from '../../src/compare/index.js';
 import { runModel } from '../../src/model/index.js';
 import type { Event, Scenario } from '../../src/scenario.js';

@@ -5,7 +5,7 @@ import { versionsOf } from '../kernels/apt-index.js';
 import { DEBIAN_STREAMS, debianOffers, type DebianOffer } from '../kernels/debian.js';
 import { parseDebianVersion } from '../kernels/version.js';
 import { RULES_ABOUT, SEMANTICS, semanticsForVersion } from '../model/semantics.js';
-import { loadKernels } from '../vm/kernels.js';
+import { loadKernels } from '../backends/qemu/kernels.js';
 import { parse } from './args.js';
 
 export const KERNELS_HELP = `Usage: ipvs-conform kernels [--json]

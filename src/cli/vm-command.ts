@@ -1,12 +1,12 @@
 // `ipvs-conform vm build|smoke`: build the guest images, and check that each kernel boots and
 // every scheduler it has (hprio included) places real connections.
 import path from 'node:path';
-import { createQemuBackend } from '../backends/qemu.js';
+import { createQemuBackend } from '../backends/qemu/index.js';
 import { EXIT, InfraError, UsageError } from '../errors.js';
-import { buildImage } from '../vm/image.js';
-import { kernelFileName, loadKernels } from '../vm/kernels.js';
-import { ms } from '../vm/log.js';
-import { cacheDir } from '../vm/paths.js';
+import { buildImage } from '../backends/qemu/image.js';
+import { kernelFileName, loadKernels } from '../backends/qemu/kernels.js';
+import { ms } from '../backends/qemu/log.js';
+import { cacheDir } from '../backends/qemu/paths.js';
 import {
   checkSchedulers,
   connectCounts,
@@ -17,7 +17,7 @@ import {
   SMOKE_WEIGHTS,
   smokeVip,
   summarizeSeed,
-} from '../vm/smoke.js';
+} from '../backends/qemu/smoke.js';
 import { listArg, parse } from './args.js';
 import { resolveKernels } from '../kernels/resolve.js';
 

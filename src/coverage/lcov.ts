@@ -5,7 +5,7 @@ import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
-import { ensureTools, TOOLS } from '../vm/tools.js';
+import { ensureTools, TOOLS } from '../backends/qemu/tools.js';
 import { gcdaBytes, type Counters } from './counters.js';
 import type { CoverageNotes } from './flavour.js';
 

@@ -2,7 +2,7 @@
 // downloaded). A fresh machine with empty lists gets one `apt-get update` when running as root.
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
-import { ensureTools, TOOLS } from '../vm/tools.js';
+import { ensureTools, TOOLS } from '../backends/qemu/tools.js';
 import { compareDebVersions } from './debversion.js';
 
 let updated = false;

@@ -4,7 +4,7 @@
 // its exact version so reports and case files record it. The flavours are the pinned kernels'
 // (6.1: cloud-amd64; 6.12: the generic amd64, which builds ip_vs_twos).
 import { UsageError } from '../errors.js';
-import type { KernelSpec } from '../vm/kernels.js';
+import type { KernelSpec } from '../backends/qemu/kernels.js';
 import { searchNames, versionsOf } from './apt-index.js';
 
 /** What the resolution reads of the package index (tests give a fixed one). */

@@ -5,7 +5,7 @@
 import type { Semantics } from '../model/types.js';
 import { KERNEL_SCHEDULERS } from '../generate/schedulers.js';
 import { kernelByName, pinnedKernels, registerResolved, specSemantics, type PinnedKernel } from '../run/kernels.js';
-import { registerKernel, type KernelSpec } from '../vm/kernels.js';
+import { registerKernel, type KernelSpec } from '../backends/qemu/kernels.js';
 import { resolveDebian } from './debian.js';
 import { resolveTree } from './tree.js';
 import { semanticsForVersion } from '../model/semantics.js';

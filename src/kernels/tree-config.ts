@@ -4,7 +4,7 @@
 // the tree's Kconfig does not define (IP_VS_TWOS before 6.2, say) is not asked for.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { vmDir } from '../vm/paths.js';
+import { vmDir } from '../backends/qemu/paths.js';
 
 export const TREE_FRAGMENT = path.join(vmDir, 'tree', 'ipvs-conform.config');
 

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { hashFile } from '../vm/hash.js';
-import type { KernelSpec } from '../vm/kernels.js';
+import { hashFile } from '../backends/qemu/hash.js';
+import type { KernelSpec } from '../backends/qemu/kernels.js';
 import { describeMissing, kconfigSymbols, missingOptions, parseDotConfig, parseFragment, TREE_FRAGMENT, type Missing } from './tree-config.js';
 import { treeVersion, type KernelVersion } from './version.js';
 

@@ -24,7 +24,7 @@ import { installStripped, kbuild } from './kbuild.js';
 import { contentHash, readPatch } from './parse.js';
 import { copySources, dirHash } from './tree.js';
 import { buildCollector, COLLECTOR_DIR, COVERAGE_CFLAGS, keepNotes } from '../coverage/flavour.js';
-import { kernelFileName } from '../vm/kernels.js';
+import { kernelFileName } from '../backends/qemu/kernels.js';
 
 /** Bumped whenever the recipe below changes what a build produces, so old cache entries are not reused. */
 const RECIPE = 3;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pidAlive } from '../vm/pid.js';
+import { pidAlive } from '../backends/qemu/pid.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {

@@ -11,11 +11,11 @@ import { cacheRoot, type KernelPin } from './env.js';
 import { pipeline, sh, tail, tool } from './exec.js';
 import { copySources } from './tree.js';
 import { assertSourceInIndex } from '../kernels/debian.js';
-import { packageVersion } from '../vm/debs.js';
+import { packageVersion } from '../backends/qemu/debs.js';
 
 /**
  * The cached .deb of `pkg` at exactly `version`, downloaded if missing. Named `<pkg>_<version>.deb`
- * like src/vm/debs.ts names its downloads, so either side finds what the other fetched.
+ * like src/backends/qemu/debs.ts names its downloads, so either side finds what the other fetched.
  */
 export async function downloadDeb(pkg: string, version: string): Promise<string> {
   const dir = path.join(cacheRoot(), 'debs');

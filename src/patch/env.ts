@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import { kernelSpec, type TreeSpec } from '../vm/kernels.js';
+import { kernelSpec, type TreeSpec } from '../backends/qemu/kernels.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const KERNELS_YAML = path.join(REPO_ROOT, 'vm/kernels.yaml');

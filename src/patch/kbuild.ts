@@ -37,7 +37,7 @@ export async function kbuild(o: KbuildOptions): Promise<{ kos: string[]; log: st
     `-j${availableParallelism()}`,
     `NOSTDINC_FLAGS=-nostdinc ${(o.includeDirs ?? []).map((d) => `-I${d}`).join(' ')}`,
     `KCFLAGS=${[`-ffile-prefix-map=${o.root}/=`, ...(o.cflags ?? [])].join(' ')}`,
-    // No module BTF (as src/vm/modules.ts): 6.12's headers ship vmlinux, so kbuild would run
+    // No module BTF (as src/backends/qemu/modules.ts): 6.12's headers ship vmlinux, so kbuild would run
     // pahole for BTF that only BPF tracing uses; IPVS does not need it.
     'CONFIG_DEBUG_INFO_BTF_MODULES=',
     'modules',

@@ -6,6 +6,6 @@ export const BACKENDS = ['qemu', 'docker'] as const;
 export type BackendKind = (typeof BACKENDS)[number];
 
 export async function createBackend(kind: BackendKind, opts: BackendOptions): Promise<Backend> {
-  if (kind === 'qemu') return (await import('../backends/qemu.js')).createQemuBackend(opts);
+  if (kind === 'qemu') return (await import('../backends/qemu/index.js')).createQemuBackend(opts);
   return (await import('../backends/docker/index.js')).createDockerBackend(opts);
 }

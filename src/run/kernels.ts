@@ -5,7 +5,7 @@ import { KERNEL_SCHEDULERS } from '../generate/schedulers.js';
 import { semanticsForVersion, SEMANTICS } from '../model/semantics.js';
 import type { Semantics } from '../model/types.js';
 import { parseDebianVersion, parseProcVersion, parseRelease, type KernelVersion } from '../kernels/version.js';
-import { kernelsFile, loadKernels, type KernelSpec } from '../vm/kernels.js';
+import { kernelsFile, loadKernels, type KernelSpec } from '../backends/qemu/kernels.js';
 
 export { SEMANTICS };
 
@@ -28,7 +28,7 @@ export function specSemantics(k: Pick<KernelSpec, 'name' | 'version'>): { semant
   return semanticsForVersion(v);
 }
 
-/** vm/kernels.yaml as the run sees it (parsed once, by src/vm/kernels.ts), semantics by version. */
+/** vm/kernels.yaml as the run sees it (parsed once, by src/backends/qemu/kernels.ts), semantics by version. */
 export function pinnedKernels(): { default: string; kernels: PinnedKernel[] } {
   if (cache) return cache;
   const table = loadKernels();

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../src/agent/session.js';
 import type { Event, Scenario } from '../../src/scenario.js';
-import { Guest } from '../../src/vm/guest.js';
-import { buildImage } from '../../src/vm/image.js';
-import { kernelSpec } from '../../src/vm/kernels.js';
+import { Guest } from '../../src/backends/qemu/guest.js';
+import { buildImage } from '../../src/backends/qemu/image.js';
+import { kernelSpec } from '../../src/backends/qemu/kernels.js';
 
 const SVC = '10.0.0.1:80';
 const dest = (d: string, weight = 1, upper = 0, lower = 0): Event => ({ op: 'dest-add', svc: SVC, dest: d, weight, upper, lower });

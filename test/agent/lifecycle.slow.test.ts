@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../src/agent/session.js';
 import type { Event, Scenario } from '../../src/scenario.js';
-import { Guest } from '../../src/vm/guest.js';
-import { buildImage } from '../../src/vm/image.js';
+import { Guest } from '../../src/backends/qemu/guest.js';
+import { buildImage } from '../../src/backends/qemu/image.js';
 
 const SVC = '10.0.0.1:80';
 const QUIET = '10.0.0.3:80';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { CoverageRun } from '../../src/coverage/run.js';
 import type { Scenario } from '../../src/scenario.js';
 

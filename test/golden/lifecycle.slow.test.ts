@@ -7,7 +7,7 @@
 // persistence of 300 s included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
-import { createQemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { verdictLine } from '../../src/compare/compare.js';
 import { judgeFollowing } from '../../src/judge/follow.js';
 import { LIFECYCLE_TEMPLATES } from '../../src/golden/lifecycle.js';

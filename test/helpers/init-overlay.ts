@@ -1,9 +1,9 @@
 // A guest with a different /init, for tests that need the real kernel to do something on cue
 // (crash, print a WARNING): a one-file cpio archive to append to the image's initramfs
-// (src/vm/initramfs.ts appendInitramfs; later files win).
+// (src/backends/qemu/initramfs.ts appendInitramfs; later files win).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { appendInitramfs, packInitramfs } from '../../src/vm/initramfs.js';
+import { appendInitramfs, packInitramfs } from '../../src/backends/qemu/initramfs.js';
 
 /** Writes `script` as /init into a cpio archive in `dir` (its own subfolder named `name`) and returns the archive's path. */
 export async function initOverlay(dir: string, name: string, script: string): Promise<string> {

@@ -12,8 +12,8 @@ import { versionsOf } from '../../src/kernels/apt-index.js';
 import { missingOptions, parseDotConfig, parseFragment, TREE_FRAGMENT } from '../../src/kernels/tree-config.js';
 import { downloadDeb } from '../../src/patch/debs.js';
 import { cacheRoot } from '../../src/patch/env.js';
-import { withLock } from '../../src/vm/lock.js';
-import { which } from '../../src/vm/tools.js';
+import { withLock } from '../../src/backends/qemu/lock.js';
+import { which } from '../../src/backends/qemu/tools.js';
 
 const SOURCE = 'linux-source-6.12';
 const BUILD_DEPS = ['flex', 'bison', 'bc', 'libelf-dev', 'xz-utils', 'gcc', 'make'];

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeMissing, missingOptions, parseDotConfig, parseFragment, TREE_FRAGMENT } from '../../src/kernels/tree-config.js';
 import { resolveTree } from '../../src/kernels/tree.js';
-import { BOOT_MODULES, ON_DEMAND_MODULES } from '../../src/vm/modules.js';
+import { BOOT_MODULES, ON_DEMAND_MODULES } from '../../src/backends/qemu/modules.js';
 
 const fragment = parseFragment(await readFile(TREE_FRAGMENT, 'utf8'));
 const all = () => true;
@@ -77,7 +77,7 @@ describe('resolveTree', () => {
 });
 
 describe('the fragment keeps up with the guest', () => {
-  // A module added to the guest (src/vm/modules.ts) must be in the fragment too, or every tree
+  // A module added to the guest (src/backends/qemu/modules.ts) must be in the fragment too, or every tree
   // kernel built from the README's recipe stops booting (or fails the first case that needs it).
   const CONFIG_OF: Record<string, string> = {
     virtio_pci: 'CONFIG_VIRTIO_PCI', virtio_console: 'CONFIG_VIRTIO_CONSOLE', veth: 'CONFIG_VETH', ip_vs: 'CONFIG_IP_VS', ipip: 'CONFIG_NET_IPIP', ip6_tunnel: 'CONFIG_IPV6_TUNNEL',

@@ -2,12 +2,12 @@
 // TCG where KVM does not work: never skipped), on cases that touch every listing feature the
 // model renders: persistence with a mask, thresholds, OVERLOAD, trash, closing states, errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { parseConns } from '../../src/listings/parse.js';
 import { judgeFollowing } from '../../src/judge/follow.js';
 import type { Semantics } from '../../src/model/types.js';
 import type { Event, Scenario } from '../../src/scenario.js';
-import { loadKernels } from '../../src/vm/kernels.js';
+import { loadKernels } from '../../src/backends/qemu/kernels.js';
 import { kernelByName } from '../../src/run/kernels.js';
 
 const SVC = '10.0.0.1:80';

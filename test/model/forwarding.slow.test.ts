@@ -3,7 +3,7 @@
 // the ones the director's entries name, their connections close to FIN_WAIT (INPUT-ONLY), and an
 // edit of a destination's method reaches new connections only.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { makeOracle } from '../../src/judge/oracle.js';
 import type { DestFields, Event, Scenario } from '../../src/scenario.js';
 

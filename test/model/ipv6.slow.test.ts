@@ -3,7 +3,7 @@
 // hashes of sh and mh, lblc, a prefix length and a destination family the kernel refuses; the
 // listings are ipvsadm 1.31's IPv6 forms.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { makeOracle } from '../../src/judge/oracle.js';
 import type { DestFields, Event, Scenario } from '../../src/scenario.js';
 

@@ -3,11 +3,11 @@
 // pass and never a lost case: every case index has exactly one record, and no QEMU is left.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
-import { createQemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
-import { kernelSpec } from '../../src/vm/kernels.js';
-import { pidAlive } from '../../src/vm/pid.js';
+import { kernelSpec } from '../../src/backends/qemu/kernels.js';
+import { pidAlive } from '../../src/backends/qemu/pid.js';
 import { runOptions } from './fake-run.js';
 
 const qemu = createQemuBackend({ kernel: '6.1', jobs: 1, bootTimeoutMs: 180_000 });

@@ -1,7 +1,7 @@
 // The hand-written surface cases (surface-cases.ts) on the real 6.1 and 6.12 kernels, judged
 // against the model: every one must agree.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu.js';
+import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { verdictLine } from '../../src/compare/compare.js';
 import { makeOracle } from '../../src/judge/oracle.js';
 import { kernelByName } from '../../src/run/kernels.js';

@@ -13,7 +13,7 @@ import { InfraError, KernelFinding, NotRunError, UsageError } from '../../errors
 import { ALL_SCHEDULERS } from '../../generate/schedulers.js';
 import type { Observation } from '../../observation.js';
 import type { Scenario } from '../../scenario.js';
-import { loadKernels } from '../../vm/kernels.js';
+import { loadKernels } from '../qemu/kernels.js';
 import { connectDocker, describeHost } from './connect.js';
 import { runProbe, securityOpts, startWorker, sweep } from './containers.js';
 import { ensureImage } from './image.js';

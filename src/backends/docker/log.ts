@@ -1,4 +1,4 @@
-// Progress lines on stderr (stdout stays for results), like src/vm/log.ts. IPVS_CONFORM_QUIET=1
+// Progress lines on stderr (stdout stays for results), like src/backends/qemu/log.ts. IPVS_CONFORM_QUIET=1
 // silences them.
 export function log(message: string): void {
   if (process.env.IPVS_CONFORM_QUIET === '1') return;

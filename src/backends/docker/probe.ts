@@ -6,7 +6,7 @@ import type { StepResult } from '../../observation.js';
 import { compareVersions, parseDebianVersion } from '../../kernels/version.js';
 import type { Semantics } from '../../model/types.js';
 import { semanticsForRunning, specSemantics } from '../../run/kernels.js';
-import type { KernelTable } from '../../vm/kernels.js';
+import type { KernelTable } from '../qemu/kernels.js';
 
 export interface HostProbe {
   release: string;

@@ -1,5 +1,5 @@
 // The worker image's root file system, as one deterministic tar whose sha256 names the image: the
-// guest root file system the QEMU image is made from (src/vm/rootfs.ts buildRootfs(): busybox,
+// guest root file system the QEMU image is made from (src/backends/qemu/rootfs.ts buildRootfs(): busybox,
 // ipvsadm and its libraries, the static agent; no kernel modules), plus this backend's two
 // scripts from vm/docker/ at / (entrypoint.sh, probe.sh).
 import { createHash } from 'node:crypto';
@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../../errors.js';
-import { cacheDir, vmDir } from '../../vm/paths.js';
-import { buildRootfs } from '../../vm/rootfs.js';
+import { cacheDir, vmDir } from '../qemu/paths.js';
+import { buildRootfs } from '../qemu/rootfs.js';
 
 const SCRIPTS_DIR = path.join(vmDir, 'docker');
 const SCRIPTS = ['entrypoint.sh', 'probe.sh'];

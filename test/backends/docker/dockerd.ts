@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { InfraError } from '../../../src/errors.js';
-import { ensureTools } from '../../../src/vm/tools.js';
-import { pidAlive } from '../../../src/vm/pid.js';
+import { ensureTools } from '../../../src/backends/qemu/tools.js';
+import { pidAlive } from '../../../src/backends/qemu/pid.js';
 
 export interface PrivateDockerd {
   /** The directory holding everything of this daemon. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
-import { pidAlive } from '../../../src/vm/pid.js';
+import { pidAlive } from '../../../src/backends/qemu/pid.js';
 import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
 import { createDockerBackend } from '../../../src/backends/docker/index.js';
 import { ensureImage } from '../../../src/backends/docker/image.js';
@@ -20,7 +20,7 @@ import { bootDockerHost, type DockerHostGuest } from './testhost/guest.js';
 import { KernelFinding } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
 import { resolveKernel } from '../../../src/kernels/resolve.js';
-import { kernelSpec } from '../../../src/vm/kernels.js';
+import { kernelSpec } from '../../../src/backends/qemu/kernels.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/ipvs-conform.mjs');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fwmarkLack, mapRelease, noIpvsError, noSchedulersError, parseProbe, readSchedulerProbe, schedulerProbeScenario, schedulersToTry } from '../../../src/backends/docker/probe.js';
 import { InfraError } from '../../../src/errors.js';
-import { loadKernels, parseKernels } from '../../../src/vm/kernels.js';
+import { loadKernels, parseKernels } from '../../../src/backends/qemu/kernels.js';
 
 describe('parseProbe', () => {
   it('reads a host with IPVS loaded as modules', () => {

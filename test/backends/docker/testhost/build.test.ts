@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadOrder } from './build.js';
-import { parseModulesDep } from '../../../../src/vm/modules.js';
+import { parseModulesDep } from '../../../../src/backends/qemu/modules.js';
 
 describe('loadOrder', () => {
   // 6.1 cloud's modules.dep line for the NIC QEMU gives the guest.

@@ -1,5 +1,5 @@
 // A test-only Docker host whose kernel has IPVS: the project's own QEMU guest image (a pinned
-// Debian kernel with the IPVS modules and hprio, src/vm/image.ts) plus dockerd, containerd,
+// Debian kernel with the IPVS modules and hprio, src/backends/qemu/image.ts) plus dockerd, containerd,
 // containerd-shim-runc-v2, runc and docker-init from the host's Debian `docker.io` package, and
 // the virtio_net driver. Composed, not patched: a second cpio archive holding those files and
 // vm/docker-host/init is appended to the image's initramfs (the kernel unpacks concatenated
@@ -10,17 +10,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InfraError } from '../../../../src/errors.js';
-import { fetchDebs, unpackKernel } from '../../../../src/vm/debs.js';
-import { cacheKey, hashFile } from '../../../../src/vm/hash.js';
-import { buildImage } from '../../../../src/vm/image.js';
-import { appendInitramfs, packInitramfs } from '../../../../src/vm/initramfs.js';
-import { kernelFileName, kernelSpec } from '../../../../src/vm/kernels.js';
-import { withLock } from '../../../../src/vm/lock.js';
-import { log, ms } from '../../../../src/vm/log.js';
-import { moduleName, parseModulesDep } from '../../../../src/vm/modules.js';
-import { cacheDir, vmDir } from '../../../../src/vm/paths.js';
-import { parseLdd } from '../../../../src/vm/rootfs.js';
-import { ensureTools, TOOLS } from '../../../../src/vm/tools.js';
+import { fetchDebs, unpackKernel } from '../../../../src/backends/qemu/debs.js';
+import { cacheKey, hashFile } from '../../../../src/backends/qemu/hash.js';
+import { buildImage } from '../../../../src/backends/qemu/image.js';
+import { appendInitramfs, packInitramfs } from '../../../../src/backends/qemu/initramfs.js';
+import { kernelFileName, kernelSpec } from '../../../../src/backends/qemu/kernels.js';
+import { withLock } from '../../../../src/backends/qemu/lock.js';
+import { log, ms } from '../../../../src/backends/qemu/log.js';
+import { moduleName, parseModulesDep } from '../../../../src/backends/qemu/modules.js';
+import { cacheDir, vmDir } from '../../../../src/backends/qemu/paths.js';
+import { parseLdd } from '../../../../src/backends/qemu/rootfs.js';
+import { ensureTools, TOOLS } from '../../../../src/backends/qemu/tools.js';
 
 /** What dockerd 20.10 runs: itself, containerd and its runc shim, runc, and tini as docker-init. */
 export const DOCKER_BINARIES = ['dockerd', 'containerd', 'containerd-shim-runc-v2', 'runc', 'docker-init'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dockerHostQemuArgs, freeLoopbackPort } from './guest.js';
-import { buildQemuArgs } from '../../../../src/vm/qemu-args.js';
+import { buildQemuArgs } from '../../../../src/backends/qemu/qemu-args.js';
 
 const base = () => buildQemuArgs({ kernel: '/k/vmlinux', initrd: '/k/initrd.img', agentSocket: '/tmp/a.sock', accel: 'tcg', memMiB: 1536, cpus: 2, pidFile: '/tmp/q.pid' });
 

@@ -1,5 +1,5 @@
 // Boots the test-only Docker host (build.ts) under QEMU and hands back a DOCKER_HOST address for it.
-// The QEMU command line is the project's (src/vm/qemu-args.ts buildQemuArgs) with two changes: no
+// The QEMU command line is the project's (src/backends/qemu/qemu-args.ts buildQemuArgs) with two changes: no
 // agent channel (nothing in this guest speaks the agent protocol on virtio-serial), and instead of
 // `-nic none` a restricted user-mode NIC: `restrict=on` cuts the guest off from everything outside,
 // and the only way in is one TCP port on the host's loopback forwarded to the guest's dockerd.
@@ -9,10 +9,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { InfraError } from '../../../../src/errors.js';
-import { chooseAccel } from '../../../../src/vm/kvm.js';
-import { buildQemuArgs, type Accel } from '../../../../src/vm/qemu-args.js';
-import { pidFileFor, register } from '../../../../src/vm/reaper.js';
-import { which } from '../../../../src/vm/tools.js';
+import { chooseAccel } from '../../../../src/backends/qemu/kvm.js';
+import { buildQemuArgs, type Accel } from '../../../../src/backends/qemu/qemu-args.js';
+import { pidFileFor, register } from '../../../../src/backends/qemu/reaper.js';
+import { which } from '../../../../src/backends/qemu/tools.js';
 import { log } from '../../../../src/backends/docker/log.js';
 import { buildDockerHost } from './build.js';
 

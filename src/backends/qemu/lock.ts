@@ -1,0 +1,44 @@
+// A cross-process lock in the cache, so parallel test workers or runs that need the same image
+// build it once: the first takes the lock and builds, the others wait and then find it cached.
+// The lock is a directory (mkdir is atomic) holding its owner's pid; a lock whose owner is dead
+// is taken over.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InfraError } from '../../errors.js';
+import { log } from './log.js';
+import { cacheDir } from './paths.js';
+import { pidAlive } from './pid.js';
+
+export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  const dir = cacheDir('locks', `${name}.lock`);
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const start = Date.now();
+  let said = false;
+  for (;;) {
+    try {
+      await fs.mkdir(dir);
+      await fs.writeFile(path.join(dir, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(await fs.readFile(path.join(dir, 'pid'), 'utf8').catch(() => 'NaN'));
+      // No pid yet: the owner is between mkdir and writeFile; give it a moment before judging.
+      if (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner)) {
+        await fs.rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() - start > timeoutMs)
+        throw new InfraError('IPVS_CONFORM_LOCK', `waited ${Math.round(timeoutMs / 1000)} s for ${dir} (held by pid ${owner}); remove it if that process is gone`);
+      if (!said) {
+        log(`waiting for another process building ${name} (pid ${owner})`);
+        said = true;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
