@@ -45,15 +45,15 @@ export class CandidateJudge {
     return this.stoppedBy !== undefined;
   }
 
-  /** The first candidate, in order, that keeps the bug; undefined when none does (or stopped). */
-  async firstKeeping(cands: Candidate[]): Promise<{ c: Candidate; j: Judged & { verdict: Divergence } } | undefined> {
+  /** The first candidate, in order, that keeps the bug, and its index in cands; undefined when none does (or stopped). */
+  async firstKeeping(cands: Candidate[]): Promise<{ c: Candidate; j: Judged & { verdict: Divergence }; index: number } | undefined> {
     const todo = this.fresh(cands);
     const width = Math.max(1, this.o.jobs);
     for (let at = 0; at < todo.length && !this.stopped(); at += width) {
       const batch = todo.slice(at, at + width);
       const results = await Promise.all(batch.map((c) => this.judge(c)));
       const i = results.findIndex((r) => r);
-      if (i >= 0) return { c: batch[i]!, j: results[i] as Judged & { verdict: Divergence } };
+      if (i >= 0) return { c: batch[i]!, j: results[i] as Judged & { verdict: Divergence }, index: cands.indexOf(batch[i]!) };
     }
     return undefined;
   }

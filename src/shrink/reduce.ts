@@ -61,7 +61,10 @@ export async function reduceDivergence(o: ReduceOptions): Promise<ReduceResult> 
     fixpoint = true;
     unjudgedBefore = judge.unjudged;
     for (const step of o.steps ?? REDUCE_STEPS) {
-      for (let found; !judge.stopped() && (found = await judge.firstKeeping(step(current.minimal, current.judged.verdict))); ) {
+      // After an adoption the step goes on from where it was (C-Reduce's pass state): the
+      // candidates before it failed on a case that differs by one change, and the next round
+      // judges them all again before the fixpoint is declared.
+      for (let found, from = 0; !judge.stopped() && (found = await judge.firstKeeping(step(current.minimal, current.judged.verdict).slice(from))); from += found.index) {
         current = { minimal: found.c.scenario, judged: found.j };
         adopted++;
         fixpoint = false;

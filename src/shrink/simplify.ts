@@ -8,12 +8,17 @@ import { fieldText } from './refs.js';
 /** Simpler values for a field's value (undefined: leave the field out), simplest first. */
 export type Simpler = (v: unknown, s: Scenario) => unknown[];
 
-/** Integers simpler than v: the canonical one first, then small ones, then halvings toward v. */
+/**
+ * Integers simpler than v: the canonical one first, then small ones, then v less each power of two
+ * below it (v/2, 3v/4, ..., v-1), so that the smallest one keeping the bug at least halves the
+ * distance to the least value that keeps it: a wait of hours reaches its edge in ~log2(v) steps,
+ * not one millisecond at a time.
+ */
 export function simplerInts(v: unknown, canonical: number, min: number): number[] {
   if (typeof v !== 'number' || !Number.isInteger(v)) return [];
   const rank = (x: number) => (x === canonical ? -1 : x);
-  const pool = [canonical, ...Array.from({ length: 9 }, (_, i) => i), v - 1];
-  for (let h = v >> 1; h > 8; h >>= 1) pool.push(h);
+  const pool = [canonical, ...Array.from({ length: 9 }, (_, i) => i)];
+  for (let d = 1; d <= v >> 1; d *= 2) pool.push(v - d, Math.floor(v / (2 * d)));
   return [...new Set(pool)].filter((x) => x >= min && rank(x) < rank(v)).sort((a, b) => rank(a) - rank(b));
 }
 

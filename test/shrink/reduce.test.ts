@@ -159,4 +159,26 @@ describe('reduceDivergence', () => {
     expect(simplifyEqualValues(s, { stepIndex: 3 }).map((c) => weights(c.scenario))).toContainEqual([1, 1, 1]);
     expect(rankWeights(s, { stepIndex: 3 }).map((c) => weights(c.scenario))).toEqual([[2, 1, 2]]);
   });
+
+  it('brings a long value to the edge the bug needs in a few rounds, not one unit at a time', async () => {
+    // The fake bug needs a wait of at least EDGE ms before the second connection (a timer's edge).
+    const EDGE = 1_234_567;
+    const s: Scenario = { version: 1, events: [
+      { op: 'svc-add', svc: '10.0.0.1:80', scheduler: 'rr' },
+      { op: 'dest-add', svc: '10.0.0.1:80', dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 40000 },
+      { op: 'wait', ms: 3_600_000 },
+      { op: 'connect', conn: 'c2', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 40001 },
+    ] };
+    const verdict = (c: Scenario): Judged['verdict'] => {
+      const w = c.events.findIndex((e) => e.op === 'wait' && e.ms >= EDGE);
+      const i = c.events.findIndex((e, k) => k > w && e.op === 'connect');
+      return w >= 0 && i >= 0 ? { kind: 'diverge', stepIndex: i, event: eventText(c.events[i]!), what: 'dest', expected: 'a', got: 'b', diff: '' } : { kind: 'agree' };
+    };
+    const r = await reduceDivergence({ start: s, judged: { verdict: verdict(s) as Divergence }, oracle: async (c) => ({ verdict: verdict(c) }), jobs: 2 });
+    expect(r.oneMinimal).toBe(true);
+    expect(r.minimal.events).toContainEqual({ op: 'wait', ms: EDGE });
+    // log2(3,600,000) is 22: a few dozen candidates per halving, never millions of rounds.
+    expect(r.runs, `${r.runs} runs`).toBeLessThan(1500);
+  });
 });
