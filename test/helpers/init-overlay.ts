@@ -1,9 +1,21 @@
 // A guest with a different /init, for tests that need the real kernel to do something on cue
 // (crash, print a WARNING): a one-file cpio archive to append to the image's initramfs
-// (src/backends/qemu/initramfs.ts appendInitramfs; later files win).
+// (appendInitramfs below; later files win).
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { appendInitramfs, packInitramfs } from '../../src/backends/qemu/initramfs.js';
+import { pipeline } from 'node:stream/promises';
+import { packInitramfs } from '../../src/backends/qemu/initramfs.js';
+
+/**
+ * Writes `initrd` with `overlay` (another cpio archive) appended to `out`: the kernel unpacks
+ * concatenated archives in order and later files win, so the overlay replaces or adds files
+ * (a different /init, extra binaries) without rebuilding the image.
+ */
+export async function appendInitramfs(initrd: string, overlay: string, out: string): Promise<void> {
+  await fs.copyFile(initrd, out);
+  await pipeline(createReadStream(overlay), createWriteStream(out, { flags: 'a' }));
+}
 
 /** Writes `script` as /init into a cpio archive in `dir` (its own subfolder named `name`) and returns the archive's path. */
 export async function initOverlay(dir: string, name: string, script: string): Promise<string> {

@@ -3,7 +3,6 @@
 // A hung or broken guest is killed and replaced, and its case fails with InfraError (or
 // KernelFinding when the console shows the kernel's trouble): never a pass.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
@@ -13,7 +12,6 @@ import type { Scenario } from '../../scenario.js';
 import { scanConsole } from './console.js';
 import { Guest } from './guest.js';
 import { buildImage, type Image } from './image.js';
-import { appendInitramfs } from './initramfs.js';
 import { chooseAccel } from './kvm.js';
 import { log, ms } from './log.js';
 import { kernelFileName, kernelSpec } from './kernels.js';
@@ -69,21 +67,16 @@ export interface QemuBackendExtras {
   bootTimeoutMs?: number;
   /** Overrides the per-case time limit (tests of hung guests). */
   caseTimeoutMs?: number;
-  /** Extra kernel command-line words (bench experiments). */
-  cmdline?: string[];
-  memMiB?: number;
-  /**
-   * A cpio archive appended to the image's initramfs (the kernel unpacks them in order; later
-   * files win): tests use it to give the guest a different /init.
-   */
-  initrdOverlay?: string;
-  /** Virtual time for every guest (default VIRTUAL_TIME); null: the guest clock is real time. */
-  icount?: Icount | null;
+  /** Boot this image instead of building the kernel's (a test's image with a different /init). */
+  image?: Image;
 }
 
 export type QemuBackend = Backend & {
   readonly image: Image | undefined;
-  /** The pool's guests, for benchmarks and smoke checks (ping, agent stats). */
+  /**
+   * A guest of the pool, lent to `fn`: tests stop one (its pid) or read its console. Stays in
+   * src: a guest's QEMU process is not reachable from outside the pool.
+   */
   withGuest<T>(fn: (g: Guest<AgentSession>) => Promise<T>): Promise<T>;
   /** Guests booted to replace failed ones so far. */
   readonly replaced: number;
@@ -111,7 +104,6 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
   let virtualTime = false;
   let logCount = 0;
   let consoleCount = 0;
-  let overlaid: string | undefined;
   // What each guest ran last, and how far its console had been read then. Trouble printed after
   // that, before the guest's next case, belongs to that case: the kernel cleans up a case's
   // network namespace asynchronously, after the agent has replied.
@@ -147,27 +139,20 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
       const killed = await sweepOrphans();
       if (killed) log(`killed ${killed} QEMU process(es) left behind by an earlier run`);
       const tools = await ensureTools([TOOLS.qemu]);
-      image = await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs, coverage: !!opts.coverage });
+      image = opts.image ?? (await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs, coverage: !!opts.coverage }));
       if (opts.coverage) opts.coverage.notes(image.coverage ?? []);
       const accel = await chooseAccel(tools['qemu-system-x86_64']!, image.bzImagePath);
       const img = image;
-      if (opts.initrdOverlay) {
-        overlaid = path.join(os.tmpdir(), `ipvsc-initrd-${process.pid}-${Date.now()}.img`);
-        await appendInitramfs(img.initrdPath, opts.initrdOverlay, overlaid);
-      }
       // Virtual time needs TCG: under KVM the guest clock is real time (long waits are real).
-      const icount = accel === 'tcg' ? (opts.icount === undefined ? icountSetting() : opts.icount) : null;
+      const icount = accel === 'tcg' ? icountSetting() : null;
       virtualTime = icount !== null && !icount.sleep;
-      const bootImage = overlaid ? { ...img, initrdPath: overlaid } : img;
       const started = performance.now();
       pool = new GuestPool(opts.jobs, () =>
         Guest.boot({
-          image: bootImage,
+          image: img,
           accel,
           connect: (s) => new AgentSession(s),
           bootTimeoutMs: opts.bootTimeoutMs ?? QEMU_TIMEOUTS.boot,
-          cmdline: opts.cmdline,
-          memMiB: opts.memMiB,
           ...(icount ? { icount } : {}),
           // Every guest's console goes to a file in logDir when there is one.
           logFile: opts.logDir ? path.join(opts.logDir, `console-${kernelFileName(opts.kernel)}-${process.pid}-${++consoleCount}.log`) : undefined,
@@ -264,7 +249,6 @@ export function createQemuBackend(opts: BackendOptions & QemuBackendExtras): Qem
 
     async close(): Promise<void> {
       await pool?.close();
-      if (overlaid) await fs.rm(overlaid, { force: true });
     },
   };
   return backend;

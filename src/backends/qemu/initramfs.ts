@@ -3,9 +3,6 @@
 // archive (~9 MB, copied into guest memory by QEMU at host speed) boots with ~0.7 s less CPU than
 // gzip or lz4 (measured with bench/vm.bench.ts's QEMU CPU figure).
 import { execa } from 'execa';
-import { createReadStream, createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { InfraError } from '../../errors.js';
 import { ensureTools, runToFile, TOOLS } from './tools.js';
 
@@ -15,14 +12,4 @@ export async function packInitramfs(dir: string, out: string): Promise<void> {
   const names = find.stdout.split('\n').filter(Boolean).sort().join('\n') + '\n';
   const r = await runToFile(tools.cpio!, ['-o', '-H', 'newc', '--quiet', '-R', '0:0', '--reproducible'], out, { input: names, cwd: dir });
   if (r.code !== 0) throw new InfraError('IPVS_CONFORM_CPIO', `cpio failed (exit ${r.code}): ${r.stderr.trim()}`);
-}
-
-/**
- * Writes `initrd` with `overlay` (another cpio archive) appended to `out`: the kernel unpacks
- * concatenated archives in order and later files win, so the overlay replaces or adds files
- * (a different /init, extra binaries) without rebuilding the image.
- */
-export async function appendInitramfs(initrd: string, overlay: string, out: string): Promise<void> {
-  await fs.copyFile(initrd, out);
-  await pipeline(createReadStream(overlay), createWriteStream(out, { flags: 'a' }));
 }

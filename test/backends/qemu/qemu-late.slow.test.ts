@@ -6,11 +6,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildImage } from '../../../src/backends/qemu/image.js';
 import { createQemuBackend, type QemuBackend } from '../../../src/backends/qemu/index.js';
 import { KernelFinding } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
-import { AGENT_INIT, initOverlay } from '../../helpers/init-overlay.js';
+import { AGENT_INIT, initOverlay, withOverlay } from '../../helpers/init-overlay.js';
 
 const WARNING = 'WARNING: CPU: 0 PID: 1 at ipvs-conform-test: printed between cases';
 
@@ -33,13 +34,16 @@ beforeAll(async () => {
     'late-warning',
     `${AGENT_INIT}while [ ! -e /proc/net/ip_vs ]; do sleep 0.1; done\nsleep 15\necho "<4>${WARNING}" > /dev/kmsg\nwait\n`,
   );
+  const image = await buildImage({ kernel: '6.1' });
   // A real clock: on virtual time the guest's `sleep 15` passes as soon as it idles, so the
   // WARNING could come before the case it must follow.
-  backend = createQemuBackend({ kernel: '6.1', jobs: 1, initrdOverlay: overlay, icount: null });
+  vi.stubEnv('IPVS_CONFORM_ICOUNT', 'none');
+  backend = createQemuBackend({ kernel: '6.1', jobs: 1, image: { ...image, initrdPath: await withOverlay(image.initrdPath, overlay) } });
 }, 300_000);
 
 afterAll(async () => {
   await backend?.close();
+  vi.unstubAllEnvs();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
