@@ -1,17 +1,19 @@
-// The reduction pass after fast-check's shrinking: delta debugging, then value simplification,
-// repeated to a fixpoint on the real kernel, as C-Reduce does. At the fixpoint no candidate of
-// any step keeps the same bug: no single event can be removed and no single value simplified.
+// The reduction pass after fast-check's shrinking: delta debugging, events replaced by ones that
+// change less, then value simplification, repeated to a fixpoint on the real kernel, as C-Reduce
+// does. At the fixpoint no candidate of any step keeps the same bug: no single event can be
+// removed or weakened and no single value simplified.
 // Candidates run in parallel, `jobs` at a time (the backend's guests); infrastructure errors are
 // retried and never read as "the bug is gone"; a kernel finding met on the way is kept.
 import type { Divergence } from '../compare/verdict.js';
 import type { Scenario } from '../scenario.js';
 import { CandidateJudge } from './candidate-judge.js';
 import { REMOVAL_STEPS, type Step } from './remove-steps.js';
+import { deletionsAsEdits } from './replace-steps.js';
 import type { Judged, Oracle } from '../judge/oracle.js';
 import type { MetKernelFinding } from './shrink.js';
 import { SIMPLIFY_STEPS } from './simplify.js';
 
-export const REDUCE_STEPS: readonly Step[] = [...REMOVAL_STEPS, ...SIMPLIFY_STEPS];
+export const REDUCE_STEPS: readonly Step[] = [...REMOVAL_STEPS, deletionsAsEdits, ...SIMPLIFY_STEPS];
 
 export interface ReduceOptions {
   start: Scenario;

@@ -181,4 +181,41 @@ describe('reduceDivergence', () => {
     // log2(3,600,000) is 22: a few dozen candidates per halving, never millions of rounds.
     expect(r.runs, `${r.runs} runs`).toBeLessThan(1500);
   });
+
+  it('replaces a deletion by a no-op edit of another destination, so a destination that lived only to be deleted goes', async () => {
+    // The fake bug: two live equal-weight destinations, one with a threshold, and a connection
+    // after a change that runs the scheduler's hooks, itself after a first connection.
+    const hooked = (e: Event) => e.op === 'dest-edit' || e.op === 'dest-del';
+    const verdict = (c: Scenario): Judged['verdict'] => {
+      const live = new Map<string, Event & { op: 'dest-add' | 'dest-edit' }>();
+      let connected = false;
+      let hook = false;
+      for (const [i, e] of c.events.entries()) {
+        if (e.op === 'dest-add' || e.op === 'dest-edit') live.set(e.dest, e);
+        if (e.op === 'dest-del') live.delete(e.dest);
+        if (connected && hooked(e)) hook = true;
+        if (e.op !== 'connect') continue;
+        const top = Math.max(...[...live.values()].map((d) => d.weight));
+        const tied = [...live.values()].filter((d) => d.weight === top && top > 0);
+        if (hook && tied.length >= 2 && tied.some((d) => d.upper > 0)) return { kind: 'diverge', stepIndex: i, event: eventText(e), what: 'dest', expected: 'a', got: 'b', diff: '' };
+        connected = true;
+      }
+      return { kind: 'agree' };
+    };
+    const svc = '10.0.0.1:80';
+    const s: Scenario = { version: 1, events: [
+      { op: 'svc-add', svc, scheduler: 'hprio' },
+      { op: 'dest-add', svc, dest: '10.2.0.1:80', weight: 2, upper: 0, lower: 0 },
+      { op: 'dest-add', svc, dest: '10.2.0.2:80', weight: 2, upper: 1, lower: 0 },
+      { op: 'dest-add', svc, dest: '10.2.0.3:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
+      { op: 'dest-del', svc, dest: '10.2.0.3:80' },
+      { op: 'connect', conn: 'c2', svc, client: '10.1.0.1', cport: 40001 },
+    ] };
+    expect(verdict(s).kind).toBe('diverge');
+    const r = await reduceDivergence({ start: s, judged: { verdict: verdict(s) as Divergence }, oracle: async (c) => ({ verdict: verdict(c) }), jobs: 2 });
+    expect(r.oneMinimal).toBe(true);
+    expect(r.minimal.events.filter((e) => e.op === 'dest-add')).toHaveLength(2);
+    expect(r.minimal.events.some((e) => e.op === 'dest-edit')).toBe(true);
+  });
 });
