@@ -1,10 +1,10 @@
 // The reduction pass on the real 6.1 kernel (QEMU, TCG): the hprio divergence a short run finds
 // must be saved 1-minimal, small enough to read at a glance (two destinations, at most five
 // connections, weights of 1 or 2), with both stages' sizes and kernel runs, and still replay.
-// Seed 2's case 3 is its first hprio divergence: the model with the patch's loop (no OVERLOAD
-// check) standing in for the kernel saves it as six events, two destinations of weight 1, one
-// with an upper threshold of 1, three connections. (Seed 7's first, case 13, is 1-minimal with
-// three destinations: a weight-1 one deleted between two connections.) The
+// The issue's run (`--cases 300 --seed 7`) meets its first hprio divergence in case 13, so 14
+// cases find the same one: a cursor reset between two connections that the generator made by
+// adding and deleting a third destination; the reduction replaces the deletion by a no-op edit
+// and the third destination goes (6 events, weights 1, one upper threshold of 1). The
 // run's HTML report renders in headless Chromium with the plot and the marked event; the
 // Markdown summary goes to GITHUB_STEP_SUMMARY.
 import { execa } from 'execa';
@@ -19,10 +19,10 @@ import { expectPlotAndMark, launch, render } from '../helpers/browser.js';
 const BIN = path.resolve(import.meta.dirname, '../../bin/ipvs-conform.mjs');
 
 describe('1-minimal cases on the real kernel', () => {
-  it('run --kernel 6.1 --scheduler hprio --cases 4 --seed 2 saves a 1-minimal hprio case', async () => {
+  it('run --kernel 6.1 --scheduler hprio --cases 14 --seed 7 saves a 1-minimal hprio case', async () => {
     const report = await mkdtemp(path.join(tmpdir(), 'ipvsc-reduce-'));
     const stepSummary = path.join(report, 'step-summary.md');
-    const r = await execa('node', [BIN, 'run', '--kernel', '6.1', '--scheduler', 'hprio', '--cases', '4', '--seed', '2', '--report', report, '--json'], {
+    const r = await execa('node', [BIN, 'run', '--kernel', '6.1', '--scheduler', 'hprio', '--cases', '14', '--seed', '7', '--report', report, '--json'], {
       reject: false,
       env: { GITHUB_STEP_SUMMARY: stepSummary },
     });
@@ -42,7 +42,7 @@ describe('1-minimal cases on the real kernel', () => {
     for (const e of events) if (e.op === 'dest-add' || e.op === 'dest-edit') expect([1, 2]).toContain(e.weight);
 
     const md = await readFile(stepSummary, 'utf8');
-    expect(md).toMatch(/\| 6\.1 \| hprio \| 4 \| \d+ \| [1-9]\d* \|/);
+    expect(md).toMatch(/\| 6\.1 \| hprio \| 14 \| \d+ \| [1-9]\d* \|/);
     expect(md).toContain(`npx ipvs-conform replay ${f.file}`);
 
     const browser = await launch();
