@@ -6,9 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { EXIT, UsageError } from '../errors.js';
-import { regenerate } from '../golden/regenerate.js';
-import { BACKENDS, createBackend } from '../run/backends.js';
-import { kernelByName, pinnedKernels } from '../run/kernels.js';
+import type { BackendOptions } from '../backend.js';
+import { type GoldenResult, regenerate } from '../golden/regenerate.js';
+import { BACKENDS, type BackendKind, createBackend } from '../run/backends.js';
+import { kernelByName, pinnedKernels, type PinnedKernel } from '../run/kernels.js';
 import { bad, BUILD_OPTIONS, buildFiles, listArg, oneOf, parse, positiveInt } from './args.js';
 import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import { checkCoverageBackend, reportCoverage } from '../coverage/cli.js';
@@ -71,9 +72,28 @@ export async function goldenCommand(argv: string[]): Promise<number> {
   const jobs = positiveInt('--jobs', values.jobs, 1);
   const schedulerList = listArg('--scheduler', values.scheduler);
   for (const s of schedulerList) if (!ALL_SCHEDULERS.includes(s)) bad('--scheduler', `one of ${ALL_SCHEDULERS.join(', ')}`, s);
-  // A Docker host has one kernel: it is checked once, against the pinned kernel whose semantics
-  // its release maps to (Capabilities.kernel).
-  const kernelList = listArg('--kernel', values.kernel);
+  const kernels = goldenKernels(backendKind, listArg('--kernel', values.kernel));
+  const run: GoldenRun = {
+    update: !!values.update,
+    backendKind,
+    backendOptions: { jobs, ...(patches.length ? { patches } : {}), ...(moduleDirs.length ? { moduleDirs } : {}) },
+    coverage: !!values.coverage,
+    schedulerList,
+    manyKernels: kernels.length > 1,
+    tally: { changed: 0, flaky: 0, total: 0 },
+  };
+  for (const k of kernels) await goldenOnKernel(run, k);
+  const { tally } = run;
+  process.stderr.write(`golden: ${tally.total} cases, ${tally.changed} ${values.update ? 'written' : 'changed'}\n`);
+  if (!values.check) return EXIT.ok;
+  return tally.changed > 0 ? EXIT.divergence : tally.flaky > 0 ? EXIT.unknown : EXIT.ok;
+}
+
+/**
+ * The pinned kernels to update or check. A Docker host has one kernel: it is checked once,
+ * against the pinned kernel whose semantics its release maps to (Capabilities.kernel).
+ */
+function goldenKernels(backendKind: BackendKind, kernelList: string[]): PinnedKernel[] {
   const names = backendKind === 'docker' ? [kernelList[0] ?? pinnedKernels().default] : kernelList.length ? kernelList : pinnedKernels().kernels.map((k) => k.name);
   for (const k of names) {
     if (/^(debian|tree):/.test(k))
@@ -82,50 +102,58 @@ export async function goldenCommand(argv: string[]): Promise<number> {
         `golden --update and --check use the corpus of the pinned kernels (${pinnedKernels().kernels.map((x) => x.name).join(', ')}), got \`--kernel ${k}\`. Fix: to see what ${k} changes, run \`ipvs-conform golden --diff ${pinnedKernels().default} ${k}\``,
       );
   }
-  const kernels = names.map((k) => kernelByName(k));
+  return names.map((k) => kernelByName(k));
+}
 
-  let changed = 0;
-  let flaky = 0;
-  let total = 0;
-  for (const k of kernels) {
-    const coverage = values.coverage ? new CoverageRun(k.name) : undefined;
-    const backend = await createBackend(backendKind, { kernel: k.name, jobs, ...(patches.length ? { patches } : {}), ...(moduleDirs.length ? { moduleDirs } : {}), ...(coverage ? { coverage } : {}) });
-    try {
-      const caps = await backend.start();
-      const goldenKernel = caps.kernel ?? k.name;
-      const schedulers = caps.schedulers.filter((s) => !schedulerList.length || schedulerList.includes(s));
-      process.stderr.write(`golden ${values.update ? 'update' : 'check'}: kernel ${goldenKernel} (${caps.release}), ${schedulers.length} schedulers\n`);
-      const results = await regenerate(backend, goldenKernel, caps.release, schedulers, async (r) => {
-        total++;
-        const rel = path.relative(process.cwd(), r.file);
-        if (r.status === 'same') return;
-        if (r.status === 'clock') {
-          process.stdout.write(`unchanged but for the clock: ${rel} (read at a timer's edge; the model, following each run's jiffies, agrees with both)\n`);
-          return;
-        }
-        if (r.status === 'flaky') {
-          flaky++;
-          process.stdout.write(`did not repeat: ${rel} (changed on one run, unchanged on the next: a guest fault or timing, not the kernel's decision; undecided, exit 5)\n${r.diff}\n`);
-          return;
-        }
-        changed++;
-        process.stdout.write(`${r.status === 'new' ? 'new' : 'changed'}: ${rel}\n${r.diff}\n`);
-        if (values.update) {
-          await mkdir(path.dirname(r.file), { recursive: true });
-          await writeFileAtomic(r.file, r.text);
-        }
-      }, { check: values.check, semantics: caps.semantics ?? k.semantics });
-      const same = results.filter((r) => r.status === 'same' || r.status === 'clock').length;
-      if (coverage) await backend.finishCoverage?.();
-      if (coverage) await reportCoverage(coverage, 'reports', goldenKernel, kernels.length > 1);
-      const notRepeated = results.filter((r) => r.status === 'flaky').length;
-      const differ = results.length - same - notRepeated;
-      process.stderr.write(`kernel ${goldenKernel}: ${results.length} golden cases, ${same} unchanged, ${differ} ${values.update ? 'written' : 'differ'}${notRepeated ? `, ${notRepeated} did not repeat` : ''}\n`);
-    } finally {
-      await backend.close();
-    }
+interface GoldenRun {
+  /** --update (write the files); else --check. */
+  update: boolean;
+  backendKind: BackendKind;
+  backendOptions: Omit<BackendOptions, 'kernel'>;
+  coverage: boolean;
+  schedulerList: string[];
+  manyKernels: boolean;
+  tally: { changed: number; flaky: number; total: number };
+}
+
+/** Says what one golden file did (and with --update writes a changed one); counts it. */
+async function tellResult(run: GoldenRun, r: GoldenResult): Promise<void> {
+  run.tally.total++;
+  const rel = path.relative(process.cwd(), r.file);
+  if (r.status === 'same') return;
+  if (r.status === 'clock') {
+    process.stdout.write(`unchanged but for the clock: ${rel} (read at a timer's edge; the model, following each run's jiffies, agrees with both)\n`);
+    return;
   }
-  process.stderr.write(`golden: ${total} cases, ${changed} ${values.update ? 'written' : 'changed'}\n`);
-  if (!values.check) return EXIT.ok;
-  return changed > 0 ? EXIT.divergence : flaky > 0 ? EXIT.unknown : EXIT.ok;
+  if (r.status === 'flaky') {
+    run.tally.flaky++;
+    process.stdout.write(`did not repeat: ${rel} (changed on one run, unchanged on the next: a guest fault or timing, not the kernel's decision; undecided, exit 5)\n${r.diff}\n`);
+    return;
+  }
+  run.tally.changed++;
+  process.stdout.write(`${r.status === 'new' ? 'new' : 'changed'}: ${rel}\n${r.diff}\n`);
+  if (run.update) {
+    await mkdir(path.dirname(r.file), { recursive: true });
+    await writeFileAtomic(r.file, r.text);
+  }
+}
+
+async function goldenOnKernel(run: GoldenRun, k: PinnedKernel): Promise<void> {
+  const coverage = run.coverage ? new CoverageRun(k.name) : undefined;
+  const backend = await createBackend(run.backendKind, { kernel: k.name, ...run.backendOptions, ...(coverage ? { coverage } : {}) });
+  try {
+    const caps = await backend.start();
+    const goldenKernel = caps.kernel ?? k.name;
+    const schedulers = caps.schedulers.filter((s) => !run.schedulerList.length || run.schedulerList.includes(s));
+    process.stderr.write(`golden ${run.update ? 'update' : 'check'}: kernel ${goldenKernel} (${caps.release}), ${schedulers.length} schedulers\n`);
+    const results = await regenerate(backend, goldenKernel, caps.release, schedulers, (r) => tellResult(run, r), { check: !run.update, semantics: caps.semantics ?? k.semantics });
+    const same = results.filter((r) => r.status === 'same' || r.status === 'clock').length;
+    if (coverage) await backend.finishCoverage?.();
+    if (coverage) await reportCoverage(coverage, 'reports', goldenKernel, run.manyKernels);
+    const notRepeated = results.filter((r) => r.status === 'flaky').length;
+    const differ = results.length - same - notRepeated;
+    process.stderr.write(`kernel ${goldenKernel}: ${results.length} golden cases, ${same} unchanged, ${differ} ${run.update ? 'written' : 'differ'}${notRepeated ? `, ${notRepeated} did not repeat` : ''}\n`);
+  } finally {
+    await backend.close();
+  }
 }

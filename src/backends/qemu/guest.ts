@@ -82,64 +82,52 @@ export class Guest<L extends AgentLink = AgentLink> {
     const started = performance.now();
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ipvsc-vm-'));
     const sock = path.join(dir, 'agent.sock');
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(sock, () => resolve());
-    });
-    const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    const { server, connected } = await listenForAgent(sock);
     const pidFile = pidFileFor(++pidCounter);
     await fs.mkdir(path.dirname(pidFile), { recursive: true });
-    const qemuArgs = buildQemuArgs({
-      kernel: opts.image.kernelPath,
-      initrd: opts.image.initrdPath,
-      agentSocket: sock,
-      accel: opts.accel,
-      memMiB: opts.memMiB,
-      pidFile,
-      cmdline: opts.cmdline,
-      ...(opts.icount ? { icount: opts.icount } : {}),
-    });
-    const qemu = which('qemu-system-x86_64') ?? 'qemu-system-x86_64';
-    const setpriv = which('setpriv');
-    // setpriv makes the kernel SIGKILL QEMU when this Node process dies (reaper.ts, layer 2).
-    const [cmd, args] = setpriv
-      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', qemu, ...qemuArgs]]
-      : [qemu, qemuArgs];
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    register(proc);
+    const { proc, cmd } = spawnQemu(opts, sock, pidFile);
     const guest = new Guest<L>(proc, dir, server, pidFile);
-    const logFile = opts.logFile ?? path.join(dir, 'console.log');
+    await guest.attachConsole(cmd, opts.logFile ?? path.join(dir, 'console.log'));
+    await guest.awaitAgent(opts, connected, started + opts.bootTimeoutMs);
+    guest.bootMs = performance.now() - started;
+    return guest;
+  }
+
+  /** QEMU's serial console and stderr: kept in memory (console, stderr) and in `logFile`. */
+  private async attachConsole(cmd: string, logFile: string): Promise<void> {
+    const proc = this.proc;
     await fs.mkdir(path.dirname(logFile), { recursive: true });
-    guest.logStream = createWriteStream(logFile);
-    guest.logFile = logFile;
+    this.logStream = createWriteStream(logFile);
+    this.logFile = logFile;
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (s: string) => {
-      guest.console.append(s);
-      guest.logStream?.write(s);
+      this.console.append(s);
+      this.logStream?.write(s);
     });
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (s: string) => {
-      guest.stderr += s;
-      guest.logStream?.write(s);
+      this.stderr += s;
+      this.logStream?.write(s);
     });
     proc.once('error', (err) => {
-      guest.stderr += `spawn ${cmd}: ${err.message}\n`;
+      this.stderr += `spawn ${cmd}: ${err.message}\n`;
     });
+  }
 
-    const deadline = started + opts.bootTimeoutMs;
+  /** Waits until the agent has connected and said ready; a guest that does not is killed. */
+  private async awaitAgent(opts: GuestOptions<L>, connected: Promise<net.Socket>, deadline: number): Promise<void> {
     try {
-      const socket = await guest.guard(connected, deadline - performance.now(), 'QEMU to connect to the agent socket', true);
-      guest.session = opts.connect(socket);
-      guest.hello = (await guest.guard(
-        guest.session.ready(Math.max(1, deadline - performance.now())),
+      const socket = await this.guard(connected, deadline - performance.now(), 'QEMU to connect to the agent socket', true);
+      this.session = opts.connect(socket);
+      this.hello = (await this.guard(
+        this.session.ready(Math.max(1, deadline - performance.now())),
         deadline - performance.now() + 50,
         "the agent's ready frame",
         true,
       )) as Awaited<ReturnType<L['ready']>>;
     } catch (err) {
-      guest.kill();
-      await guest.cleanup();
+      this.kill();
+      await this.cleanup();
       if (err instanceof BootError) throw err;
       // An oops, BUG, WARNING or panic before the agent is up is still the kernel's: the agent
       // loads the IPVS modules (patched or out-of-tree ones included) before it says ready, so
@@ -148,16 +136,14 @@ export class Guest<L extends AgentLink = AgentLink> {
       if (err instanceof KernelFinding)
         throw new KernelFinding(
           `while booting, before the agent was ready (it loads the IPVS modules then): ${err.message}`,
-          guest.consoleText(),
+          this.consoleText(),
         );
       throw new BootError(
         `guest did not boot within ${opts.bootTimeoutMs} ms (${(err as Error).message})`,
-        guest.consoleText(),
+        this.consoleText(),
         { cause: err },
       );
     }
-    guest.bootMs = performance.now() - started;
-    return guest;
   }
 
   /**
@@ -252,4 +238,34 @@ export class Guest<L extends AgentLink = AgentLink> {
     await fs.rm(this.dir, { recursive: true, force: true });
     await fs.rm(this.pidFile, { force: true });
   }
+}
+
+/** A Unix socket the guest's agent connects to (QEMU's virtio-serial chardev). */
+async function listenForAgent(sock: string): Promise<{ server: net.Server; connected: Promise<net.Socket> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(sock, () => resolve());
+  });
+  return { server, connected: new Promise<net.Socket>((resolve) => server.once('connection', resolve)) };
+}
+
+function spawnQemu(opts: GuestOptions<AgentLink>, sock: string, pidFile: string): { proc: ChildProcess; cmd: string } {
+  const qemuArgs = buildQemuArgs({
+    kernel: opts.image.kernelPath,
+    initrd: opts.image.initrdPath,
+    agentSocket: sock,
+    accel: opts.accel,
+    memMiB: opts.memMiB,
+    pidFile,
+    cmdline: opts.cmdline,
+    ...(opts.icount ? { icount: opts.icount } : {}),
+  });
+  const qemu = which('qemu-system-x86_64') ?? 'qemu-system-x86_64';
+  const setpriv = which('setpriv');
+  // setpriv makes the kernel SIGKILL QEMU when this Node process dies (reaper.ts, layer 2).
+  const [cmd, args] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', qemu, ...qemuArgs]] : [qemu, qemuArgs];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  register(proc);
+  return { proc, cmd };
 }
