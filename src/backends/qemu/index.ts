@@ -13,6 +13,7 @@ import { readSchedulerProbe, schedulerProbeScenario } from '../docker/probe.js';
 import { keepConsole, LateTrouble, runOnGuest, type AgentGuest } from './guest-case.js';
 import { Guest } from './guest.js';
 import { buildImage, type Image } from './image.js';
+import { intactImage } from './image-seal.js';
 import { kernelFileName, kernelSpec } from './kernels.js';
 import { chooseAccel } from './kvm.js';
 import { caseTimeoutMs, icountSetting, QEMU_TIMEOUTS } from './limits.js';
@@ -83,7 +84,7 @@ async function startGuests(st: QemuState): Promise<AgentGuest['hello']> {
   const killed = await sweepOrphans();
   if (killed) log(`killed ${killed} QEMU process(es) left behind by an earlier run`);
   const tools = await ensureTools([TOOLS.qemu]);
-  const img = opts.image ?? (await buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs, coverage: !!opts.coverage }));
+  const img = opts.image ?? (await intactImage(() => buildImage({ kernel: opts.kernel, patches: opts.patches, moduleDirs: opts.moduleDirs, coverage: !!opts.coverage })));
   st.image = img;
   if (opts.coverage) opts.coverage.notes(img.coverage ?? []);
   const accel = await chooseAccel(tools['qemu-system-x86_64']!, img.bzImagePath);
