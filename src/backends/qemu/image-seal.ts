@@ -5,6 +5,7 @@
 // and mtime still match is taken as is (no hashing on every start); one whose mtime moved is hashed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { InfraError } from '../../errors.js';
 import { hashFile } from './hash.js';
 import type { Image } from './image.js';
@@ -30,7 +31,8 @@ export async function imageDamage(dir: string): Promise<string | undefined> {
     for (const f of SEALED) seal[f] = await stampOf(path.join(dir, f)).catch(() => ({ size: -1, mtimeMs: 0, sha256: '' }));
     const missing = SEALED.filter((f) => seal[f]!.size < 0);
     if (missing.length) return `${missing.join(', ')} missing`;
-    await fs.writeFile(sealFile, JSON.stringify(seal, null, 2) + '\n');
+    // Atomic: another process starting on this image must never read half a seal.
+    await writeFileAtomic(sealFile, JSON.stringify(seal, null, 2) + '\n');
     return undefined;
   }
   let seal: Seal;
