@@ -133,8 +133,8 @@ static size_t af_len(int af)
 	return af == AF_INET6 ? 16 : 4;
 }
 
-/* `ip addr add IP/PLEN dev IDX`; IPv6 addresses without duplicate address detection (IFA_F_NODAD):
- * usable at once. */
+/* `ip addr add IP/PLEN dev IDX`. An IPv6 address is tentative until the kernel's DAD work has
+ * made it usable (no IFA_F_NODAD, which would hide that): topo_up waits for it (settle6.c). */
 static int addr_msg(int nl, int cmd, int idx, const char *ip, int plen)
 {
 	struct nlreq r;
@@ -144,7 +144,6 @@ static int addr_msg(int nl, int cmd, int idx, const char *ip, int plen)
 	ifa->ifa_family = (uint8_t)af;
 	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_index = (uint32_t)idx;
-	ifa->ifa_flags = af == AF_INET6 ? IFA_F_NODAD : 0;
 	nl_put(&r, IFA_LOCAL, &a, af_len(af));
 	nl_put(&r, IFA_ADDRESS, &a, af_len(af));
 	return nl_talk(nl, &r);
@@ -252,11 +251,11 @@ static int sync_del(int nl, int idx);
  * (deleted with the veth pair), and no TIME_WAIT (tcp_max_tw_buckets=0 there). */
 /*
  * IPv6 on the devices made from now on in the current netns: no automatic link-local address
- * (addr_gen_mode 1: an IPv4 case sends no IPv6 packet at all), no duplicate address detection and
- * no router solicitation. A link that carries IPv6 gets link-local addresses of the agent's own
- * (LL6_*): neighbour solicitation for a packet from an address the device does not hold (a
- * forwarded one, an AnyIP client's) is sent from one (ndisc_solicit), and the automatic one was
- * seen missing now and then on a veth that came up before its peer.
+ * (addr_gen_mode 1: an IPv4 case sends no IPv6 packet at all), no duplicate address detection (the
+ * DAD work then only makes an address usable: settle6.c) and no router solicitation. A link that
+ * carries IPv6 gets link-local addresses of the agent's own (LL6_*): neighbour solicitation for a
+ * packet from an address the device does not hold (a forwarded one, an AnyIP client's) is sent
+ * from one (ndisc_solicit).
  */
 static int ipv6_quiet(void)
 {
@@ -473,6 +472,8 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, int v6, char *err, 
 	    side_link(t, t->ns_srv, t->nl_srv, side_idx, "10.3.0.1", "10.3.0.254", v6 ? SRV6_SIDE : NULL, SRV6_DIR,
 		      err, errn))
 		goto fail;
+	if (v6)
+		STEP("ipv6_settled", ipv6_settle(t));
 	return 0;
 fail:
 	return -1;
