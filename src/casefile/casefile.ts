@@ -2,7 +2,7 @@
 // YAML, written atomically (write-file-atomic) with a format version; read back with a precise
 // error for every field a hand edit may have broken.
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import YAML from 'yaml';
 import { InputError } from '../errors.js';
 import type { DiffKind } from '../compare/verdict.js';

@@ -4,7 +4,7 @@
 // file that did not change; --check replays them and fails (exit 1) on any change.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { BackendOptions } from '../backend.js';
 import { type GoldenResult, regenerate } from '../golden/regenerate.js';

@@ -1,6 +1,7 @@
 // The `ipvs-conform` command: dispatches subcommands and maps every error to an exit code in one
 // place (src/errors.ts EXIT, with the order that picks one of several: EXIT_PRECEDENCE).
 import { ConformError, EXIT, KernelFinding, UsageError } from '../errors.js';
+import { diskTrouble } from './disk-error.js';
 
 export const HELP = `Usage: ipvs-conform <command> [options]
 
@@ -46,7 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       default:
         throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, check, report, vm, golden, kernels), got \`${cmd}\`. See \`ipvs-conform --help\``);
     }
-  } catch (e) {
+  } catch (thrown) {
+    const e = diskTrouble(thrown) ?? thrown;
     if (e instanceof ConformError) {
       process.stderr.write(`ipvs-conform: ${e.message}\n`);
       const log = (e as { log?: unknown }).log;

@@ -1,7 +1,7 @@
 // `ipvs-conform report merge DIR... [--out DIR]`: the shards' summaries as one.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { UsageError } from '../errors.js';
 import { junitXml } from '../report/junit.js';
 import { mergeSummaries, readSummary, SUMMARY_FILE } from '../report/merge.js';

@@ -4,7 +4,7 @@
 // is closed, and the partial summary is written.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { Backend } from '../backend.js';
 import { ConformError, EXIT } from '../errors.js';
 import { ALL_SCHEDULERS } from '../generate/schedulers.js';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import YAML from 'yaml';
 import { validateScenario } from '../casefile/validate-scenario.js';
 import type { Scenario } from '../scenario.js';

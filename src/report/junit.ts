@@ -1,7 +1,7 @@
 // JUnit XML for CI: one test suite per kernel, one test case per generated case. A divergence is a
 // failure, an infrastructure/model failure or a kernel oops is an error, and a case the model
 // could not judge (unknown) or that did not repeat (flaky) is marked skipped with the reason.
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { CaseRecord } from '../run/records.js';
 import type { Summary } from './summary.js';
 

@@ -1,6 +1,6 @@
 // The run's summary: counts per kernel and scheduler, the saved findings, and the per-case records
 // (so shards can be merged into one report). Written as JSON, atomically.
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { EXIT, worstExit, type ExitCode } from '../errors.js';
 import { countKinds } from '../generate/kinds.js';
 import type { CaseRecord, Outcome, SavedFinding } from '../run/records.js';

@@ -4,7 +4,7 @@
 // a case index it does not have. Every file ends with the one line that replays it.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { CASE_FORMAT, replayCommand, saveCase, type CaseFile } from '../casefile/casefile.js';
 import type { Divergence } from '../compare/verdict.js';
 import type { KernelFinding } from '../errors.js';

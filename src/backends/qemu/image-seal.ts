@@ -5,7 +5,7 @@
 // and mtime still match is taken as is (no hashing on every start); one whose mtime moved is hashed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { InfraError } from '../../errors.js';
 import { hashFile } from './hash.js';
 import type { Image } from './image.js';

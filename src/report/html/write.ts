@@ -2,7 +2,7 @@
 // finding whose case file can be read. A finding without one is listed without a page.
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { loadCase } from '../../casefile/casefile.js';
 import type { SavedFinding } from '../../run/records.js';
 import type { Summary } from '../summary.js';
