@@ -1,8 +1,9 @@
 // The report's disk fills up during a real `run` on the 6.1 kernel: --report is a 200 KiB tmpfs,
 // mounted in a mount namespace of the run's own (unshare -m: the host's mounts are untouched):
-// hprio's divergence in seed 2 (case 5) saves its case file, then its ~250 KB HTML page fills it. The promise: a clear infrastructure error (exit 3, what
-// was refused, the fix), never "internal error"; every file already written whole (case files are
-// replaced atomically: each parses), no temporary file of an atomic write left; no QEMU left.
+// hprio's divergence in seed 2 (case 5) saves its case file, then its ~250 KB HTML page fills it.
+// The promise: a clear infrastructure error (exit 3, what was refused, the fix), never "internal
+// error"; every file already written whole (each case file parses), no temporary file of an atomic
+// write left; no QEMU left.
 // The tmpfs goes with its namespace: the shell copies the report out before it ends.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
