@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
 import { type Event, FWD_METHODS, type FwdMethod, MAX_WAIT_MS, type Scenario } from '../scenario.js';
-import { canonicalIp, KeyError, keyText, markOf, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, TARGET_SYNTAX } from '../service-key.js';
+import { canonicalIp, KeyError, keyText, markOf, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, type ServiceKey, TARGET_SYNTAX } from '../service-key.js';
 
 export interface CaseResult {
   steps: StepResult[];
@@ -31,26 +31,23 @@ function addrPort(v: unknown, field: string): string {
   throw new InputError(undefined, field, 'an address and port like "10.2.0.3:80" or "[2001:db8:2::3]:80"', v);
 }
 
-/** A service key in its canonical text (the agent's S/D rows print that form). */
-function svcKey(v: unknown, field: string): string {
-  try {
-    const k = parseServiceKey(v as string);
-    if (keyText(k) === v) return v;
-  } catch (e) {
-    if (!(e instanceof KeyError)) throw e;
-  }
-  throw new InputError(undefined, field, SERVICE_KEY_SYNTAX, v);
+/**
+ * A key in its canonical text (the agent's S/D rows print that form): `parse` throws KeyError on
+ * text that is no key; text that parses but is written otherwise is refused as well.
+ */
+function canonical(parse: (text: string) => ServiceKey, syntax: string): (v: unknown, field: string) => string {
+  return (v, field) => {
+    try {
+      if (keyText(parse(v as string)) === v) return v as string;
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+    }
+    throw new InputError(undefined, field, syntax, v);
+  };
 }
 
-function target(v: unknown, field: string): string {
-  try {
-    const k = parseTarget(v as string);
-    if (keyText(k) === v) return v;
-  } catch (e) {
-    if (!(e instanceof KeyError)) throw e;
-  }
-  throw new InputError(undefined, field, TARGET_SYNTAX, v);
-}
+const svcKey = canonical(parseServiceKey, SERVICE_KEY_SYNTAX);
+const target = canonical(parseTarget, TARGET_SYNTAX);
 
 function ipv4(v: unknown, field: string): string {
   if (typeof v === 'string' && IPV4.test(v)) return v;

@@ -19,34 +19,28 @@ Run \`ipvs-conform <command> --help\` for a command's options and an example.
 Example:
   ipvs-conform run --kernel 6.1,6.12 --scheduler hprio --cases 300 --seed 7`;
 
+type Command = (argv: string[]) => Promise<number>;
+
+/** Each command is imported when it is asked for: help and usage errors load none of them. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run-command.js')).runCommand,
+  replay: async () => (await import('./replay-command.js')).replayCommand,
+  check: async () => (await import('./check-command.js')).checkCommand,
+  report: async () => (await import('./report-command.js')).reportCommand,
+  vm: async () => (await import('./vm-command.js')).vmCommand,
+  golden: async () => (await import('./golden-command.js')).goldenCommand,
+  kernels: async () => (await import('./kernels-command.js')).kernelsCommand,
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  // Each command is imported when it is asked for: help and usage errors load none of them.
   try {
-    switch (cmd) {
-      case 'run':
-        return await (await import('./run-command.js')).runCommand(rest);
-      case 'replay':
-        return await (await import('./replay-command.js')).replayCommand(rest);
-      case 'check':
-        return await (await import('./check-command.js')).checkCommand(rest);
-      case 'report':
-        return await (await import('./report-command.js')).reportCommand(rest);
-      case 'vm':
-        return await (await import('./vm-command.js')).vmCommand(rest);
-      case 'golden':
-        return await (await import('./golden-command.js')).goldenCommand(rest);
-      case 'kernels':
-        return await (await import('./kernels-command.js')).kernelsCommand(rest);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        process.stdout.write(HELP + '\n');
-        return cmd === undefined ? EXIT.usage : EXIT.ok;
-      default:
-        throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (run, replay, check, report, vm, golden, kernels), got \`${cmd}\`. See \`ipvs-conform --help\``);
+    if (cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) return await (await COMMANDS[cmd]!())(rest);
+    if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      process.stdout.write(HELP + '\n');
+      return cmd === undefined ? EXIT.usage : EXIT.ok;
     }
+    throw new UsageError('IPVS_CONFORM_USAGE', `Expected a command (${Object.keys(COMMANDS).join(', ')}), got \`${cmd}\`. See \`ipvs-conform --help\``);
   } catch (thrown) {
     const e = diskTrouble(thrown) ?? thrown;
     if (e instanceof ConformError) {
