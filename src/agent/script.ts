@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import type { DestRow, Listings, OpError, ServiceRow, StepResult } from '../observation.js';
 import { type Event, FWD_METHODS, type FwdMethod, MAX_WAIT_MS, type Scenario } from '../scenario.js';
 import { canonicalIp, KeyError, keyText, markOf, parseServiceKey, parseTarget, SERVICE_KEY_SYNTAX, type ServiceKey, TARGET_SYNTAX } from '../service-key.js';
+import { FLAG_NAMES } from '../registry.js';
 
 export interface CaseResult {
   steps: StepResult[];
@@ -90,7 +91,7 @@ function fwdMethod(v: unknown, field: string): FwdMethod {
   throw new InputError(undefined, field, `one of ${FWD_METHODS.join(', ')}`, v);
 }
 
-const FLAGS = new Set(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3']);
+const FLAGS = new Set(FLAG_NAMES);
 
 /** One script line for one event (the i-th, for error messages). */
 export function eventLine(e: Event, i = 0): string {

@@ -6,7 +6,7 @@ import { type DestFields, type Event, type FwdMethod, NET, NET6, type Scenario, 
 import { canonicalIpv6 } from '../service-key.js';
 import { type ConnectOp, type DestId, type Op, type Plan, type SlotPlan, WCOMMON } from './plan.js';
 import { resolveWait, SYSCTLS } from './lifecycle.js';
-import { SCHEDULER_FLAGS } from './schedulers.js';
+import { FLAG_NUMBER, SCHEDULER_FLAGS } from '../registry.js';
 
 /** The first service of every generated case with a shared address and port. */
 export const VIP = `${NET.vipPrefix}1:80`;
@@ -333,12 +333,10 @@ function destOp(s: State, slot: Slot, op: Extract<Op, { k: 'edit' | 'quiesce' | 
   if (accepted(f)) slot.present.set(dest, f);
 }
 
-const FLAG_BIT: Record<string, number> = { 'sh-fallback': 1, 'mh-fallback': 1, 'flag-1': 1, 'sh-port': 2, 'mh-port': 2, 'flag-2': 2, 'flag-3': 3 };
-
 /** The same flag bits under the names ipvsadm gives them for `scheduler` (a switch keeps the bits). */
 function renameFlags(flags: string[], scheduler: string): string[] {
   const own = SCHEDULER_FLAGS[scheduler];
-  return flags.map((f) => (own && FLAG_BIT[f]! < 3 ? own[FLAG_BIT[f]! - 1]! : `flag-${FLAG_BIT[f]}`)).sort();
+  return flags.map((f) => (own && FLAG_NUMBER[f]! < 3 ? own[FLAG_NUMBER[f]! - 1]! : `flag-${FLAG_NUMBER[f]}`)).sort();
 }
 
 /** Schedulers whose init_service reads the destinations already there (gcd and max weight, hash buckets, Maglev table). */

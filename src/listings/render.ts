@@ -3,6 +3,7 @@
 import type { ConnRow, DestRow, Listings, ServiceRow } from '../observation.js';
 import { parseServiceKey, protoName } from '../service-key.js';
 import { sortByAddrPort, sortServices } from './sort.js';
+import { FLAG_NUMBER } from '../registry.js';
 
 /** NVERSION(IP_VS_VERSION_CODE 0x010201) and IP_VS_CONN_TAB_SIZE (CONFIG_IP_VS_TAB_BITS=12). */
 export const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)\n';
@@ -26,15 +27,8 @@ function title(format: Format): string {
   return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
 }
 
-const FLAG_BIT: Record<string, number> = {
-  'sh-fallback': 1,
-  'mh-fallback': 1,
-  'flag-1': 1,
-  'sh-port': 2,
-  'mh-port': 2,
-  'flag-2': 2,
-  'flag-3': 4,
-};
+/** SCHED1..3 as bits 1, 2, 4 of ipvsadm's flags word, shifted down. */
+const FLAG_BIT: Record<string, number> = Object.fromEntries(Object.entries(FLAG_NUMBER).map(([name, n]) => [name, 1 << (n - 1)]));
 
 /** print_sched_flags(): names depend on the scheduler, always in bit order. */
 function schedFlags(s: ServiceRow): string {

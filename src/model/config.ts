@@ -13,20 +13,13 @@ import { reach } from './reached.js';
 import { putInTrash, takeFromTrash } from './trash.js';
 import { S } from './tcp.js';
 import { SCHED_FLAG, type SchedulerModel } from './types.js';
+import { FLAG_NUMBER } from '../registry.js';
 
 const INT_MAX = 0x7fffffff;
 /** IP_VS_SCHEDNAME_MAXLEN - 1: the netlink policy (NLA_NUL_STRING) rejects longer names with EINVAL. */
 const SCHED_NAME_MAX = 15;
 
-const FLAG_BITS: Record<string, number> = {
-  'sh-fallback': SCHED_FLAG.SCHED1,
-  'mh-fallback': SCHED_FLAG.SCHED1,
-  'flag-1': SCHED_FLAG.SCHED1,
-  'sh-port': SCHED_FLAG.SCHED2,
-  'mh-port': SCHED_FLAG.SCHED2,
-  'flag-2': SCHED_FLAG.SCHED2,
-  'flag-3': SCHED_FLAG.SCHED3,
-};
+const FLAG_BITS: Record<string, number> = Object.fromEntries(Object.entries(FLAG_NUMBER).map(([name, n]) => [name, SCHED_FLAG[`SCHED${n}`]]));
 
 export function flagBits(flags: string[] | undefined): number {
   let bits = 0;

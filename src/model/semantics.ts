@@ -9,6 +9,7 @@
 import { UsageError } from '../errors.js';
 import { type KernelVersion, versionText } from '../kernels/version.js';
 import type { Semantics } from './types.js';
+import { ALL_SCHEDULERS, SCHEDULERS_6_1 } from '../registry.js';
 
 export interface KernelRules {
   /** CONFIG_HZ of the Debian kernel (jiffy = 1000 / hz ms). */
@@ -31,12 +32,11 @@ export interface KernelRules {
   schedulers: readonly string[];
 }
 
-const COMMON_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'hprio'];
 
 /** The rule sets. '6.1': the 6.1.176 rules; '6.12': the 6.12.104+ rules (also 6.1.183+). */
 export const KERNEL_RULES: Readonly<Record<Semantics, KernelRules>> = {
-  '6.1': { hz: 250, accounting: 'inactconns', uThresholdIntMaxCheck: false, schedulers: COMMON_SCHEDULERS },
-  '6.12': { hz: 250, accounting: 'totalconns', uThresholdIntMaxCheck: true, schedulers: [...COMMON_SCHEDULERS, 'twos'] },
+  '6.1': { hz: 250, accounting: 'inactconns', uThresholdIntMaxCheck: false, schedulers: SCHEDULERS_6_1 },
+  '6.12': { hz: 250, accounting: 'totalconns', uThresholdIntMaxCheck: true, schedulers: ALL_SCHEDULERS },
 };
 
 export const SEMANTICS = Object.keys(KERNEL_RULES) as readonly Semantics[];

@@ -1,6 +1,7 @@
 // What the Docker host's kernel offers, found before any case runs: its release, whether IPVS is
 // there at all, which schedulers it can run, and which pinned kernel's semantics the model follows.
 import { InfraError } from '../../errors.js';
+import { KERNEL_OWN_SCHEDULERS } from '../../registry.js';
 import type { Scenario } from '../../scenario.js';
 import type { StepResult } from '../../observation.js';
 import { compareVersions, parseDebianVersion } from '../../kernels/version.js';
@@ -116,7 +117,7 @@ export function noSchedulersError(probe: HostProbe): InfraError {
     'IPVS_CONFORM_NO_SCHEDULERS',
     `the Docker host's kernel (${probe.release}) has IPVS but no scheduler module loaded (ip_vs_rr, ip_vs_wlc, ...), and ` +
       'the harness does not make the host load modules. Fix: on the Docker host run ' +
-      '`for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s; done`',
+      `\`for s in ${KERNEL_OWN_SCHEDULERS.join(' ')}; do modprobe ip_vs_$s; done\``,
     { permanent: true },
   );
 }
