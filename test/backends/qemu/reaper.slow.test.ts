@@ -17,8 +17,8 @@ beforeAll(async () => {
   await fs.writeFile(
     script,
     `import { AgentSession } from ${src('agent/session.ts')};
-import { Guest } from ${src('vm/guest.ts')};
-import { buildImage } from ${src('vm/image.ts')};
+import { Guest } from ${src('backends/qemu/guest.ts')};
+import { buildImage } from ${src('backends/qemu/image.ts')};
 const image = await buildImage({ kernel: '6.1' });
 const g = await Guest.boot({ image, accel: 'tcg', connect: (s) => new AgentSession(s), bootTimeoutMs: 120000 });
 process.stdout.write('QEMU ' + g.pid + '\\n');
