@@ -1,0 +1,71 @@
+// npm run soak [-- --cases N --batch B --seed S --fault-rate R]: N cases (default 10,000) across
+// both pinned kernels, in CLI runs of B cases, a fault injected into a share R of them at random
+// (a QEMU killed or stopped mid-run, SIGINT or SIGTERM to the run); then the books: cases
+// recorded = cases run, findings saved = findings found, processes and temporary files left, the
+// host process's peak memory. Not in CI: it boots many guests. Exit 1 when the books do not balance.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FAULTS, runBatch, type Books, type Fault } from './batch.js';
+
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '10000' },
+    batch: { type: 'string', default: '20' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+    'fault-rate': { type: 'string', default: '0.5' },
+  },
+});
+const total = Number(values.cases);
+const batchSize = Number(values.batch);
+const seed = Number(values.seed);
+const faultRate = Number(values['fault-rate']);
+const KERNELS = ['6.1', '6.12'];
+
+/** A small seeded generator (mulberry32): the same --seed injects the same faults at the same moments. */
+function random(s: number): () => number {
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function main(): Promise<number> {
+  const rnd = random(seed);
+  const root = await mkdtemp(path.join(tmpdir(), 'ipvsc-soak-'));
+  const t = { asked: 0, recorded: 0, interruptedRecorded: 0, duplicates: 0, found: 0, saved: 0, qemus: 0, pidFiles: 0, tmp: 0, peak: 0 };
+  const faults: Record<string, number> = {};
+  console.log(`soak: ${total} cases, batches of ${batchSize}, seed ${seed}, fault rate ${faultRate}`);
+  for (let i = 0, done = 0; done < total; i++, done += batchSize) {
+    const cases = Math.min(batchSize, total - done);
+    const fault: Fault = rnd() < faultRate ? FAULTS[1 + Math.floor(rnd() * (FAULTS.length - 1))]! : 'none';
+    const kernel = KERNELS[i % KERNELS.length]!;
+    const dir = path.join(root, `batch-${i}`);
+    const b = { kernel, seed: seed + i, cases, fault, faultAfterMs: Math.floor(rnd() * 20_000), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
+    const books: Books = await runBatch(b);
+    if (books.injected) faults[fault] = (faults[fault] ?? 0) + 1;
+    if (books.interrupted) t.interruptedRecorded += books.recorded;
+    else (t.asked += cases), (t.recorded += books.recorded);
+    t.duplicates += books.duplicates;
+    t.found += books.findingsFound;
+    t.saved += books.findingsSaved;
+    t.qemus += books.qemusLeft;
+    t.pidFiles += books.pidFilesLeft;
+    t.tmp += books.tmpLeft.length;
+    t.peak = Math.max(t.peak, books.peakRssKiB);
+    console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved, left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
+  }
+  await rm(root, { recursive: true, force: true });
+  console.log(`faults that struck a live run: ${Object.entries(faults).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+  console.log(`cases recorded = cases run: ${t.recorded} = ${t.asked} (runs not interrupted); interrupted runs recorded ${t.interruptedRecorded}; indexes recorded twice: ${t.duplicates}`);
+  console.log(`findings saved = findings found: ${t.saved} = ${t.found}`);
+  console.log(`left behind: ${t.qemus} QEMU processes, ${t.pidFiles} pid files, ${t.tmp} temporary files`);
+  console.log(`host process peak memory (VmHWM): ${(t.peak / 1024).toFixed(0)} MiB`);
+  const balanced = t.recorded === t.asked && t.duplicates === 0 && t.saved === t.found && t.qemus + t.pidFiles + t.tmp === 0;
+  return balanced ? 0 : 1;
+}
+
+process.exitCode = await main();
