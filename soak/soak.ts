@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     const fault: Fault = rnd() < faultRate ? FAULTS[1 + Math.floor(rnd() * (FAULTS.length - 1))]! : 'none';
     const kernel = KERNELS[i % KERNELS.length]!;
     const dir = path.join(root, `batch-${i}`);
-    const b = { kernel, seed: seed + i, cases, fault, faultAfterMs: Math.floor(rnd() * 20_000), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
+    const b = { kernel, seed: seed + i, cases, fault, faultAfterMs: Math.floor(rnd() * cases * 800), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
     const books: Books = await runBatch(b);
     if (books.injected) faults[fault] = (faults[fault] ?? 0) + 1;
     if (books.interrupted) t.interruptedRecorded += books.recorded;
