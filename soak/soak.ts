@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     t.pidFiles += books.pidFilesLeft;
     t.tmp += books.tmpLeft.length;
     t.peak = Math.max(t.peak, books.peakRssKiB);
-    console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved, left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
+    console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run or its guest had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved, left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
   }
   await rm(root, { recursive: true, force: true });
   console.log(`faults that struck a live run: ${Object.entries(faults).map(([f, n]) => `${f} ${n}`).join(', ')}`);
