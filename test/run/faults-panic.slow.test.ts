@@ -1,9 +1,9 @@
 // A guest kernel that panics mid-run (6.1): the test hook is the image with a different /init
 // (test/helpers/init-overlay.ts) that starts the agent and, once a case has loaded the wlc
 // scheduler's module (the agent loads a scheduler on first use), crashes the kernel through
-// /proc/sysrq-trigger. The promise: the crash is a kernel finding of the case that was running,
-// saved with the console log; never a pass, never infrastructure; the other cases go on, on a
-// fresh guest (which panics at its own first wlc case); no QEMU or temporary file is left.
+// /proc/sysrq-trigger. The promise: the crash is a kernel finding of the case that was running
+// (the wlc case, or the next one if the guest's shell notices the module late), saved with the
+// console log; never a pass, never infrastructure; the other cases go on, on a fresh guest (which panics at its own first wlc case); no QEMU or temporary file is left.
 import { mkdtempSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -51,14 +51,18 @@ describe('a guest kernel panic mid-run (kernel 6.1)', () => {
     // seed 5's first four cases have both schedulers
     expect(wlc.length, books).toBeGreaterThan(0);
     expect(rr.length, books).toBeGreaterThan(0);
-    for (const c of wlc) {
-      expect(c.outcome, books).toBe('kernel');
+    // The crash belongs to the case running when the console shows it: the wlc case, or (when the
+    // guest's shell notices the module only after that case ended) the next one.
+    const byIndex = new Map(r.records.map((c) => [c.index, c]));
+    for (const c of wlc) expect([c.outcome, byIndex.get(c.index + 1)?.outcome], books).toContain('kernel');
+    const kernel = r.records.filter((c) => c.outcome === 'kernel');
+    for (const c of kernel) {
       expect(c.detail, books).toMatch(/sysrq|Oops|BUG|Kernel panic|Call Trace/);
       expect(await fs.readFile(path.resolve(o.casesDir, c.file!), 'utf8'), books).toMatch(/sysrq/);
     }
-    for (const c of rr) expect(['agree', 'diverge', 'unknown'], books).toContain(c.outcome);
+    for (const c of r.records) expect(['agree', 'kernel'], books).toContain(c.outcome);
     expect(r.stoppedBy, books).toBeUndefined();
-    expect(qemu.replaced, books).toBeGreaterThanOrEqual(wlc.length);
+    expect(qemu.replaced, books).toBe(kernel.length);
     const live = await qemu.withGuest(async (g) => g.pid!);
     await qemu.close();
     for (let i = 0; i < 100 && pidAlive(live); i++) await new Promise((res) => setTimeout(res, 100));
