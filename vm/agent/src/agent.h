@@ -253,6 +253,8 @@ extern const char *g_ipvsadm;
 extern const char *g_ipvsadm_kind;  /* "embedded" or "path" */
 int listings_use_embedded(void);    /* the static ipvsadm built into the agent; 0 or -1 */
 int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn);
+/* Whether two `ipvsadm -L -n -c` outputs list the same entries (each line without its expiry). */
+int conn_entries_same(const char *a, const char *b);
 
 /* ---- modules.c ---- */
 int modules_init(const char *dir);         /* reads modules.dep; 0 or -1 */

@@ -58,6 +58,78 @@ static const struct {
 	{ "conns", { "ipvsadm", "-L", "-n", "-c", NULL } },
 };
 
+/* ipvsadm once more, alone (stdout and stderr together), in the current netns. */
+static int run_alone(const char *const *args, struct sbuf *out, char *err, size_t errn)
+{
+	int po[2];
+	if (pipe2(po, O_CLOEXEC) < 0) {
+		snprintf(err, errn, "listings: pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 2);
+	pid_t pid;
+	int e = posix_spawn(&pid, g_ipvsadm, &fa, NULL, (char *const *)args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(po[1]);
+	if (e) {
+		close(po[0]);
+		snprintf(err, errn, "listings: cannot run %s: %s", g_ipvsadm, strerror(e));
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { po[0], POLLIN, 0 };
+		int r = poll(&p, 1, 10000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		char buf[4096];
+		ssize_t n = r > 0 ? read(po[0], buf, sizeof(buf)) : -1;
+		if (n <= 0)
+			break;
+		sb_add(out, buf, (size_t)n);
+	}
+	close(po[0]);
+	kill(pid, 9);  /* no-op when it has exited */
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(err, errn, "listings: ipvsadm -L -n -c (again) failed: %.200s", out->p ? out->p : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The connection table is one hash table for every netns, and /proc/net/ip_vs_conn finds where a
+ * read() left off by counting entries of all of them (ip_vs_conn_array); ipvsadm reads it in
+ * 1 KiB pieces. While another netns's entries go away (the previous case's director is cleaned
+ * up asynchronously, cleanup_net), a read can skip or repeat one of this netns's entries. The
+ * listing is kept only when a second one, taken after it, shows the same entries.
+ */
+#define CONN_TAKES 6
+static int conns_settled(struct sbuf *conns, char *err, size_t errn)
+{
+	for (int i = 0; i < CONN_TAKES; i++) {
+		struct sbuf again = { 0 };
+		if (run_alone(LISTINGS[3].args, &again, err, errn)) {
+			sb_free(&again);
+			return -1;
+		}
+		int same = conn_entries_same(conns->p ? conns->p : "", again.p ? again.p : "");
+		sb_free(conns);
+		*conns = again;
+		if (same)
+			return 0;
+		if (g_verbose)
+			logmsg("conn listing changed between two takes; taking it again");
+	}
+	snprintf(err, errn, "listings: ipvsadm -L -n -c showed other entries on each of %d takes (the table kept changing)", CONN_TAKES + 1);
+	return -1;
+}
+
 int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn)
 {
 	struct sbuf outs[4] = { 0 }, errs[4] = { 0 };
@@ -150,6 +222,8 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 			goto out;
 		}
 	}
+	if (conns_settled(&outs[3], err, errn))
+		goto out;
 	*nlines = 0;
 	for (int i = 0; i < 4; i++) {
 		sb_printf(out, "# %s\n", LISTINGS[i].tag);
