@@ -3,7 +3,8 @@
 // scheduler's module (the agent loads a scheduler on first use), crashes the kernel through
 // /proc/sysrq-trigger. The promise: the crash is a kernel finding of the case that was running
 // (the wlc case, or the next one if the guest's shell notices the module late), saved with the
-// console log; never a pass, never infrastructure; the other cases go on, on a fresh guest (which panics at its own first wlc case); no QEMU or temporary file is left.
+// console log; never a pass, never infrastructure; the other cases go on, on a fresh guest (which
+// panics at its own first wlc case); no QEMU or temporary file is left.
 import { mkdtempSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
