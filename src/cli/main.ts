@@ -60,6 +60,10 @@ export async function main(argv: string[]): Promise<number> {
 const isEntry = process.argv[1] && /ipvs-conform(\.mjs)?$|src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isEntry) {
   process.exitCode = await main(process.argv.slice(2));
+  // A signal after the command has finished must not replace its exit code with the signal's.
+  const exitNow = () => process.exit();
+  process.on('SIGINT', exitNow);
+  process.on('SIGTERM', exitNow);
   // Everything is closed by now; if a stray handle still holds the loop, do not hang CI over it.
   setTimeout(() => process.exit(), 5000).unref();
 }

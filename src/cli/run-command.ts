@@ -127,13 +127,18 @@ export async function runCommand(argv: string[]): Promise<number> {
       last.stoppedBy ??= `${(e as Error).name}: ${(e as Error).message}`;
       await write(e instanceof ConformError ? e.exitCode : EXIT.harness).catch(() => {});
     }
+    interrupts.off();
     throw e;
+  }
+  // The handlers stay until the report is written: a signal meanwhile must not kill the process
+  // and lose the run's exit code (main's entry takes over from here to the exit).
+  try {
+    const summary = await write();
+    printSummary(summary, a, books.coverage);
+    return summary.exitCode;
   } finally {
     interrupts.off();
   }
-  const summary = await write();
-  printSummary(summary, a, books.coverage);
-  return summary.exitCode;
 }
 
 /** Writes summary.json, junit.xml, the HTML report and the step summary; `fatal`: the exit code of the error that stopped the run. */
