@@ -453,7 +453,7 @@ static int arrived(struct traffic *tr, int fd, int to_server)
  * destination; -1 with st "" when none. Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050
  * TIME_WAIT 119", IPv6 addresses in full ("2001:0db8:0001:0000:0000:0000:0000:0007").
  */
-static int conn_entry(struct traffic *tr, const struct conn *c, int any_target, char *st, size_t n,
+static int conn_entry_once(struct traffic *tr, const struct conn *c, int any_target, char *st, size_t n,
 		      struct ip46 *daddr, uint16_t *dport)
 {
 	st[0] = 0;
@@ -488,6 +488,17 @@ static int conn_entry(struct traffic *tr, const struct conn *c, int any_target, 
 	snprintf(st, n, "%s", state);
 	*dport = htons((uint16_t)dp);
 	return 0;
+}
+
+/*
+ * The entry, or -1 when two reads in a row lack it: a read of /proc/net/ip_vs_conn can skip an
+ * entry while another netns's entries are removed (see conns_settled in listings.c).
+ */
+static int conn_entry(struct traffic *tr, const struct conn *c, int any_target, char *st, size_t n,
+		      struct ip46 *daddr, uint16_t *dport)
+{
+	return conn_entry_once(tr, c, any_target, st, n, daddr, dport) &&
+	       conn_entry_once(tr, c, any_target, st, n, daddr, dport) ? -1 : 0;
 }
 
 /* Bounded wait for the entry to reach `want` or `or` (or vanish): keeps the -c listing deterministic. */
