@@ -1,5 +1,5 @@
 // A saved case: everything needed to see a divergence again and to replay it with one command.
-// YAML, written atomically (write-file-atomic) with a format version; read back with a precise
+// YAML, written atomically (src/atomic-write.ts) with a format version; read back with a precise
 // error for every field a hand edit may have broken.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-write.js';

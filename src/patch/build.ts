@@ -13,7 +13,7 @@
 //   module/<kernel>/<hash>/*.ko, build.json an out-of-tree module directory's build
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { InfraError, UsageError } from '../errors.js';
 import { applyPatches } from './apply.js';
 import { cachedDir, exists } from './cachedir.js';
