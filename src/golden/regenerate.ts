@@ -87,16 +87,17 @@ function compared(scenario: Scenario, obs: Observation, m: Meta, opts: { check?:
       ...(obs.hz ? { hz: obs.hz } : {}),
     },
   };
-  const { file, old } = m;
+  const { file } = m;
+  const recorded = m.old === undefined ? undefined : parseGolden(file, m.old);
   // A check judges scheduling, not the kernel's name: a Docker host's release (or a patched
   // build's) is not a change in what the kernel decided.
-  if (opts.check && old !== undefined) golden.release = parseGolden(file, old).release;
+  if (opts.check && recorded) golden.release = recorded.release;
   // What the kernel decided is compared; its jiffies are kept with a case but differ every run.
   const text = stringifyGolden(golden);
-  const oldDecided = old === undefined ? undefined : stringifyGolden(withoutClock(parseGolden(file, old)));
+  const oldDecided = recorded && stringifyGolden(withoutClock(recorded));
   const decided = stringifyGolden(withoutClock(golden));
   let status: GoldenResult['status'] = oldDecided === undefined ? 'new' : oldDecided === decided ? 'same' : 'changed';
-  if (status === 'changed' && opts.semantics && differsOnlyByClock(parseGolden(file, old!), obs, opts.semantics)) status = 'clock';
+  if (status === 'changed' && opts.semantics && differsOnlyByClock(recorded!, obs, opts.semantics)) status = 'clock';
   const diff = status === 'same' ? '' : createTwoFilesPatch(file, file, oldDecided ?? '', decided, 'on disk', 'kernel now');
   return { file, status, text, diff };
 }
