@@ -445,10 +445,6 @@ static int arrived(struct traffic *tr, int fd, int to_server)
 }
 
 /*
- * The state IPVS shows for this client's TCP entry in /proc/net/ip_vs_conn, "" when gone.
- * Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050 TIME_WAIT        119".
- */
-/*
  * The client's TCP entry in /proc/net/ip_vs_conn (to its target, or to any target): its state and
  * destination; -1 with st "" when none. Lines: "TCP 0A010001 9C40 0A000001 0050 0A020001 0050
  * TIME_WAIT 119", IPv6 addresses in full ("2001:0db8:0001:0000:0000:0000:0000:0007").
