@@ -20,7 +20,7 @@ function testcase(r: CaseRecord): string {
     case 'unknown':
     case 'flaky':
     case 'not-run':
-      return `    <testcase ${attrs}><skipped message="${esc(r.outcome)}: ${msg}"/></testcase>`;
+      return `    <testcase ${attrs}><skipped message="${esc(r.outcome)}: ${msg}${r.file ? esc(` (first run: ${r.file})`) : ''}"/></testcase>`;
     default:
       return `    <testcase ${attrs}><error type="${esc(r.outcome)}" message="${msg}">${msg}${file}</error></testcase>`;
   }

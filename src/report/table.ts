@@ -36,7 +36,7 @@ function undecidedLines(s: Summary): string[] {
   const cases = s.cases.filter((c) => c.outcome === 'unknown' || c.outcome === 'flaky');
   return [
     `${cases.length} undecided case(s), more than --max-unknown ${max} (exit 5):`,
-    ...cases.map((c) => `  ${c.kernel}/${c.scheduler} case ${c.index} (seed ${c.seed}) ${c.outcome}: ${c.detail ?? ''}`),
+    ...cases.map((c) => `  ${c.kernel}/${c.scheduler} case ${c.index} (seed ${c.seed}) ${c.outcome}: ${c.detail ?? ''}${c.file ? `\n    its first run: ${c.file}` : ''}`),
   ];
 }
 

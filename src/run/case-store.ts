@@ -46,11 +46,29 @@ export class CaseStore {
 
   /** `fcPath`: fast-check's path to this scenario from the case seed, when it has one. */
   async saveDivergence(file: string, k: number, scenario: Scenario, j: Judged & { verdict: Divergence }, extra: Pick<CaseFile, 'scheduler' | 'shrink'>, fcPath?: string): Promise<void> {
-    const { kind: _kind, diff, ...verdict } = j.verdict;
-    const observed = { ...(j.kernel ? { kernel: j.kernel } : {}), ...(j.model ? { model: j.model } : {}) };
-    const c: CaseFile = { ...this.base(k, scenario), finding: 'divergence', ...(j.kernel?.build ? { build: j.kernel.build } : {}), ...extra, verdict, diff, scenario, observed };
+    const c = this.divergenceCase(k, scenario, j, extra);
     if (fcPath) c.generator!.path = fcPath;
     await this.write(file, c);
+  }
+
+  /** Where case k's flaky divergence (seen once, not on its re-run) keeps its first run. */
+  flakyPath(k: number, scheduler: string): string {
+    return path.join(this.o.casesDir, `${slug(this.o.kernel)}-${scheduler}-flaky-seed${this.o.seed}-case${k}.yaml`);
+  }
+
+  /**
+   * A divergence that did not repeat: its first run (the event, what differed, the observations
+   * the guest and the model returned), so what made it can be read after the run. `note` says it
+   * did not repeat; replaying it runs the case again.
+   */
+  async saveFlaky(file: string, k: number, scenario: Scenario, first: Judged & { verdict: Divergence }, scheduler: string, note: string): Promise<void> {
+    await this.write(file, this.divergenceCase(k, scenario, first, { scheduler, note }));
+  }
+
+  private divergenceCase(k: number, scenario: Scenario, j: Judged & { verdict: Divergence }, extra: Pick<CaseFile, 'scheduler' | 'shrink' | 'note'>): CaseFile {
+    const { kind: _kind, diff, ...verdict } = j.verdict;
+    const observed = { ...(j.kernel ? { kernel: j.kernel } : {}), ...(j.model ? { model: j.model } : {}) };
+    return { ...this.base(k, scenario), finding: 'divergence', ...(j.kernel?.build ? { build: j.kernel.build } : {}), ...extra, verdict, diff, scenario, observed };
   }
 
   /**

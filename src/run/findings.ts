@@ -63,8 +63,19 @@ async function confirm(ctx: RunContext, k: number, scenario: Scenario, first: Co
   } catch (e) {
     return errorOutcome(ctx, scenario, e, 'divergence seen once, not confirmed: ');
   }
-  if (!sameBug(first.verdict, again.verdict)) return { outcome: 'flaky', detail: `first run: ${verdictLine(first.verdict)}; re-run: ${verdictLine(again.verdict)}` };
+  if (!sameBug(first.verdict, again.verdict)) return flaky(ctx, k, scenario, first, again);
   return again as Confirmed;
+}
+
+/** Not a finding, but its first run is kept in a file of its own: what differed, and what the guest returned. */
+async function flaky(ctx: RunContext, k: number, scenario: Scenario, first: Confirmed, again: Judged): Promise<CaseResult> {
+  const detail = `first run: ${verdictLine(first.verdict)}; re-run: ${verdictLine(again.verdict)}`;
+  const scheduler = findingScheduler(scenario, first.verdict);
+  const file = ctx.store.flakyPath(k, scheduler);
+  const note = `flaky, not a finding: this is the first run; the re-run gave ${verdictLine(again.verdict)}`;
+  await ctx.store.saveFlaky(file, k, scenario, first, scheduler, note);
+  ctx.log(`[${ctx.o.kernel}] case ${k} (${scheduler}) is flaky (${detail}); its first run: ${path.relative(process.cwd(), file)}`);
+  return { outcome: 'flaky', scheduler, detail, file };
 }
 
 async function shrinkAndSave(ctx: RunContext, k: number, drawn: DrawnCase, confirmed: Confirmed, at: Filed): Promise<CaseResult> {

@@ -47,6 +47,12 @@ describe('summary', () => {
     expect(summaryTable({ ...s, maxUnknown: { cases: 1 } })).not.toMatch(/undecided/);
   });
 
+  it('points a flaky case to the file that keeps its first run, in the table and in JUnit', () => {
+    const s = summary([rec(0, 'rr', 'agree'), { ...rec(1, 'wlc', 'flaky'), detail: 'first run: x; re-run: agree', file: 'r/cases/6.1-wlc-flaky-seed5-case1.yaml' }]);
+    expect(summaryTable(s)).toMatch(/case 1 \(seed 7\) flaky: first run: x; re-run: agree\n    its first run: r\/cases\/6\.1-wlc-flaky-seed5-case1\.yaml/);
+    expect(junitXml(s)).toContain('<skipped message="flaky: first run: x; re-run: agree (first run: r/cases/6.1-wlc-flaky-seed5-case1.yaml)"/>');
+  });
+
   it('renders a table and JUnit XML with failures, errors and skips', () => {
     const s = summary([rec(0, 'rr', 'agree'), rec(1, 'rr', 'diverge'), rec(2, 'wlc', 'infra'), rec(3, 'wlc', 'unknown')]);
     expect(summaryTable(s)).toMatch(/6\.1 .*rr .*2 .*1 .*1/);

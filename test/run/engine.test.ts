@@ -1,6 +1,7 @@
 // The run loop with a five-line fake oracle standing in for kernel + model (it tests the loop:
 // sharding, confirmation, shrinking, saving, infrastructure accounting, interruption).
 import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { loadCase } from '../../src/casefile/casefile.js';
@@ -83,6 +84,29 @@ describe('runKernelCases', () => {
     };
     const res = await runKernelCases(await runOptions({ oracle: once, cases: 30 }));
     expect(res.records.some((r) => r.outcome === 'flaky')).toBe(true);
+    expect(res.findings).toEqual([]);
+  });
+
+  it('keeps a flaky case\'s first run in a file of its own: what differed and what the guest returned', async () => {
+    const runs = new Map<string, number>();
+    const guest = { backend: 'fake', kernel: { name: '6.1' }, steps: [{ index: 1, error: { errno: 110, name: 'ETIMEDOUT', message: 'neigh: INCOMPLETE' } }] };
+    const once: Oracle = async (s) => {
+      const k = JSON.stringify(s);
+      runs.set(k, (runs.get(k) ?? 0) + 1);
+      return runs.get(k) === 1 && buggy(s) ? { verdict: dv, kernel: guest } : { verdict: { kind: 'agree' } };
+    };
+    const o = await runOptions({ oracle: once, cases: 30 });
+    const res = await runKernelCases(o);
+    const flaky = res.records.filter((r) => r.outcome === 'flaky');
+    expect(flaky.length).toBeGreaterThan(0);
+    for (const r of flaky) {
+      expect(r.file).toBe(path.join(o.casesDir, `6.1-${r.scheduler}-flaky-seed99-case${r.index}.yaml`));
+      const c = await loadCase(r.file!);
+      expect(c.verdict).toMatchObject({ stepIndex: 1, what: 'dest', expected: 'a', got: 'b' });
+      expect(c.diff).toBe('the diff\n');
+      expect(c.observed?.kernel?.steps[0]?.error?.message).toBe('neigh: INCOMPLETE');
+      expect(c.note).toMatch(/^flaky, not a finding: .*re-run gave agree/);
+    }
     expect(res.findings).toEqual([]);
   });
 
