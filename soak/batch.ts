@@ -15,6 +15,9 @@ export interface Batch {
   kernel: string;
   seed: number;
   cases: number;
+  jobs: number;
+  /** Only this scheduler (all of them when absent). */
+  scheduler?: string | undefined;
   fault: Fault;
   /** Delay of the fault after the first guest is ready, in ms. */
   faultAfterMs: number;
@@ -33,10 +36,14 @@ export interface Books {
   duplicates: number;
   findingsFound: number;
   findingsSaved: number;
+  /** Saved findings whose case file, replayed on the same kernel, gives the same outcome again. */
+  findingsReplayed: number;
   qemusLeft: number;
   pidFilesLeft: number;
   tmpLeft: string[];
   peakRssKiB: number;
+  /** How many recorded cases had each outcome (agree, diverge, flaky, unknown, kernel, infra...). */
+  outcomes: Record<string, number>;
 }
 
 const BIN = path.join(REPO_ROOT, 'bin/ipvs-conform.mjs');
@@ -60,7 +67,7 @@ function inject(fault: Fault, node: number, qemus: number[]): boolean {
 }
 
 export async function runBatch(b: Batch): Promise<Books> {
-  const args = ['run', '--kernel', b.kernel, '--seed', String(b.seed), '--cases', String(b.cases), '--jobs', '1', '--report', b.report];
+  const args = ['run', '--kernel', b.kernel, '--seed', String(b.seed), '--cases', String(b.cases), '--jobs', String(b.jobs), '--report', b.report, ...(b.scheduler ? ['--scheduler', b.scheduler] : [])];
   const child = execa('node', [BIN, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { NO_COLOR: '1', TMPDIR: b.tmp } });
   const node = child.pid!;
   const started = Date.now();
@@ -94,12 +101,32 @@ export async function runBatch(b: Batch): Promise<Books> {
   return audit(b, run, node, seen, peak);
 }
 
+function tally(names: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of names) out[n] = (out[n] ?? 0) + 1;
+  return out;
+}
+
+/** A divergence replays as exit 1, a kernel finding as exit 4: the case file alone brings it back. */
+async function replays(file: string, kernel: string, kind: string): Promise<boolean> {
+  const r = await execa('node', [BIN, 'replay', file, '--kernel', kernel], { reject: false, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
+  const expected = kind === 'kernel' ? 4 : 1;
+  if (r.exitCode !== expected) console.log(`  replay of ${file}: exit ${r.exitCode}, expected ${expected}`);
+  return r.exitCode === expected;
+}
+
 async function audit(b: Batch, run: Pick<Books, 'exit' | 'injected' | 'seconds'>, node: number, seen: Set<number>, peak: number): Promise<Books> {
   const summary = JSON.parse(await readFile(path.join(b.report, 'summary.json'), 'utf8').catch(() => '{"cases":[],"findings":[]}'));
   const indexes: number[] = summary.cases.map((c: { index: number }) => c.index);
   const found = summary.cases.filter((c: { outcome: string }) => c.outcome === 'diverge' || c.outcome === 'kernel').length;
   let saved = 0;
-  for (const f of summary.findings as { file: string }[]) if ((await stat(path.resolve(b.report, f.file)).catch(() => undefined))?.size) saved++;
+  let replayed = 0;
+  for (const f of summary.findings as { file: string; kind: string }[]) {
+    const file = path.resolve(b.report, f.file);
+    if (!(await stat(file).catch(() => undefined))?.size) continue;
+    saved++;
+    if (await replays(file, b.kernel, f.kind)) replayed++;
+  }
   // Kernel trouble no case can be named for is a finding without a case record.
   const caseless = (summary.findings as { caseIndex?: number; kind: string }[]).filter((f) => f.kind === 'kernel' && f.caseIndex === undefined).length;
   return {
@@ -109,9 +136,11 @@ async function audit(b: Batch, run: Pick<Books, 'exit' | 'injected' | 'seconds'>
     duplicates: indexes.length - new Set(indexes).size,
     findingsFound: found + caseless,
     findingsSaved: saved,
+    findingsReplayed: replayed,
     qemusLeft: [...seen].filter(pidAlive).length,
     pidFilesLeft: (await guestPids(node)).length,
     tmpLeft: (await readdir(b.tmp)).filter((n) => !n.startsWith('tsx-')),
     peakRssKiB: peak,
+    outcomes: tally(summary.cases.map((c: { outcome: string }) => c.outcome)),
   };
 }

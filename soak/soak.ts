@@ -1,8 +1,8 @@
-// npm run soak [-- --cases N --batch B --seed S --fault-rate R]: N cases (default 10,000) across
-// both pinned kernels, in CLI runs of B cases, a fault injected into a share R of them at random
+// npm run soak [-- --cases N --batch B --jobs J --seed S --fault-rate R --scheduler X]: N cases (default 10,000)
+// across both pinned kernels, in CLI runs of B cases, a fault injected into a share R of them at random
 // (a QEMU killed or stopped mid-run, SIGINT or SIGTERM to the run); then the books: cases
-// recorded = cases run, findings saved = findings found, processes and temporary files left, the
-// host process's peak memory. Not in CI: it boots many guests. Exit 1 when the books do not balance.
+// recorded = cases run, findings saved = findings found (and each replays from its case file),
+// processes and temporary files left, the host process's peak memory. Not in CI: it boots many guests. Exit 1 when the books do not balance.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,13 +12,18 @@ import { FAULTS, runBatch, type Books, type Fault } from './batch.js';
 const { values } = parseArgs({
   options: {
     cases: { type: 'string', default: '10000' },
-    batch: { type: 'string', default: '20' },
+    batch: { type: 'string', default: '200' },
+    jobs: { type: 'string', default: '2' },
+    scheduler: { type: 'string' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     'fault-rate': { type: 'string', default: '0.5' },
   },
 });
 const total = Number(values.cases);
 const batchSize = Number(values.batch);
+const jobs = Number(values.jobs);
+/** About how long a case takes with this many guests: a fault is aimed within the run's life. */
+const caseMs = 600 / jobs;
 const seed = Number(values.seed);
 const faultRate = Number(values['fault-rate']);
 const KERNELS = ['6.1', '6.12'];
@@ -36,35 +41,42 @@ function random(s: number): () => number {
 async function main(): Promise<number> {
   const rnd = random(seed);
   const root = await mkdtemp(path.join(tmpdir(), 'ipvsc-soak-'));
-  const t = { asked: 0, recorded: 0, interruptedRecorded: 0, duplicates: 0, found: 0, saved: 0, qemus: 0, pidFiles: 0, tmp: 0, peak: 0 };
+  const t = { asked: 0, recorded: 0, interruptedRecorded: 0, duplicates: 0, found: 0, saved: 0, replayed: 0, qemus: 0, pidFiles: 0, tmp: 0, peak: 0 };
   const faults: Record<string, number> = {};
-  console.log(`soak: ${total} cases, batches of ${batchSize}, seed ${seed}, fault rate ${faultRate}`);
-  for (let i = 0, done = 0; done < total; i++, done += batchSize) {
-    const cases = Math.min(batchSize, total - done);
+  const outcomes: Record<string, number> = {};
+  console.log(`soak: ${total} cases, batches of ${batchSize}, ${jobs} guests each, seed ${seed}, fault rate ${faultRate}`);
+  const started = Date.now();
+  // An interrupted run records fewer cases than asked: batches go on until N cases are recorded.
+  for (let i = 0; t.recorded + t.interruptedRecorded < total; i++) {
+    const cases = Math.min(batchSize, total - t.recorded - t.interruptedRecorded);
     const fault: Fault = rnd() < faultRate ? FAULTS[1 + Math.floor(rnd() * (FAULTS.length - 1))]! : 'none';
     const kernel = KERNELS[i % KERNELS.length]!;
     const dir = path.join(root, `batch-${i}`);
-    const b = { kernel, seed: seed + i, cases, fault, faultAfterMs: Math.floor(rnd() * cases * 800), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
+    const b = { kernel, seed: seed + i, cases, jobs, scheduler: values.scheduler, fault, faultAfterMs: Math.floor(rnd() * cases * caseMs), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
     const books: Books = await runBatch(b);
     if (books.injected) faults[fault] = (faults[fault] ?? 0) + 1;
     if (books.interrupted) t.interruptedRecorded += books.recorded;
     else (t.asked += cases), (t.recorded += books.recorded);
     t.duplicates += books.duplicates;
+    for (const [o, n] of Object.entries(books.outcomes)) outcomes[o] = (outcomes[o] ?? 0) + n;
     t.found += books.findingsFound;
     t.saved += books.findingsSaved;
+    t.replayed += books.findingsReplayed;
     t.qemus += books.qemusLeft;
     t.pidFiles += books.pidFilesLeft;
     t.tmp += books.tmpLeft.length;
     t.peak = Math.max(t.peak, books.peakRssKiB);
-    console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run or its guest had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved, left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
+    console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run or its guest had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved (${books.findingsReplayed} replay), left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
   }
   await rm(root, { recursive: true, force: true });
   console.log(`faults that struck a live run: ${Object.entries(faults).map(([f, n]) => `${f} ${n}`).join(', ')}`);
   console.log(`cases recorded = cases run: ${t.recorded} = ${t.asked} (runs not interrupted); interrupted runs recorded ${t.interruptedRecorded}; indexes recorded twice: ${t.duplicates}`);
-  console.log(`findings saved = findings found: ${t.saved} = ${t.found}`);
+  console.log(`outcomes: ${Object.entries(outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`);
+  console.log(`findings saved = findings found: ${t.saved} = ${t.found}; replayed from their case files: ${t.replayed} of ${t.saved}`);
   console.log(`left behind: ${t.qemus} QEMU processes, ${t.pidFiles} pid files, ${t.tmp} temporary files`);
   console.log(`host process peak memory (VmHWM): ${(t.peak / 1024).toFixed(0)} MiB`);
-  const balanced = t.recorded === t.asked && t.duplicates === 0 && t.saved === t.found && t.qemus + t.pidFiles + t.tmp === 0;
+  console.log(`cases in all: ${t.recorded + t.interruptedRecorded} in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  const balanced = t.recorded === t.asked && t.duplicates === 0 && t.saved === t.found && t.replayed === t.saved && t.qemus + t.pidFiles + t.tmp === 0;
   return balanced ? 0 : 1;
 }
 
