@@ -3,6 +3,7 @@
 // A hung or broken guest is killed and replaced, and its case fails with InfraError (or
 // KernelFinding when the console shows the kernel's trouble): never a pass.
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
 import { InfraError, KernelFinding, UsageError } from '../../errors.js';
@@ -29,6 +30,8 @@ export interface QemuBackendExtras {
   caseTimeoutMs?: number;
   /** Boot this image instead of building the kernel's (a test's image with a different /init). */
   image?: Image;
+  /** Makes each guest's agent session on its channel (a fault test wraps the channel to cut it). */
+  connect?: (stream: Duplex) => AgentSession;
 }
 
 export type QemuBackend = Backend & {
@@ -96,7 +99,7 @@ async function startGuests(st: QemuState): Promise<AgentGuest['hello']> {
     Guest.boot({
       image: img,
       accel,
-      connect: (s) => new AgentSession(s),
+      connect: opts.connect ?? ((s) => new AgentSession(s)),
       bootTimeoutMs: opts.bootTimeoutMs ?? QEMU_TIMEOUTS.boot,
       ...(icount ? { icount } : {}),
       // Every guest's console goes to a file in logDir when there is one.
