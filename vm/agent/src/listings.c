@@ -58,39 +58,67 @@ static const struct {
 	{ "conns", { "ipvsadm", "-L", "-n", "-c", NULL } },
 };
 
-/* ipvsadm once more, alone (stdout and stderr together), in the current netns. */
-static int run_alone(const char *const *args, struct sbuf *out, char *err, size_t errn)
+static void close_pair(const int fds[2])
 {
-	int po[2];
-	if (pipe2(po, O_CLOEXEC) < 0) {
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/*
+ * Spawns ipvsadm with `args` in the current netns: its stdout is read from *ofd, its stderr from
+ * *efd, or (efd NULL) from *ofd too. Nothing is left open on failure.
+ */
+static int spawn_ipvsadm(const char *const *args, pid_t *pid, int *ofd, int *efd, char *err, size_t errn)
+{
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	if (pipe2(po, O_CLOEXEC) < 0 || (efd && pipe2(pe, O_CLOEXEC) < 0)) {
 		snprintf(err, errn, "listings: pipe: %s", strerror(errno));
+		close_pair(po);
+		close_pair(pe);
 		return -1;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 2);
-	pid_t pid;
-	int e = posix_spawn(&pid, g_ipvsadm, &fa, NULL, (char *const *)args, environ);
+	posix_spawn_file_actions_adddup2(&fa, efd ? pe[1] : po[1], 2);
+	int e = posix_spawn(pid, g_ipvsadm, &fa, NULL, (char *const *)args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(po[1]);
+	if (efd)
+		close(pe[1]);
 	if (e) {
 		close(po[0]);
+		if (efd)
+			close(pe[0]);
 		snprintf(err, errn, "listings: cannot run %s: %s", g_ipvsadm, strerror(e));
 		return -1;
 	}
+	*ofd = po[0];
+	if (efd)
+		*efd = pe[0];
+	return 0;
+}
+
+/* ipvsadm once more, alone (stdout and stderr together), in the current netns. */
+static int run_alone(const char *const *args, struct sbuf *out, char *err, size_t errn)
+{
+	pid_t pid;
+	int fd;
+	if (spawn_ipvsadm(args, &pid, &fd, NULL, err, errn))
+		return -1;
 	for (;;) {
-		struct pollfd p = { po[0], POLLIN, 0 };
+		struct pollfd p = { fd, POLLIN, 0 };
 		int r = poll(&p, 1, 10000);
 		if (r < 0 && errno == EINTR)
 			continue;
 		char buf[4096];
-		ssize_t n = r > 0 ? read(po[0], buf, sizeof(buf)) : -1;
+		ssize_t n = r > 0 ? read(fd, buf, sizeof(buf)) : -1;
 		if (n <= 0)
 			break;
 		sb_add(out, buf, (size_t)n);
 	}
-	close(po[0]);
+	close(fd);
 	kill(pid, 9);  /* no-op when it has exited */
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -143,30 +171,11 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 		goto out;
 	}
 	for (int i = 0; i < 4; i++) {
-		int po[2], pe[2];
-		if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-			snprintf(err, errn, "listings: pipe: %s", strerror(errno));
-			goto out;
-		}
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 		double ts = now_ms();
-		int e = posix_spawn(&pid[i], g_ipvsadm, &fa, NULL, (char *const *)LISTINGS[i].args, environ);
+		if (spawn_ipvsadm(LISTINGS[i].args, &pid[i], &ofd[i], &efd[i], err, errn))
+			goto out;
 		if (g_verbose)
 			logmsg("spawn %s took %.1f ms", LISTINGS[i].tag, now_ms() - ts);
-		posix_spawn_file_actions_destroy(&fa);
-		close(po[1]);
-		close(pe[1]);
-		ofd[i] = po[0];
-		efd[i] = pe[0];
-		if (e) {
-			close(ofd[i]);
-			close(efd[i]);
-			snprintf(err, errn, "listings: cannot run %s: %s", g_ipvsadm, strerror(e));
-			goto out;
-		}
 		spawned++;
 	}
 	if (g_verbose)
