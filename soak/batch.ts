@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { pidAlive } from '../src/backends/qemu/pid.js';
+import { pidAlive } from '../src/host/pid.js';
 import { pidDir } from '../src/backends/qemu/reaper.js';
 import { REPO_ROOT } from '../src/patch/env.js';
 

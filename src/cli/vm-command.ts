@@ -6,7 +6,7 @@ import { EXIT, InfraError, UsageError } from '../errors.js';
 import { buildImage } from '../backends/qemu/image.js';
 import { kernelFileName, loadKernels } from '../backends/qemu/kernels.js';
 import { ms } from '../backends/qemu/log.js';
-import { cacheDir } from '../backends/qemu/paths.js';
+import { cacheDir } from '../host/cache.js';
 import {
   checkSchedulers,
   connectCounts,

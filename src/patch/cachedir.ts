@@ -5,9 +5,9 @@
 // for the first instead of compiling the same thing twice on a shared CPU; a lock whose process
 // is gone is taken over.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pidAlive } from '../backends/qemu/pid.js';
+import { withLockDir } from '../host/lock.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -18,23 +18,6 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Takes `lock` (a directory); waits while a live process holds it. */
-async function acquire(lock: string): Promise<void> {
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(path.join(lock, 'pid'), String(process.pid));
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
-    // No pid yet: the holder is between mkdir and writeFile; give it a moment.
-    if (pid > 0 && !pidAlive(pid)) await rm(lock, { recursive: true, force: true });
-    else await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /**
  * Returns `final`, building it first with `fill(tmpDir)` if it is not there yet. `fill` gets an
  * empty directory; whatever it throws is rethrown and the temporary directory removed.
@@ -42,17 +25,17 @@ async function acquire(lock: string): Promise<void> {
 export async function cachedDir(final: string, fill: (tmp: string) => Promise<void>): Promise<{ dir: string; cached: boolean }> {
   if (await exists(final)) return { dir: final, cached: true };
   await mkdir(path.dirname(final), { recursive: true });
-  const lock = `${final}.lock`;
-  await acquire(lock);
-  const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
+  // No time limit: a build of a whole kernel tree can take an hour on a small machine.
+  return withLockDir(`${final}.lock`, async () => {
     if (await exists(final)) return { dir: final, cached: true }; // built while we waited
-    await mkdir(tmp);
-    await fill(tmp);
-    await rename(tmp, final);
-    return { dir: final, cached: false };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-    await rm(lock, { recursive: true, force: true });
-  }
+    const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(tmp);
+      await fill(tmp);
+      await rename(tmp, final);
+      return { dir: final, cached: false };
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, Infinity);
 }

@@ -3,45 +3,17 @@
 //   <cache>/debs/<pkg>_<version>_<arch>.deb
 //   <cache>/headers/<release>/usr/src/linux-headers-<release>/   (Makefile rewritten, see below)
 //   <cache>/source/<version>/{net/netfilter/ipvs,include/net/ip_vs.h,include/uapi/linux/ip_vs.h}
-import { cp, readdir, readFile, rename, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError } from '../errors.js';
-import { cachedDir, exists } from './cachedir.js';
-import { cacheRoot, type KernelPin } from './env.js';
+import { cachedDir } from './cachedir.js';
+import { type KernelPin } from './env.js';
+import { cacheRoot } from '../host/cache.js';
 import { pipeline, sh, tail, tool } from './exec.js';
 import { copySources } from './tree.js';
 import { assertSourceInIndex } from '../kernels/debian.js';
 import { packageVersion } from '../backends/qemu/debs.js';
-
-/**
- * The cached .deb of `pkg` at exactly `version`, downloaded if missing. Named `<pkg>_<version>.deb`
- * like src/backends/qemu/debs.ts names its downloads, so either side finds what the other fetched.
- */
-export async function downloadDeb(pkg: string, version: string): Promise<string> {
-  const dir = path.join(cacheRoot(), 'debs');
-  await mkdir(dir, { recursive: true });
-  const dest = path.join(dir, `${pkg}_${version}.deb`);
-  if (await exists(dest)) return dest;
-  // Download beside the cache, then rename: a parallel run never sees half a file.
-  const tmp = await mkdtemp(path.join(dir, '.dl-'));
-  try {
-    // As root, apt drops to the _apt user, which cannot write into the cache: stay root for it.
-    const sandbox = process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [];
-    const r = await tool('apt-get', [...sandbox, 'download', '-q', `${pkg}=${version}`], { cwd: tmp });
-    const got = (await readdir(tmp)).filter((f) => f.endsWith('.deb'));
-    if (r.exitCode !== 0 || got.length !== 1) {
-      throw new InfraError(
-        'IPVS_CONFORM_APT',
-        `apt-get download ${pkg}=${version} failed (exit ${r.exitCode}):\n${tail(r.output, 10)}\n` +
-          `Fix: run \`apt-get update\`; the version (vm/kernels.yaml, or --kernel debian:VERSION) must be in Debian's archive.`,
-      );
-    }
-    await rename(path.join(tmp, got[0]!), dest);
-    return dest;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
+import { downloadDeb } from '../host/apt.js';
 
 /** `name=version` as written in kernels.yaml `source`. */
 function splitPin(spec: string): { pkg: string; version: string } {

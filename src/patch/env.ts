@@ -1,19 +1,12 @@
-// Where things live: the repository (for vm/kernels.yaml and vm/modules/hprio) and the per-user
-// cache (downloaded .debs, unpacked headers and source, built modules), and the pinned kernels.
+// Where things live: the repository (for vm/kernels.yaml and vm/modules/hprio), and the pinned
+// kernels. The per-user cache is src/host/cache.ts.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import envPaths from 'env-paths';
 import { kernelSpec, type TreeSpec } from '../backends/qemu/kernels.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const KERNELS_YAML = path.join(REPO_ROOT, 'vm/kernels.yaml');
 export const HPRIO_DIR = path.join(REPO_ROOT, 'vm/modules/hprio');
-
-/** The per-user cache: `IPVS_CONFORM_CACHE`, else env-paths' cache directory (~/.cache/ipvs-conform). */
-export function cacheRoot(): string {
-  const env = process.env.IPVS_CONFORM_CACHE;
-  return env ? path.resolve(env) : envPaths('ipvs-conform', { suffix: '' }).cache;
-}
 
 /** One kernel as pinned in vm/kernels.yaml. */
 export interface KernelPin {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive } from '../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../src/host/pid.js';
 import { pidDir } from '../../src/backends/qemu/reaper.js';
 import { REPO_ROOT } from '../../src/patch/env.js';
 

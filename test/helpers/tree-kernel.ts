@@ -10,9 +10,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { versionsOf } from '../../src/kernels/apt-index.js';
 import { missingOptions, parseDotConfig, parseFragment, TREE_FRAGMENT } from '../../src/kernels/tree-config.js';
-import { downloadDeb } from '../../src/patch/debs.js';
-import { cacheRoot } from '../../src/patch/env.js';
-import { withLock } from '../../src/backends/qemu/lock.js';
+import { downloadDeb } from '../../src/host/apt.js';
+import { cacheRoot } from '../../src/host/cache.js';
+import { withLock } from '../../src/host/lock.js';
 import { which } from '../../src/backends/qemu/tools.js';
 
 const SOURCE = 'linux-source-6.12';

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { kernelSpec } from '../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../src/host/pid.js';
 import { pidDir } from '../../src/backends/qemu/reaper.js';
 import { InfraError } from '../../src/errors.js';
 import { runKernelCases } from '../../src/run/engine.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../src/backends/qemu/index.js';
 import { kernelSpec } from '../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../src/host/pid.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import { buildImage } from '../../src/backends/qemu/image.js';
 import { AGENT_INIT, initOverlay, withOverlay } from '../helpers/init-overlay.js';

@@ -12,7 +12,7 @@ import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import { kernelSpec } from '../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../src/host/pid.js';
 import { pidDir } from '../../src/backends/qemu/reaper.js';
 import { runOptions } from './fake-run.js';
 

@@ -8,7 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../../errors.js';
-import { cacheDir, vmDir } from '../qemu/paths.js';
+import { vmDir } from '../qemu/paths.js';
+import { cacheDir } from '../../host/cache.js';
 import { buildRootfs } from '../qemu/rootfs.js';
 
 const SCRIPTS_DIR = path.join(vmDir, 'docker');

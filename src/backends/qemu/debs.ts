@@ -5,11 +5,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../../errors.js';
+import { downloadDeb } from '../../host/apt.js';
 import { hashFile } from './hash.js';
 import { kernelFileName, type KernelSpec } from './kernels.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../host/lock.js';
 import { step } from './log.js';
-import { cacheDir } from './paths.js';
+import { cacheDir } from '../../host/cache.js';
 import { ensureTools, TOOLS } from './tools.js';
 
 export interface Deb {
@@ -28,18 +29,14 @@ export interface UnpackedKernel {
   headersDir: string;
 }
 
-let aptUpdated = false;
-
 /** Downloads (once) the image and header packages pinned for a kernel; returns them with their hashes. */
 export async function fetchDebs(spec: KernelSpec): Promise<Deb[]> {
   await ensureTools([TOOLS.apt, TOOLS.dpkg]);
-  const dir = cacheDir('debs');
-  await fs.mkdir(dir, { recursive: true });
   const debs: Deb[] = [];
   for (const entry of [spec.image, ...spec.headers]) {
     const { pkg, version } = packageVersion(entry, spec.version);
-    const file = path.join(dir, `${pkg}_${version}.deb`);
-    if (!existsSync(file)) await step(`downloading ${pkg}=${version}`, () => download(pkg, version, file));
+    const cached = path.join(cacheDir('debs'), `${pkg}_${version}.deb`);
+    const file = existsSync(cached) ? cached : await step(`downloading ${pkg}=${version}`, () => downloadDeb(pkg, version));
     debs.push({ pkg, file, sha256: await debHash(file) });
   }
   return debs;
@@ -65,32 +62,6 @@ async function debHash(file: string): Promise<string> {
   const hash = await hashFile(file);
   await fs.writeFile(side, `${hash} ${stamp}\n`);
   return hash;
-}
-
-async function download(pkg: string, version: string, dest: string): Promise<void> {
-  const tmp = await fs.mkdtemp(path.join(path.dirname(dest), '.dl-'));
-  try {
-    // As root apt drops to the _apt user, which cannot write into the cache: stay root for it.
-    const sandbox = process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [];
-    const get = () => execa('apt-get', [...sandbox, 'download', `${pkg}=${version}`], { cwd: tmp, reject: false });
-    let r = await get();
-    if (r.exitCode !== 0 && !aptUpdated && process.getuid?.() === 0) {
-      await execa('apt-get', ['update', '-qq']);
-      aptUpdated = true;
-      r = await get();
-    }
-    if (r.exitCode !== 0)
-      throw new InfraError(
-        'IPVS_CONFORM_DOWNLOAD',
-        `apt-get download ${pkg}=${version} failed: ${String(r.stderr).trim().slice(-400)}. ` +
-          'Fix: check that Debian bookworm (and its updates) is in the apt sources and run apt-get update.',
-      );
-    const got = (await fs.readdir(tmp)).filter((f) => f.endsWith('.deb'));
-    if (got.length !== 1) throw new InfraError('IPVS_CONFORM_DOWNLOAD', `apt-get download ${pkg}: expected one .deb, got ${got.join(', ') || 'none'}`);
-    await fs.rename(path.join(tmp, got[0]!), dest);
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
 }
 
 /** Unpacks the packages (once per set of .deb hashes) and prepares the headers for out-of-tree builds. */

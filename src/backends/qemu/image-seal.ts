@@ -10,7 +10,7 @@ import { InfraError } from '../../errors.js';
 import { hashFile } from './hash.js';
 import type { Image } from './image.js';
 import { kernelFileName } from './kernels.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../host/lock.js';
 import { log } from './log.js';
 
 const SEALED = ['vmlinux', 'vmlinuz', 'initrd.img'] as const;

@@ -10,9 +10,9 @@ import { InfraError } from '../../errors.js';
 import { fetchDebs, unpackKernel, type UnpackedKernel } from './debs.js';
 import { cacheKey } from './hash.js';
 import type { KernelSpec, TreeSpec } from './kernels.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../host/lock.js';
 import { step } from './log.js';
-import { cacheDir } from './paths.js';
+import { cacheDir } from '../../host/cache.js';
 import { ensureTools, TOOLS } from './tools.js';
 
 export interface KernelFiles {

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { UsageError } from '../../errors.js';
 import { cacheKey, hashFile } from './hash.js';
 import { log, ms } from './log.js';
-import { cacheDir } from './paths.js';
+import { cacheDir } from '../../host/cache.js';
 import type { Accel } from './qemu-args.js';
 
 const decided = new Map<string, Promise<Accel>>();

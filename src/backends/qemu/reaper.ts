@@ -9,8 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { cacheDir } from './paths.js';
-import { pidAlive } from './pid.js';
+import { cacheDir } from '../../host/cache.js';
+import { pidAlive } from '../../host/pid.js';
 
 const live = new Set<ChildProcess>();
 let installed = false;

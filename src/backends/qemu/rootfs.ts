@@ -8,9 +8,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../../errors.js';
 import { cacheKey, hashFile, hashTree } from './hash.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../host/lock.js';
 import { step } from './log.js';
-import { cacheDir, vmDir } from './paths.js';
+import { vmDir } from './paths.js';
+import { cacheDir } from '../../host/cache.js';
 import { ensureTools, TOOLS } from './tools.js';
 
 /** Bump when the way the root file system is assembled changes (it is part of every cache key). */

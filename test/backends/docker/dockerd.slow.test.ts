@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { dockerOptions } from '../../../src/backends/docker/connect.js';
 import { dockerdArgs, startPrivateDockerd } from './dockerd.js';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../../src/host/pid.js';
 
 describe('startPrivateDockerd', { timeout: 120_000 }, () => {
   it('uses its own socket, roots and pid file, with the flags measured to work here', () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { InfraError } from '../../../src/errors.js';
 import { ensureTools } from '../../../src/backends/qemu/tools.js';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../../src/host/pid.js';
 
 export interface PrivateDockerd {
   /** The directory holding everything of this daemon. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../../src/host/pid.js';
 import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
 import { createDockerBackend } from '../../../src/backends/docker/index.js';
 import { ensureImage } from '../../../src/backends/docker/image.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../../src/backends/qemu/index.js';
 import { buildImage } from '../../../src/backends/qemu/image.js';
 import { imageDamage } from '../../../src/backends/qemu/image-seal.js';
-import { cacheRoot } from '../../../src/backends/qemu/paths.js';
+import { cacheRoot } from '../../../src/host/cache.js';
 
 let cache: string;
 let imageDir: string;

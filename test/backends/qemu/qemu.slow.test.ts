@@ -6,7 +6,7 @@ import { createQemuBackend, type QemuBackend } from '../../../src/backends/qemu/
 import { InfraError } from '../../../src/errors.js';
 import type { Scenario } from '../../../src/scenario.js';
 import { kernelSpec } from '../../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../../src/host/pid.js';
 
 async function gone(pid: number, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;

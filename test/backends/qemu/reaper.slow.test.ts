@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../src/backends/qemu/paths.js';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../../src/host/pid.js';
 
 let dir: string;
 let script: string;

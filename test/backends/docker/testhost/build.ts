@@ -16,10 +16,11 @@ import { buildImage } from '../../../../src/backends/qemu/image.js';
 import { packInitramfs } from '../../../../src/backends/qemu/initramfs.js';
 import { appendInitramfs } from '../../../helpers/init-overlay.js';
 import { kernelFileName, kernelSpec } from '../../../../src/backends/qemu/kernels.js';
-import { withLock } from '../../../../src/backends/qemu/lock.js';
+import { withLock } from '../../../../src/host/lock.js';
 import { log, ms } from '../../../../src/backends/qemu/log.js';
 import { moduleName, parseModulesDep } from '../../../../src/backends/qemu/modules.js';
-import { cacheDir, vmDir } from '../../../../src/backends/qemu/paths.js';
+import { vmDir } from '../../../../src/backends/qemu/paths.js';
+import { cacheDir } from '../../../../src/host/cache.js';
 import { parseLdd } from '../../../../src/backends/qemu/rootfs.js';
 import { ensureTools, TOOLS } from '../../../../src/backends/qemu/tools.js';
 

@@ -1,16 +1,22 @@
-// A cross-process lock in the cache, so parallel test workers or runs that need the same image
-// build it once: the first takes the lock and builds, the others wait and then find it cached.
-// The lock is a directory (mkdir is atomic) holding its owner's pid; a lock whose owner is dead
-// is taken over.
+// A cross-process lock, so parallel test workers or runs that need the same image, kernel or
+// module build it once: the first takes the lock and builds, the others wait and then find it
+// cached. The lock is a directory (mkdir is atomic) holding its owner's pid; a lock whose owner is
+// dead is taken over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InfraError } from '../../errors.js';
-import { log } from './log.js';
-import { cacheDir } from './paths.js';
+import { InfraError } from '../errors.js';
+import { log } from '../backends/qemu/log.js';
+import { cacheDir } from './cache.js';
 import { pidAlive } from './pid.js';
 
-export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
-  const dir = cacheDir('locks', `${name}.lock`);
+/** Runs `fn` holding the cache's lock called `name`. */
+export function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  return withLockDir(cacheDir('locks', `${name}.lock`), fn, timeoutMs);
+}
+
+/** Runs `fn` holding the lock directory `dir` (created, then removed). */
+export async function withLockDir<T>(dir: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  const name = path.basename(dir, '.lock');
   await fs.mkdir(path.dirname(dir), { recursive: true });
   const start = Date.now();
   let said = false;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withLock } from '../../../src/backends/qemu/lock.js';
+import { withLock } from '../../src/host/lock.js';
 
 let cache: string;
 const saved = process.env.IPVS_CONFORM_CACHE;

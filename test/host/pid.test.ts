@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { pidAlive } from '../../../src/backends/qemu/pid.js';
+import { pidAlive } from '../../src/host/pid.js';
 
 describe('pidAlive', () => {
   it('sees this process and not one that has exited', () => {
