@@ -9,7 +9,7 @@ import { lblcr } from '../src/model/schedulers/lblcr.js';
 import { mh } from '../src/model/schedulers/mh.js';
 import { sh } from '../src/model/schedulers/sh.js';
 import { twos } from '../src/model/schedulers/twos.js';
-import type { DestState, SchedContext, SchedulerModel, ServiceState } from '../src/model/types.js';
+import type { DestState, SchedulerModel, ServiceState } from '../src/model/types.js';
 import { standaloneContext, type StandaloneContext } from '../src/model/context.js';
 
 function dest(addrNum: number, weight: number): DestState {

@@ -17,12 +17,11 @@ import { lblcr } from '../../src/model/schedulers/lblcr.js';
 import { mh } from '../../src/model/schedulers/mh.js';
 import { sh } from '../../src/model/schedulers/sh.js';
 import { twos, twosEligible, twosPick } from '../../src/model/schedulers/twos.js';
-import type { Decision, DestState, SchedContext, SchedulerModel, Semantics } from '../../src/model/types.js';
+import type { Decision, DestState, SchedulerModel, Semantics } from '../../src/model/types.js';
 import { addDest, delDest, editDest, mkDest, mkService, pkt } from '../../test/model/schedulers/hash-fixtures.js';
 import { standaloneContext } from '../../src/model/context.js';
 
 const MODELS: readonly SchedulerModel[] = [dh, sh, mh, lblc, lblcr, twos];
-const DAY = 24 * 3600_000;
 
 type Op =
   | { op: 'sched'; client: number; port: number; vip: number }

@@ -1,7 +1,6 @@
 // `ipvs-conform replay FILE...`: runs saved cases again on the kernel and the model and shows the
 // verdict and the diff. A case is only meaningful on the build it was found on: a different
 // kernel, release or module/patch identity is refused unless --force.
-import path from 'node:path';
 import type { Backend, BackendOptions, Capabilities } from '../backend.js';
 import { loadCase, type CaseFile } from '../casefile/casefile.js';
 import { verdictLine } from '../compare/compare.js';

@@ -9,7 +9,6 @@ import type { Backend } from '../backend.js';
 import { ConformError, EXIT } from '../errors.js';
 import { ALL_SCHEDULERS } from '../generate/schedulers.js';
 import type { CaseRecord, SavedFinding } from '../run/records.js';
-import { SEMANTICS } from '../run/kernels.js';
 import { junitXml } from '../report/junit.js';
 import { drawnOf, reachedCounts, runExitCode, SUMMARY_FORMAT, totalsOf, writeSummary, type KernelSummary, type Summary } from '../report/summary.js';
 import { summaryTable } from '../report/table.js';

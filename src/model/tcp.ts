@@ -35,7 +35,8 @@ export type Flag = (typeof Flag)[keyof typeof Flag];
 export const Dir = { IN: 0, OUT: 4, INPUT_ONLY: 8 } as const;
 export type Dir = (typeof Dir)[keyof typeof Dir];
 
-const [sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// The kernel's state numbers; sNO (0) and sSA (10) are never a table cell here.
+const [, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const TABLE: number[][] = [
   //  sNO  sES  sSS  sSR  sFW  sTW  sCL  sCW  sLA  sLI  sSA      INPUT
   [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR], // syn

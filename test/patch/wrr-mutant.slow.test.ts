@@ -3,7 +3,7 @@
 // svc-edit included) must catch it within 300 cases on the real 6.1 kernel (a model with the
 // mutant's init: 37 of seeds 1-40 within 300), and every case it saves switches a service to wrr.
 // The same run without the patch has no wrr divergence.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
