@@ -1,8 +1,11 @@
-// npm run soak [-- --cases N --batch B --jobs J --seed S --fault-rate R --scheduler X]: N cases (default 10,000)
-// across both pinned kernels, in CLI runs of B cases, a fault injected into a share R of them at random
-// (a QEMU killed or stopped mid-run, SIGINT or SIGTERM to the run); then the books: cases
-// recorded = cases run, findings saved = findings found (and each replays from its case file),
-// processes and temporary files left, the host process's peak memory. Not in CI: it boots many guests. Exit 1 when the books do not balance.
+// npm run soak [-- --cases N --batch B --jobs J --seed S --fault-rate R --scheduler X --minutes M]:
+// N cases (default 10,000) across both pinned kernels, in CLI runs of B cases, a fault injected into
+// a share R of them at random (a QEMU killed or stopped mid-run, SIGINT or SIGTERM to the run); then
+// the books: cases recorded = cases run, findings saved = findings found (and each replays from its
+// case file), processes and temporary files left, the host process's peak memory. --minutes M
+// starts no batch after M minutes, and SIGINT/SIGTERM to the soak start no further batch: either
+// way the books of the batches run are printed. Not in CI: it boots many guests. Exit 1 when the
+// books do not balance.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +18,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '200' },
     jobs: { type: 'string', default: '2' },
     scheduler: { type: 'string' },
+    minutes: { type: 'string' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     'fault-rate': { type: 'string', default: '0.5' },
   },
@@ -26,6 +30,13 @@ const jobs = Number(values.jobs);
 const caseMs = 600 / jobs;
 const seed = Number(values.seed);
 const faultRate = Number(values['fault-rate']);
+const deadline = values.minutes === undefined ? Infinity : Date.now() + Number(values.minutes) * 60_000;
+let stopAsked = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    if (!stopAsked) console.log(`${sig}: no further batch; the running one ends first`);
+    stopAsked = true;
+  });
 const KERNELS = ['6.1', '6.12'];
 
 /** A small seeded generator (mulberry32): the same --seed injects the same faults at the same moments. */
@@ -47,7 +58,7 @@ async function main(): Promise<number> {
   console.log(`soak: ${total} cases, batches of ${batchSize}, ${jobs} guests each, seed ${seed}, fault rate ${faultRate}`);
   const started = Date.now();
   // An interrupted run records fewer cases than asked: batches go on until N cases are recorded.
-  for (let i = 0; t.recorded + t.interruptedRecorded < total; i++) {
+  for (let i = 0; t.recorded + t.interruptedRecorded < total && !stopAsked && Date.now() < deadline; i++) {
     const cases = Math.min(batchSize, total - t.recorded - t.interruptedRecorded);
     const fault: Fault = rnd() < faultRate ? FAULTS[1 + Math.floor(rnd() * (FAULTS.length - 1))]! : 'none';
     const kernel = KERNELS[i % KERNELS.length]!;
@@ -75,7 +86,8 @@ async function main(): Promise<number> {
   console.log(`findings saved = findings found: ${t.saved} = ${t.found}; replayed from their case files: ${t.replayed} of ${t.saved}`);
   console.log(`left behind: ${t.qemus} QEMU processes, ${t.pidFiles} pid files, ${t.tmp} temporary files`);
   console.log(`host process peak memory (VmHWM): ${(t.peak / 1024).toFixed(0)} MiB`);
-  console.log(`cases in all: ${t.recorded + t.interruptedRecorded} in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  const all = t.recorded + t.interruptedRecorded;
+  console.log(`cases in all: ${all} of ${total} asked${all < total ? ' (stopped early: time budget or signal)' : ''}, in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   const balanced = t.recorded === t.asked && t.duplicates === 0 && t.saved === t.found && t.replayed === t.saved && t.qemus + t.pidFiles + t.tmp === 0;
   return balanced ? 0 : 1;
 }
