@@ -1,9 +1,10 @@
 // vm/kernels.yaml: the pinned kernels. Loaded and checked here; a bad field says what was expected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { InputError, UsageError } from '../../errors.js';
 import { vmDir } from './paths.js';
+import { checkKernelEntry } from './kernel-fields.js';
+import { readKernelsYaml } from './kernels-yaml.js';
 
 export interface KernelSpec {
   name: string;
@@ -32,43 +33,45 @@ export interface KernelTable {
 
 export const kernelsFile = path.join(vmDir, 'kernels.yaml');
 
+const TOP_KEYS = ['default', 'kernels'];
+
 export function parseKernels(text: string, file = 'kernels.yaml'): KernelTable {
-  const doc = parse(text) as unknown;
-  if (!isObject(doc)) throw new InputError(file, '(top level)', 'a mapping with default and kernels', doc);
+  const doc = readKernelsYaml(text, file);
+  if (!isObject(doc)) throw new InputError(file, '(top level)', 'a mapping with default and kernels', doc, 'start from the entries in git (git show HEAD:vm/kernels.yaml)');
+  for (const key of Object.keys(doc)) {
+    if (!TOP_KEYS.includes(key)) throw new InputError(file, key, `one of ${TOP_KEYS.join(', ')}`, key, `remove \`${key}:\` or correct its spelling`);
+  }
+  if (!isObject(doc.kernels) || Object.keys(doc.kernels).length === 0)
+    throw new InputError(file, 'kernels', 'a mapping of kernel names to kernels, at least one', doc.kernels, 'list the pinned kernels under `kernels:`, as in git');
   const kernels: Record<string, KernelSpec> = {};
-  if (!isObject(doc.kernels)) throw new InputError(file, 'kernels', 'a mapping of kernel names', doc.kernels);
   for (const [name, raw] of Object.entries(doc.kernels)) {
-    if (!isObject(raw)) throw new InputError(file, `kernels.${name}`, 'a mapping', raw);
-    const str = (field: string): string => {
-      const v = raw[field];
-      if (typeof v !== 'string' || v === '') throw new InputError(file, `kernels.${name}.${field}`, 'a non-empty string', v);
-      return v;
-    };
-    // The model's semantics follow from `version` (src/model/semantics.ts), never from a label.
-    if ('semantics' in raw) throw new InputError(file, `kernels.${name}.semantics`, 'no such field (semantics follow from `version`)', raw.semantics);
-    const headers = raw.headers;
-    if (!Array.isArray(headers) || headers.length === 0 || !headers.every((h) => typeof h === 'string'))
-      throw new InputError(file, `kernels.${name}.headers`, 'a non-empty list of package names', headers);
-    kernels[name] = {
-      name,
-      release: str('release'),
-      version: str('version'),
-      image: str('image'),
-      headers: headers as string[],
-      source: str('source'),
-    };
+    if (!/^[A-Za-z0-9._+-]+$/.test(name))
+      throw new InputError(file, `kernels.${name}`, 'a kernel name of letters, digits and . _ + - (a colon would read as debian: or tree:)', name, 'rename the kernel');
+    if (!isObject(raw)) throw new InputError(file, `kernels.${name}`, 'a mapping of release, version, image, headers, source', raw, 'indent its fields under the name, as the 6.1 entry does');
+    const k = checkKernelEntry(file, name, raw);
+    kernels[name] = { name, release: k.release, version: k.version, image: k.image, headers: k.headers, source: k.source };
   }
   const def = doc.default;
   if (typeof def !== 'string' || !(def in kernels))
-    throw new InputError(file, 'default', `one of ${Object.keys(kernels).join(', ')}`, def);
+    throw new InputError(file, 'default', `one of the kernels' names as a quoted string: ${Object.keys(kernels).map((n) => JSON.stringify(n)).join(', ')}`, def, `write default: "${Object.keys(kernels)[0]}" (quoted: unquoted, 6.10 reads as the number 6.1)`);
   return { default: def, kernels };
 }
 
 let cached: KernelTable | undefined;
 
 export function loadKernels(): KernelTable {
-  cached ??= parseKernels(fs.readFileSync(kernelsFile, 'utf8'), kernelsFile);
+  cached ??= parseKernels(readKernelsFile(), kernelsFile);
   return cached;
+}
+
+/** The file's text; a missing file is the checkout's (exit 2), a refused read the disk's (exit 3, disk-error.ts). */
+export function readKernelsFile(file = kernelsFile): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new UsageError('IPVS_CONFORM_BAD_INPUT', `${file}: expected the table of pinned kernels, got no such file. Fix: restore it (git checkout -- vm/kernels.yaml)`);
+  }
 }
 
 /** Kernels named on the command line (debian:..., tree:...), resolved once (src/kernels/resolve.ts). */

@@ -54,11 +54,11 @@ describe('mapRelease (the host kernel\'s exact version picks the semantics)', ()
     expect(mapRelease({ release: '6.10.14-linuxkit' }, table, '6.1')).toMatchObject({ name: '6.1', semantics: '6.1' });
   });
   it('names the newest pinned kernel of that semantics, from the table', () => {
+    const entry = (release: string, version: string) =>
+      `{release: ${release}, version: ${version}, image: linux-image-${release}, headers: [linux-headers-${release}], source: linux-source-x=${version}}`;
     const t = parseKernels(
-      'default: a\nkernels:\n  a: {release: r, version: 6.1.1-1, image: i, headers: [h], source: s}\n' +
-        '  b: {release: r, version: 6.1.170-1, image: i, headers: [h], source: s}\n' +
-        '  c: {release: r, version: 6.12.110-1, image: i, headers: [h], source: s}\n' +
-        '  d: {release: r, version: 6.1.190-1, image: i, headers: [h], source: s}\n',
+      `default: a\nkernels:\n  a: ${entry('6.1.0-1-amd64', '6.1.1-1')}\n  b: ${entry('6.1.0-2-amd64', '6.1.170-1')}\n` +
+        `  c: ${entry('6.12.110+deb12-amd64', '6.12.110-1')}\n  d: ${entry('6.1.0-3-amd64', '6.1.190-1')}\n`,
     );
     expect(mapRelease({ release: '6.1.100' }, t).name).toBe('b');
     expect(mapRelease({ release: '6.1.185' }, t).name).toBe('c');
