@@ -81,6 +81,11 @@ export class AgentSession {
     stream.on('end', this.onClose);
   }
 
+  /** The channel is unusable (closed, failed or garbled): every request fails at once. */
+  get closed(): boolean {
+    return this.broken !== undefined;
+  }
+
   /** The agent's hello, once its `ready` came. */
   get helloSeen(): Hello | undefined {
     return this.hello;

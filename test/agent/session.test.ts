@@ -126,8 +126,10 @@ describe('AgentSession', () => {
   it('rejects at once when the stream closes mid-request, and every later call too', async () => {
     const { stream } = peer(() => setTimeout(() => stream.destroy(), 5));
     const s = new AgentSession(stream);
+    expect(s.closed).toBe(false);
     const t0 = performance.now();
     expect(await code(s.request('case', 'listings\n', 60_000))).toBe('IPVS_CONFORM_AGENT_CLOSED');
+    expect(s.closed).toBe(true);
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(await code(s.ping(1000))).toBe('IPVS_CONFORM_AGENT_CLOSED');
   });

@@ -1,5 +1,6 @@
 // Fault injection on the host's end of the agent channel (the QEMU backend's `connect` seam): once
-// armed, the next `case` request frame the host writes on any channel is cut. Either the host
+// armed, the next `case` request frame the host writes on any channel is cut (or, closeAll, every
+// channel is closed at once). Either the host
 // writes part of the frame (its header and half its body) and closes the channel at once, or it
 // writes the whole frame and closes the channel a moment later, while the agent runs the case.
 import type { Duplex } from 'node:stream';
@@ -22,6 +23,7 @@ type Write = Duplex['write'];
 
 export class ChannelCutter {
   private armed: { mode: CutMode; done(c: Cut): void } | undefined;
+  private readonly channels = new Set<Duplex>();
 
   /** The backend's `connect`: an ordinary AgentSession over a channel whose writes are watched. */
   readonly connect = (stream: Duplex): AgentSession => {
@@ -33,8 +35,15 @@ export class ChannelCutter {
       this.armed = undefined;
       return this.cut(stream, write, chunk, mode, cb, done);
     }) as Write;
+    this.channels.add(stream);
+    stream.once('close', () => this.channels.delete(stream));
     return new AgentSession(stream);
   };
+
+  /** Closes every channel now, whatever is in flight (between cases: an idle guest's). */
+  closeAll(): void {
+    for (const c of this.channels) c.destroy();
+  }
 
   /** Cuts the next case frame; resolves when the channel has been closed. */
   arm(mode: CutMode): Promise<Cut> {

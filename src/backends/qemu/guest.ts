@@ -22,6 +22,8 @@ export interface AgentLink {
   ready(timeoutMs: number): Promise<{ agent: string; release: string; schedulers: string[] }>;
   request(kind: string, body: string, timeoutMs: number): Promise<{ kind: string; body: string }>;
   close(): void;
+  /** The channel can carry no more requests. */
+  readonly closed: boolean;
 }
 
 export interface GuestOptions<L extends AgentLink> {
@@ -76,6 +78,11 @@ export class Guest<L extends AgentLink = AgentLink> {
 
   get alive(): boolean {
     return this.exitInfo === undefined;
+  }
+
+  /** QEMU runs and the agent's channel is open: a case can be sent. QEMU's chardev does not reconnect, so a closed channel is for good. */
+  get usable(): boolean {
+    return this.alive && !this.session?.closed;
   }
 
   static async boot<L extends AgentLink>(opts: GuestOptions<L>): Promise<Guest<L>> {

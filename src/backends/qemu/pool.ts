@@ -54,7 +54,7 @@ export class GuestPool<L extends AgentLink> {
       if (err instanceof UsageError) broken = false;
       throw err;
     } finally {
-      if (broken || !g.alive) this.replace(g);
+      if (broken || !g.usable) this.replace(g);
       else this.release(g);
     }
   }
@@ -63,8 +63,8 @@ export class GuestPool<L extends AgentLink> {
     if (this.closed) return Promise.reject(new InfraError('IPVS_CONFORM_CLOSED', 'the QEMU backend is closed'));
     while (this.idle.length > 0) {
       const g = this.idle.shift()!;
-      if (g.alive) return Promise.resolve(g);
-      this.replace(g); // died while idle
+      if (g.usable) return Promise.resolve(g);
+      this.replace(g); // died, or lost its channel, while idle
     }
     if (this.all.size === 0 && this.booting === 0) return Promise.reject(this.noGuest('no guest is left and none could be booted'));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));

@@ -8,6 +8,9 @@ import { GuestPool } from '../../../src/backends/qemu/pool.js';
 interface Fake {
   id: number;
   alive: boolean;
+  /** The agent channel closed (QEMU still runs). */
+  channelClosed: boolean;
+  readonly usable: boolean;
   killed: boolean;
   closed: boolean;
   kill(): void;
@@ -25,6 +28,10 @@ function fakes() {
     const g: Fake = {
       id: made.length + 1,
       alive: true,
+      channelClosed: false,
+      get usable() {
+        return this.alive && !this.channelClosed;
+      },
       killed: false,
       closed: false,
       kill() {
@@ -72,6 +79,27 @@ describe('GuestPool', () => {
     await expect(pool.withGuest(async () => Promise.reject(oops))).rejects.toBe(oops);
     expect(await pool.withGuest(async (g) => g.id)).toBe(3);
     expect(pool.replaced).toBe(2);
+    await pool.close();
+  });
+
+  it('replaces an idle guest whose channel closed before a case takes it (the case is not spent on it)', async () => {
+    const f = fakes();
+    const pool = new GuestPool(1, f.boot);
+    await pool.start();
+    f.made[0]!.channelClosed = true;
+    expect(await pool.withGuest(async (g) => g.id)).toBe(2);
+    expect(f.made[0]!.killed).toBe(true);
+    expect(pool.replaced).toBe(1);
+    await pool.close();
+  });
+
+  it('replaces a guest whose channel closed during a case that still returned', async () => {
+    const f = fakes();
+    const pool = new GuestPool(1, f.boot);
+    await pool.start();
+    await pool.withGuest(async () => void (f.made[0]!.channelClosed = true));
+    expect(f.made[0]!.killed).toBe(true);
+    expect(await pool.withGuest(async (g) => g.id)).toBe(2);
     await pool.close();
   });
 
