@@ -138,8 +138,9 @@ int topo_init(struct topo *t);
 int topo_up(struct topo *t, const uint32_t *vips, int nvips, int v6, char *err, size_t errn);
 void topo_down(struct topo *t, int ok);  /* ok: setup completed */
 int topo_enter(struct topo *t, int nsfd);
-/* settle6.c: waits until no IPv6 address of the case's namespaces is tentative (0 or -errno). */
-int ipv6_settle(const struct topo *t);
+/* settle.c: waits until linkwatch made the director's devices dir_links[n] operationally up (their
+ * transmit queues work) and, with v6, no IPv6 address of the case's namespaces is tentative (0 or -errno). */
+int topo_settle(const struct topo *t, int v6, const int *dir_links, int n);
 int write_sysctl(const char *path, const char *val);
 extern struct sbuf g_setup_trace;
 

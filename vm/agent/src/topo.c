@@ -134,7 +134,7 @@ static size_t af_len(int af)
 }
 
 /* `ip addr add IP/PLEN dev IDX`. An IPv6 address is tentative until the kernel's DAD work has
- * made it usable (no IFA_F_NODAD, which would hide that): topo_up waits for it (settle6.c). */
+ * made it usable (no IFA_F_NODAD, which would hide that): topo_up waits for it (settle.c). */
 static int addr_msg(int nl, int cmd, int idx, const char *ip, int plen)
 {
 	struct nlreq r;
@@ -252,7 +252,7 @@ static int sync_del(int nl, int idx);
 /*
  * IPv6 on the devices made from now on in the current netns: no automatic link-local address
  * (addr_gen_mode 1: an IPv4 case sends no IPv6 packet at all), no duplicate address detection (the
- * DAD work then only makes an address usable: settle6.c) and no router solicitation. A link that
+ * DAD work then only makes an address usable: settle.c) and no router solicitation. A link that
  * carries IPv6 gets link-local addresses of the agent's own (LL6_*): neighbour solicitation for a
  * packet from an address the device does not hold (a forwarded one, an AnyIP client's) is sent
  * from one (ndisc_solicit).
@@ -472,8 +472,8 @@ int topo_up(struct topo *t, const uint32_t *vips, int nvips, int v6, char *err, 
 	    side_link(t, t->ns_srv, t->nl_srv, side_idx, "10.3.0.1", "10.3.0.254", v6 ? SRV6_SIDE : NULL, SRV6_DIR,
 		      err, errn))
 		goto fail;
-	if (v6)
-		STEP("ipv6_settled", ipv6_settle(t));
+	const int dir_links[] = { IDX_A, IDX_B };
+	STEP("settled", topo_settle(t, v6, dir_links, 2));
 	return 0;
 fail:
 	return -1;
