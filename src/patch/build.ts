@@ -109,10 +109,11 @@ async function buildPatched(opts: { kernel: string; patches: string[]; coverage?
     const includeDirs = [path.join(tree, 'include'), path.join(tree, 'include/uapi')];
     const ipvsDir = path.join(tree, 'net/netfilter/ipvs');
     const what = patches.length ? `kernel ${pin.name}'s IPVS with ${patches.map((p) => p.file).join(', ')}` : `kernel ${pin.name}'s IPVS`;
+    const fix = patches.length ? `correct ${patches.map((p) => path.basename(p.file)).join(' or ')} where the compiler points` : undefined;
     const collector = opts.coverage ? await buildCollector(headers, tree) : undefined;
     const cflags = collector ? COVERAGE_CFLAGS : [];
     const collectorSymvers = collector ? [collector.symvers] : [];
-    const ipvs = await kbuild({ headers, dir: ipvsDir, includeDirs, extraSymvers: collectorSymvers, root: tree, what, cflags });
+    const ipvs = await kbuild({ headers, dir: ipvsDir, includeDirs, extraSymvers: collectorSymvers, root: tree, what, fix, cflags });
     let hprioKos: string[] = [];
     let hprioLog = '';
     if (hprio) {
@@ -123,6 +124,7 @@ async function buildPatched(opts: { kernel: string; patches: string[]; coverage?
         extraSymvers: [path.join(ipvsDir, 'Module.symvers'), ...collectorSymvers],
         root: tree,
         what: `vm/modules/hprio against ${what}`,
+        fix,
         cflags,
       });
       hprioKos = h.kos;
@@ -175,9 +177,9 @@ async function buildPatched(opts: { kernel: string; patches: string[]; coverage?
 export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; patches?: string[]; coverage?: boolean }): Promise<{ ko: string[]; hash: string; identity: string; coverage?: string }> {
   const pin = await loadKernelPin(opts.kernel);
   const src = path.resolve(opts.dir);
-  if (!(await exists(src))) throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: no such directory`);
+  if (!(await exists(src))) throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: expected a module source directory, got no such directory. Fix: name the directory holding the module's Kbuild and .c files`);
   if (!(await hasKbuild(src))) {
-    throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: expected a Kbuild or Makefile with obj-m := ip_vs_<name>.o (see vm/modules/hprio/), found neither`);
+    throw new UsageError('IPVS_CONFORM_MODULE_DIR', `--module ${opts.dir}: expected a Kbuild or Makefile with obj-m := ip_vs_<name>.o, found neither. Fix: add ${path.join(opts.dir, 'Kbuild')} holding obj-m := ip_vs_<name>.o, as vm/modules/hprio/Kbuild does`);
   }
   // The coverage flavour builds against the instrumented IPVS build (for the collector's exports).
   const patched = opts.patches?.length || opts.coverage ? await buildPatched({ kernel: pin.name, patches: opts.patches ?? [], coverage: opts.coverage }) : undefined;
@@ -196,7 +198,7 @@ export async function buildOutOfTreeModule(opts: { kernel: string; dir: string; 
     const includeDirs = patched ? [path.join(patched.root, 'include'), path.join(patched.root, 'include/uapi')] : [];
     const extraSymvers = patched ? [path.join(patched.root, 'Module.symvers')] : [];
     const cflags = opts.coverage ? COVERAGE_CFLAGS : [];
-    const built = await kbuild({ headers, dir: work, includeDirs, extraSymvers, root, what: `module ${opts.dir} for kernel ${pin.name}`, cflags });
+    const built = await kbuild({ headers, dir: work, includeDirs, extraSymvers, root, what: `module ${opts.dir} for kernel ${pin.name}`, fix: `correct the sources in ${opts.dir} where the compiler points`, cflags });
     if (opts.coverage) await keepNotes(root, [path.basename(src)], path.join(tmp, 'cov'));
     const kos = await installStripped(built.kos, tmp);
     const compat = await checkCompat({

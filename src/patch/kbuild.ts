@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { cacheRoot } from '../host/cache.js';
 import { tail, tool } from './exec.js';
 
 export interface KbuildOptions {
@@ -25,6 +26,8 @@ export interface KbuildOptions {
   root: string;
   /** What is being built, for error messages. */
   what: string;
+  /** What to put right when it does not compile (the patch, the module's sources). */
+  fix?: string;
   /** Extra compiler flags for every object (the coverage flavour's instrumentation). */
   cflags?: string[];
 }
@@ -45,18 +48,26 @@ export async function kbuild(o: KbuildOptions): Promise<{ kos: string[]; log: st
   if (o.extraSymvers?.length) args.splice(args.length - 1, 0, `KBUILD_EXTRA_SYMBOLS=${o.extraSymvers.join(' ')}`);
   const r = await tool('make', args);
   const log = r.output.split(`${o.root}/`).join('');
-  if (r.exitCode !== 0) {
-    const errors = log.split('\n').filter((l) => /\berror\b|undefined!|not found|No rule to make/i.test(l));
-    throw new UsageError(
-      'IPVS_CONFORM_PATCH_BUILD',
-      `${o.what} does not build:\n${(errors.length ? errors.slice(0, 20).join('\n') + '\n--- last lines of make:\n' : '') + tail(log, 25)}`,
-    );
-  }
+  if (r.exitCode !== 0) throw buildFailure(o, log);
   const kos = (await readdir(o.dir)).filter((f) => f.endsWith('.ko')).sort();
   if (kos.length === 0) {
     throw new UsageError('IPVS_CONFORM_PATCH_BUILD', `${o.what}: make succeeded but built no .ko (does its Kbuild/Makefile set obj-m?)`);
   }
   return { kos: kos.map((k) => path.join(o.dir, k)), log };
+}
+
+/**
+ * A build that failed: the compiler's first errors, the last lines of make, and the fix. It is the
+ * input's fault (exit 2), and nothing was cached (cachedir.ts keeps only a finished build).
+ */
+function buildFailure(o: KbuildOptions, log: string): UsageError {
+  const shown = log.split(`${cacheRoot()}/`).join('<cache>/');
+  const errors = shown.split('\n').filter((l) => /\berror\b|undefined!|not found|No rule to make/i.test(l) && !/^make(\[\d+\])?: \*\*\* .*Error \d+$/.test(l));
+  return new UsageError(
+    'IPVS_CONFORM_PATCH_BUILD',
+    `${o.what} does not build; the compiler's first errors:\n${errors.slice(0, 10).join('\n') || '(none recognised)'}\n--- last lines of make:\n${tail(shown, 15)}\n` +
+      `Fix: ${o.fix ?? 'correct the sources above'} (a failed build is not cached: the next run compiles it again)`,
+  );
 }
 
 /** Copies built modules into `out` without debug info, as Debian ships them (INSTALL_MOD_STRIP=1). */

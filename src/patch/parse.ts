@@ -34,8 +34,10 @@ export function contentHash(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 16);
 }
 
+const REGENERATE = 'regenerate the patch with git diff (or diff -u) from the top of the kernel tree';
+
 function malformed(file: string, line: number, what: string): UsageError {
-  return new UsageError('IPVS_CONFORM_PATCH_MALFORMED', `${file}:${line}: ${what}`);
+  return new UsageError('IPVS_CONFORM_PATCH_MALFORMED', `${file}:${line}: ${what}. Fix: ${REGENERATE}`);
 }
 
 /** `--- a/net/x.c\t2024-01-01 ...` → `net/x.c` (null for /dev/null). */
@@ -117,7 +119,7 @@ export function parsePatch(text: string, file: string): ParsedPatch {
   if (files.length === 0) {
     throw new UsageError(
       'IPVS_CONFORM_PATCH_MALFORMED',
-      `${file}: no unified diff found: expected "--- a/net/netfilter/ipvs/..." and "+++ b/..." file headers followed by "@@" hunks (diff -u, git diff or git format-patch output)`,
+      `${file}: no unified diff found: expected "--- a/net/netfilter/ipvs/..." and "+++ b/..." file headers followed by "@@" hunks (diff -u, git diff or git format-patch output), got none. Fix: ${REGENERATE}`,
     );
   }
   const targets = [...new Set(files.map((f) => targetOf(f.path)!))].sort();
