@@ -4,7 +4,7 @@
 // again. Their waits run on the guest's virtual time (minutes cost seconds); the golden files keep
 // the kernel's jiffies, so the model replays them exactly.
 import type { GoldenTemplate } from './templates.js';
-import { rs, Story } from './story.js';
+import { rs, Story, SVC } from './story.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -175,6 +175,20 @@ export const LIFECYCLE_TEMPLATES: GoldenTemplate[] = [
       st.fin(c1);
       const c2 = st.connectFrom('10.1.0.1', 40000);
       st.rst(c2).wait(11 * S);
+      st.connectFrom('10.1.0.1', 40000);
+      return st.done();
+    },
+  },
+  {
+    name: 'port-reuse-no-service',
+    about: 'a client port used again after its service was deleted: the closed entry is expired at once, no service takes the SYN, and the director refuses it while the entry is still listed',
+    only: ['rr'],
+    reaches: ['port-reuse:resched-no-service'],
+    build: (s) => {
+      // A second service keeps IPVS's hook looking at the SYN once the first is gone.
+      const st = new Story(s).add(rs(1)).service('10.0.0.4:80', 'rr').on(SVC);
+      const c1 = st.connectFrom('10.1.0.1', 40000);
+      st.rst(c1).svcDel();
       st.connectFrom('10.1.0.1', 40000);
       return st.done();
     },

@@ -26,6 +26,7 @@ export const LIFECYCLE_PATHS = [
   'lblcr:shrink',
   'trash:free',
   'port-reuse:resched',
+  'port-reuse:resched-no-service',
   'port-reuse:same-entry',
   'timeouts:set',
   'sysctl:set',

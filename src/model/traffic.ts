@@ -111,6 +111,7 @@ export function connect(
   }
   // ip_vs_in(): an existing entry for this client address and port (ip_vs_conn_in_get)
   const old = connGet(st, tg.text, key);
+  let rescheduled = false;
   if (old) {
     // conn_reuse_mode 1, is_new_conn_expected(): not controlled, in TIME_WAIT or CLOSE: expire it
     // now (it goes on the next tick) and schedule afresh; else the SYN goes into the old entry.
@@ -118,14 +119,24 @@ export function connect(
       reach(st.reached, 'port-reuse:resched');
       connDelete(st, old); // the new entry is found first from now on
       expireNow(st, old.timer);
+      rescheduled = true;
     } else {
       reach(st.reached, 'port-reuse:same-entry');
       return reuseEntry(st, old, ev, sockKey, out);
     }
   }
 
-  let cp: Conn | null = null;
-  if (svc) cp = svc.persistFlag ? schedPersist(st, svc, tg, caddr, ev.cport, key, out, kernel) : schedule(st, svc, tg, caddr, ev.cport, key, out, kernel);
+  // No service matches any more (ip_vs_try_to_schedule() accepts the SYN): the director's own TCP
+  // resets it, and the entry just expired is listed until the next tick, so the agent reads a
+  // refusal.
+  if (!svc) {
+    if (rescheduled) {
+      reach(st.reached, 'port-reuse:resched-no-service');
+      out.error = opError('ECONNREFUSED');
+    }
+    return out;
+  }
+  const cp = svc.persistFlag ? schedPersist(st, svc, tg, caddr, ev.cport, key, out, kernel) : schedule(st, svc, tg, caddr, ev.cport, key, out, kernel);
   if (!cp) return out;
   return handshake(st, cp, ev.conn, sockKey, out, false);
 }

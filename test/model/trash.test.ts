@@ -61,4 +61,18 @@ describe('fin and rst as the agent sends them', () => {
     expect(lastDests(later)[3]!.inactive).toBe(0);
     expect(later.reached?.['expire:CLOSE']).toBe(1);
   });
+
+  it('reusing a client port after its service was deleted: rescheduled, no service takes the SYN, refused while the old entry is listed', () => {
+    // Another service keeps IPVS's hook looking at the SYN (with none left, no hook sees it).
+    const st = new Story('rr').add(1).push({ op: 'svc-add', svc: '10.0.0.4:80', scheduler: 'rr' });
+    st.push({ op: 'connect', conn: 'a', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
+    st.push({ op: 'rst', conn: 'a' }).push({ op: 'svc-del', svc: '10.0.0.1:80' });
+    st.push({ op: 'connect', conn: 'b', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50000 });
+    const obs = st.run();
+    expect(obs.steps.at(-1)!.error?.name).toBe('ECONNREFUSED');
+    expect(obs.reached?.['port-reuse:resched-no-service']).toBe(1);
+    // Another port has no entry to reschedule: the director's reset reads as no destination.
+    st.push({ op: 'connect', conn: 'c', svc: '10.0.0.1:80', client: '10.1.0.1', cport: 50001 });
+    expect(st.run().steps.at(-1)!.error).toBeUndefined();
+  });
 });
