@@ -1,12 +1,13 @@
-// npm run soak [-- --cases N --batch B --jobs J --seed S --fault-rate R --scheduler X --minutes M]:
+// npm run soak [-- --cases N --batch B --jobs J --seed S --fault-rate R --scheduler X --minutes M --keep DIR]:
 // N cases (default 10,000) across both pinned kernels, in CLI runs of B cases, a fault injected into
 // a share R of them at random (a QEMU killed or stopped mid-run, SIGINT or SIGTERM to the run); then
 // the books: cases recorded = cases run, findings saved = findings found (and each replays from its
 // case file), processes and temporary files left, the host process's peak memory. --minutes M
 // starts no batch after M minutes, and SIGINT/SIGTERM to the soak start no further batch: either
-// way the books of the batches run are printed. Not in CI: it boots many guests. Exit 1 when the
-// books do not balance.
-import { mkdtemp, rm } from 'node:fs/promises';
+// way the books of the batches run are printed. Every case file the runs saved (findings, flaky
+// first runs) is kept in --keep DIR (default reports/soak); the rest of the runs' output goes.
+// Not in CI: it boots many guests. Exit 1 when the books do not balance.
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '2' },
     scheduler: { type: 'string' },
     minutes: { type: 'string' },
+    keep: { type: 'string', default: 'reports/soak' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     'fault-rate': { type: 'string', default: '0.5' },
   },
@@ -49,6 +51,11 @@ function random(s: number): () => number {
   };
 }
 
+/** Case files outlive the soak's temporary root: a finding is never lost with it. */
+async function keepCaseFiles(from: string, to: string): Promise<void> {
+  if ((await readdir(from).catch(() => [])).length) await cp(from, to, { recursive: true });
+}
+
 async function main(): Promise<number> {
   const rnd = random(seed);
   const root = await mkdtemp(path.join(tmpdir(), 'ipvsc-soak-'));
@@ -65,6 +72,7 @@ async function main(): Promise<number> {
     const dir = path.join(root, `batch-${i}`);
     const b = { kernel, seed: seed + i, cases, jobs, scheduler: values.scheduler, fault, faultAfterMs: Math.floor(rnd() * cases * caseMs), report: path.join(dir, 'report'), tmp: await mkdtemp(`${dir}-tmp-`) };
     const books: Books = await runBatch(b);
+    await keepCaseFiles(path.join(b.report, 'cases'), values.keep);
     if (books.injected) faults[fault] = (faults[fault] ?? 0) + 1;
     if (books.interrupted) t.interruptedRecorded += books.recorded;
     else (t.asked += cases), (t.recorded += books.recorded);
@@ -80,6 +88,8 @@ async function main(): Promise<number> {
     console.log(`batch ${i} kernel ${kernel} seed ${b.seed} fault ${fault}${fault === 'none' ? '' : ` at +${b.faultAfterMs} ms${books.injected ? '' : ' (missed: the run or its guest had ended)'}`}: ${books.seconds} s, exit ${books.exit}, ${books.recorded}/${cases} recorded${books.interrupted ? ' (interrupted)' : ''}, findings ${books.findingsSaved}/${books.findingsFound} saved (${books.findingsReplayed} replay), left: ${books.qemusLeft} QEMU, ${books.pidFilesLeft} pid files, ${books.tmpLeft.length} temp files, peak RSS ${(books.peakRssKiB / 1024).toFixed(0)} MiB`);
   }
   await rm(root, { recursive: true, force: true });
+  const kept = await readdir(values.keep).catch(() => [] as string[]);
+  if (kept.length) console.log(`case files kept (findings, flaky first runs): ${kept.length} in ${values.keep}`);
   console.log(`faults that struck a live run: ${Object.entries(faults).map(([f, n]) => `${f} ${n}`).join(', ')}`);
   console.log(`cases recorded = cases run: ${t.recorded} = ${t.asked} (runs not interrupted); interrupted runs recorded ${t.interruptedRecorded}; indexes recorded twice: ${t.duplicates}`);
   console.log(`outcomes: ${Object.entries(outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`);
