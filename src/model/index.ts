@@ -16,7 +16,7 @@ import { type ModelState, newState } from './state.js';
 import { snapshot } from './table.js';
 import { setSysctl } from './sysctl.js';
 import { fireUntil, moment } from './timers.js';
-import { connect, type KernelPick } from './traffic.js';
+import { connect, type KernelPick, UNANSWERED } from './traffic.js';
 import { closeUdp, isUdp, sendUdp } from './udp.js';
 import type { Semantics } from './types.js';
 
@@ -68,7 +68,7 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     at(st, w.event);
     const step: StepResult = { index: i };
     try {
-      apply(st, ev, step, kernelSteps?.[i]?.dest);
+      apply(st, ev, step, kernelPick(kernelSteps?.[i]));
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError(undefined, `events[${i}] (${eventText(ev)})`, 'an event the model can run', (e as Error).message);
@@ -92,6 +92,12 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     branches,
     reached: st.reached,
   };
+}
+
+/** What the kernel's step shows of its pick: the dest it named, or none seen and no answer. */
+function kernelPick(k: StepResult | undefined): KernelPick {
+  if (k && k.dest === undefined && k.error?.name === 'ETIMEDOUT') return UNANSWERED;
+  return k?.dest;
 }
 
 /** The kernel acts next within window w (jiffies). */

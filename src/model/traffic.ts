@@ -40,9 +40,17 @@ export interface ConnectResult {
  * What the kernel chose for this connect when the model follows a kernel run (undefined: not
  * following): among several allowed outcomes the model continues with the kernel's, else its first.
  */
-export type KernelPick = AddrPort | null | undefined;
+/**
+ * The kernel's step ended without an answer and named no destination: a datagram IPVS sent to a
+ * silent server (the agent cannot see where it went, only that no server got it).
+ */
+export const UNANSWERED: unique symbol = Symbol('unanswered');
+
+export type KernelPick = AddrPort | null | undefined | typeof UNANSWERED;
 
 function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | null {
+  // Several silent servers allowed: the first is taken (the agent cannot tell them apart).
+  if (kernel === UNANSWERED) return allowed.find((d) => d !== null && isSilent(d)) ?? allowed[0] ?? null;
   if (kernel !== undefined) {
     const hit = allowed.find((d) => (d ? d.key : null) === kernel);
     if (hit !== undefined) return hit;

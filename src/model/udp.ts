@@ -67,22 +67,27 @@ function datagram(st: ModelState, name: string, f: UdpFlow, kernel: KernelPick):
     if (!f.svc) return out;
     cp = f.svc.persistFlag ? schedPersist(st, f.svc, f.tg, f.caddr, f.cport, f.key, out, kernel) : schedule(st, f.svc, f.tg, f.caddr, f.cport, f.key, out, kernel);
     if (!cp) return out;
-    if (f.svc.ops) return silentAnswer(cp, onePacket(st, cp, out));
+    if (f.svc.ops) return silentAnswer(cp, onePacket(st, cp, out), f.svc);
   }
   cp.name = name;
   st.byName.set(name, { cp, closed: false, cliShut: false, srvShut: false });
   udpPacket(st, cp, false, false); // the datagram
   // A silent server never answers: the agent waits out its timeout and says ETIMEDOUT, no dest.
-  if (isSilent(cp.dest)) return silentAnswer(cp, out);
+  if (isSilent(cp.dest)) return silentAnswer(cp, out, f.svc);
   udpPacket(st, cp, true, true); // the answer (IP_VS_DIR_OUTPUT)
   out.dest = cp.dest.key;
   return out;
 }
 
-/** The result of a datagram to a silent server: no answer, ETIMEDOUT (the entry stays). */
-function silentAnswer(cp: Conn, out: ConnectResult): ConnectResult {
+/**
+ * The result of a datagram to a silent server: no answer, ETIMEDOUT (the entry stays). Of a random
+ * choice the agent sees a silent pick only as no destination, so silent ones are allowed as none.
+ */
+function silentAnswer(cp: Conn, out: ConnectResult, svc: ModelService | null | undefined): ConnectResult {
   if (!isSilent(cp.dest)) return out;
-  return { ...out, dest: null, error: ETIMEDOUT };
+  const silent = new Set(svc?.destinations.filter(isSilent).map((d) => d.key));
+  const allowed = out.allowed?.map((k) => (k !== null && silent.has(k) ? null : k));
+  return { ...out, dest: null, error: ETIMEDOUT, ...(allowed ? { allowed } : {}) };
 }
 
 /** udp_state_transition() and the timer re-arm of ip_vs_conn_put(); `output`: the server's answer. */

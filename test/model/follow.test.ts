@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runModel } from '../../src/model/index.js';
 import type { Observation } from '../../src/observation.js';
+import type { Scenario } from '../../src/scenario.js';
 import { lastDests, Story } from './story.js';
 
 describe('following a kernel run', () => {
@@ -29,5 +30,42 @@ describe('following a kernel run', () => {
   it('a kernel pick outside the allowed set is not followed', () => {
     const kernel: Observation = { backend: 'qemu', kernel: { name: '6.12' }, steps: sc.events.map((_, index) => ({ index, dest: '10.2.0.9:80' })) };
     expect(runModel(sc, { semantics: '6.12', follow: kernel }).steps[4]!.dest).toBe('10.2.0.3:80');
+  });
+});
+
+describe('following a kernel whose random pick was a silent server (UDP)', () => {
+  // twos over 10.2.0.1 and the silent 10.5.0.1: the agent sees a datagram to a silent server only
+  // as no answer (ETIMEDOUT) and no destination.
+  const svc = 'udp/10.0.0.1:53';
+  const sc: Scenario = {
+    version: 1,
+    events: [
+      { op: 'svc-add', svc, scheduler: 'twos' },
+      { op: 'dest-add', svc, dest: '10.5.0.1:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'dest-add', svc, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
+    ],
+  };
+  const timedOut: Observation = {
+    backend: 'qemu',
+    kernel: { name: '6.12' },
+    steps: sc.events.map((_, index) => ({ index, ...(index === 3 ? { error: { name: 'ETIMEDOUT', errno: 110, message: 'timed out' } } : {}) })),
+  };
+
+  it('takes the silent server, allows it as no destination, and counts the entry there', () => {
+    const obs = runModel(sc, { semantics: '6.12', follow: timedOut });
+    const step = obs.steps[3]!;
+    expect(step.error?.name).toBe('ETIMEDOUT');
+    expect(step.dest ?? null).toBeNull();
+    expect(step.allowed).toContain(null);
+    const dests = obs.steps[3]!.table![0]!.dests;
+    expect(dests.find((d) => d.dest === '10.5.0.1:80')).toMatchObject({ inactive: 1 });
+  });
+
+  it('a kernel that named the answering server is followed there', () => {
+    const named: Observation = { ...timedOut, steps: sc.events.map((_, index) => ({ index, ...(index === 3 ? { dest: '10.2.0.1:80' } : {}) })) };
+    const step = runModel(sc, { semantics: '6.12', follow: named }).steps[3]!;
+    expect(step.dest).toBe('10.2.0.1:80');
+    expect(step.error).toBeUndefined();
   });
 });
