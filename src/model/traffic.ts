@@ -48,9 +48,14 @@ export const UNANSWERED: unique symbol = Symbol('unanswered');
 
 export type KernelPick = AddrPort | null | undefined | typeof UNANSWERED;
 
-function choose(allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | null {
-  // Several silent servers allowed: the first is taken (the agent cannot tell them apart).
-  if (kernel === UNANSWERED) return allowed.find((d) => d !== null && isSilent(d)) ?? allowed[0] ?? null;
+function choose(st: ModelState, allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | null {
+  if (kernel === UNANSWERED) {
+    // The agent cannot tell silent servers apart: which one is a choice the search over the
+    // kernel's observation settles (its table shows which one got the entry).
+    const silent = allowed.filter((d): d is ModelDest => d !== null && isSilent(d));
+    if (silent.length > 1) return silent[st.choose(silent.length, 'the silent server a datagram went to')]!;
+    return silent[0] ?? allowed[0] ?? null;
+  }
   if (kernel !== undefined) {
     const hit = allowed.find((d) => (d ? d.key : null) === kernel);
     if (hit !== undefined) return hit;
@@ -85,7 +90,7 @@ function runScheduler(st: ModelState, svc: ModelService, tg: ParsedTarget, caddr
     out.probs = dec.probs;
     out.service = svc.key;
   }
-  const chosen = st.sample && dec.probs ? drawn(dests, dec.probs, st.sample()) : choose(dests, kernel);
+  const chosen = st.sample && dec.probs ? drawn(dests, dec.probs, st.sample()) : choose(st, dests, kernel);
   dec.commit?.(chosen);
   return chosen;
 }

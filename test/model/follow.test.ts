@@ -1,6 +1,7 @@
 // Honest non-determinism: where a scheduler's choice is random (twos), the step lists every
 // allowed destination, and a model following a kernel run continues with the kernel's pick.
 import { describe, expect, it } from 'vitest';
+import { judgeFollowing } from '../../src/judge/follow.js';
 import { runModel } from '../../src/model/index.js';
 import type { Observation } from '../../src/observation.js';
 import type { Scenario } from '../../src/scenario.js';
@@ -67,5 +68,35 @@ describe('following a kernel whose random pick was a silent server (UDP)', () =>
     const step = runModel(sc, { semantics: '6.12', follow: named }).steps[3]!;
     expect(step.dest).toBe('10.2.0.1:80');
     expect(step.error).toBeUndefined();
+  });
+});
+
+describe('several silent servers allowed', () => {
+  const svc = 'udp/10.0.0.4:53';
+  const sc: Scenario = {
+    version: 1,
+    events: [
+      { op: 'svc-add', svc, scheduler: 'twos' },
+      { op: 'dest-add', svc, dest: '10.5.0.1:80', weight: 2, upper: 0, lower: 0 },
+      { op: 'dest-add', svc, dest: '10.5.0.2:80', weight: 1, upper: 0, lower: 0 },
+      { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
+    ],
+  };
+  const timedOut = (index: number) => (index === 3 ? { error: { name: 'ETIMEDOUT', errno: 110, message: 'timed out' } } : {});
+
+  it('which one got the datagram is a choice the search settles from the kernel table', () => {
+    const entryAt = (o: Observation) => o.steps[3]!.table![0]!.dests.find((d) => d.inactive === 1)?.dest;
+    const picked = new Set<string | undefined>();
+    for (const choice of [0, 1]) {
+      const follow: Observation = { backend: 'qemu', kernel: { name: '6.12' }, steps: sc.events.map((_, index) => ({ index, ...timedOut(index) })) };
+      // The kernel's observation: its table names the silent server that got the entry.
+      const run = runModel(sc, { semantics: '6.12', follow, choices: [choice] });
+      const kernel: Observation = { ...run, steps: run.steps.map((s, index) => ({ index, ...timedOut(index), ...(s.table ? { table: s.table } : {}) })) };
+      const f = judgeFollowing(sc, kernel, '6.12');
+      expect(f.verdict.kind).toBe('agree');
+      picked.add(entryAt(kernel));
+      expect(entryAt(f.model)).toBe(entryAt(kernel));
+    }
+    expect(picked).toEqual(new Set(['10.5.0.1:80', '10.5.0.2:80']));
   });
 });
