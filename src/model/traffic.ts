@@ -37,15 +37,15 @@ export interface ConnectResult {
 }
 
 /**
- * What the kernel chose for this connect when the model follows a kernel run (undefined: not
- * following): among several allowed outcomes the model continues with the kernel's, else its first.
- */
-/**
  * The kernel's step ended without an answer and named no destination: a datagram IPVS sent to a
  * silent server (the agent cannot see where it went, only that no server got it).
  */
 export const UNANSWERED: unique symbol = Symbol('unanswered');
 
+/**
+ * What the kernel chose for this connect when the model follows a kernel run (undefined: not
+ * following): among several allowed outcomes the model continues with the kernel's, else its first.
+ */
 export type KernelPick = AddrPort | null | undefined | typeof UNANSWERED;
 
 function choose(st: ModelState, allowed: (ModelDest | null)[], kernel: KernelPick): ModelDest | null {
