@@ -13,26 +13,44 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAULTS, runBatch, type Books, type Fault } from './batch.js';
 
-const { values } = parseArgs({
-  options: {
-    cases: { type: 'string', default: '10000' },
-    batch: { type: 'string', default: '200' },
-    jobs: { type: 'string', default: '2' },
-    scheduler: { type: 'string' },
-    minutes: { type: 'string' },
-    keep: { type: 'string', default: 'reports/soak' },
-    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-    'fault-rate': { type: 'string', default: '0.5' },
-  },
-});
-const total = Number(values.cases);
-const batchSize = Number(values.batch);
-const jobs = Number(values.jobs);
+const OPTIONS = {
+  cases: { type: 'string', default: '10000' },
+  batch: { type: 'string', default: '200' },
+  jobs: { type: 'string', default: '2' },
+  scheduler: { type: 'string' },
+  minutes: { type: 'string' },
+  keep: { type: 'string', default: 'reports/soak' },
+  seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+  'fault-rate': { type: 'string', default: '0.5' },
+} as const;
+const { values } = parseFlags();
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (e) {
+    console.error(`soak: ${(e as Error).message}. Fix: use --cases --batch --jobs --seed --fault-rate --scheduler --minutes --keep (each with a value)`);
+    process.exit(2);
+  }
+}
+
+/** A flag's number, or exit 2 saying what was expected. */
+function numberFlag(name: string, text: string | undefined, ok: (n: number) => boolean, expected: string): number {
+  const n = Number(text);
+  if (text !== undefined && text.trim() !== '' && ok(n)) return n;
+  console.error(`soak: --${name}: expected ${expected}, got ${JSON.stringify(text)}. Fix: e.g. --${name} ${name === 'fault-rate' ? '0.5' : '10'}`);
+  process.exit(2);
+}
+const whole = (n: number) => Number.isInteger(n) && n > 0;
+const total = numberFlag('cases', values.cases, whole, 'a whole number above 0');
+const batchSize = numberFlag('batch', values.batch, whole, 'a whole number above 0');
+const jobs = numberFlag('jobs', values.jobs, whole, 'a whole number above 0');
 /** About how long a case takes with this many guests: a fault is aimed within the run's life. */
 const caseMs = 600 / jobs;
-const seed = Number(values.seed);
-const faultRate = Number(values['fault-rate']);
-const deadline = values.minutes === undefined ? Infinity : Date.now() + Number(values.minutes) * 60_000;
+const seed = numberFlag('seed', values.seed, Number.isInteger, 'a whole number');
+const faultRate = numberFlag('fault-rate', values['fault-rate'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
+const minutes = values.minutes === undefined ? undefined : numberFlag('minutes', values.minutes, (n) => n > 0, 'minutes above 0');
+const deadline = minutes === undefined ? Infinity : Date.now() + minutes * 60_000;
 let stopAsked = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.on(sig, () => {
