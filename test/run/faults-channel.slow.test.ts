@@ -14,12 +14,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend.js';
 import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { kernelSpec } from '../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../src/host/pid.js';
-import { pidDir } from '../../src/backends/qemu/reaper.js';
 import { InfraError } from '../../src/errors.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import { ChannelCutter, type Cut, type CutMode } from '../helpers/channel-cut.js';
+import { gone, pidFiles } from '../helpers/guest-processes.js';
 import { runOptions } from './fake-run.js';
 
 // This file's own temporary folder: whatever a guest leaves behind shows up here.
@@ -32,12 +31,6 @@ afterAll(async () => {
   await qemu.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-async function gone(pid: number, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (pidAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  return !pidAlive(pid);
-}
 
 /** What the faulted run did: the guest it ran on, the cut, and how the run ended and when. */
 interface Hit {
@@ -96,12 +89,6 @@ async function runWithCut(mode: CutMode, replacedBefore: number): Promise<void> 
   expect(qemu.replaced).toBe(replacedBefore + 1);
   expect(await gone(hit.pid)).toBe(true);
   await fs.rm(o.casesDir, { recursive: true, force: true });
-}
-
-/** This process's pid files (one per live guest). */
-async function pidFiles(): Promise<string[]> {
-  const names = await fs.readdir(pidDir()).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(`${process.pid}-`));
 }
 
 describe('the host closes the agent channel (kernel 6.1)', () => {

@@ -12,8 +12,7 @@ import { createQemuBackend } from '../../src/backends/qemu/index.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import { kernelSpec } from '../../src/backends/qemu/kernels.js';
-import { pidAlive } from '../../src/host/pid.js';
-import { pidDir } from '../../src/backends/qemu/reaper.js';
+import { gone, pidFiles } from '../helpers/guest-processes.js';
 import { runOptions } from './fake-run.js';
 
 // This file's own temporary folder: whatever a guest leaves behind shows up here.
@@ -25,12 +24,6 @@ afterAll(async () => {
   await qemu.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-async function gone(pid: number, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (pidAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  return !pidAlive(pid);
-}
 
 /** The QEMU backend, except that its `nth` run sends `signal` to the guest's QEMU once the case is sent. */
 function faultingNthRun(nth: number, signal: NodeJS.Signals, hit: number[]): Backend {
@@ -63,12 +56,6 @@ async function runWithFault(signal: NodeJS.Signals, replacedBefore: number): Pro
   expect(qemu.replaced).toBe(replacedBefore + 1);
   expect(await gone(hit[0]!)).toBe(true);
   await fs.rm(o.casesDir, { recursive: true, force: true });
-}
-
-/** This process's pid files (one per live guest). */
-async function pidFiles(): Promise<string[]> {
-  const names = await fs.readdir(pidDir()).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(`${process.pid}-`));
 }
 
 describe('faults in a real run (kernel 6.1)', () => {
