@@ -79,7 +79,11 @@ function outcome(t: Timer, expires: number, clk: number, at: number): Outcome {
  */
 export function modTimer(c: Clock, t: Timer, timeout: number): void {
   if (c.running !== undefined) return apply(c, t, outcome(t, c.running + timeout, c.running + 1, c.running), timeout);
-  const { lo, hi } = c.now;
+  armWithin(c, t, c.now.lo, c.now.hi, timeout);
+}
+
+/** mod_timer(t, jiffies + timeout) at a jiffy in lo..hi: the chooser picks among the outcomes. */
+function armWithin(c: Clock, t: Timer, lo: number, hi: number, timeout: number): void {
   if (lo === hi) return armExact(c, t, lo, timeout);
   const groups: Outcome[] = [];
   for (let a = lo; a <= hi; a++) {
@@ -130,11 +134,16 @@ export function delTimer(c: Clock, t: Timer): void {
   c.timers.delete(t);
 }
 
-/** ip_vs_conn_expire_now(): mod_timer_pending(t, jiffies) when it would expire later. */
+/**
+ * ip_vs_conn_expire_now(): mod_timer_pending(t, jiffies) when it would expire later. The packet
+ * that calls it is at a jiffy of c.now, and which one decides the tick the entry goes at (the
+ * wheel rounds jiffies up to the next one), so a table read at the window's end may list it or not.
+ */
 export function expireNow(c: Clock, t: Timer): void {
   if (!pending(t) || t.expHi <= c.now.lo) return;
-  const at = c.running ?? c.now.lo;
-  apply(c, t, outcome(t, at, c.running !== undefined ? at + 1 : at, at), 0);
+  if (c.running !== undefined) return apply(c, t, outcome(t, c.running, c.running + 1, c.running), 0);
+  // from a jiffy where the timer is already due, the kernel leaves it: not a jiffy the packet was at
+  armWithin(c, t, c.now.lo, Math.min(c.now.hi, t.expHi - 1), 0);
 }
 
 /** The pending timer __run_timers() fires next among those due by `until`, or undefined. */

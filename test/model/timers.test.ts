@@ -104,3 +104,28 @@ describe('following the kernel where its jiffies leave a choice', () => {
     expect(judgeFollowing(sc, early, '6.1').verdict.kind).toBe('diverge');
   });
 });
+
+describe('an entry expired at once by a reused client port (ip_vs_conn_expire_now)', () => {
+  // c1 is reset (CLOSE); c2 comes from the same address and port, so its SYN expires c1 now: the
+  // wheel puts that at the tick after the SYN's jiffy, which the kernel's window leaves open.
+  const first = new Story('rr').add(1).add(2).connect(1).rst(1).scenario();
+  const c1 = first.events[3]!;
+  const sc: Scenario = { ...first, events: [...first.events, { ...c1, conn: 'c2' } as Scenario['events'][number]] };
+  const listed = runModel(sc, { semantics: '6.1' }); // the model alone reads the table in the SYN's jiffy
+  const gone: Observation = { ...listed, steps: listed.steps.map((s, i) => (i === 5 ? { ...s, table: s.table!.map((v) => ({ ...v, dests: v.dests.map((d) => ({ ...d, inactive: 0 })) })) } : s)) };
+  const windows = (syn: [number, number]) => [0, 1, 2, 3, 4, 5].map((i): [number, number][] => (i < 5 ? [[S, S], [S, S]] : [syn, [S + 1, S + 1]]));
+  // the final listings two jiffies on, when the entry is gone whichever jiffy the SYN came in
+  const at = (obs: Observation, syn: [number, number]): Observation => ({ ...asKernel(sc, obs, windows(syn)), listingsJ: [S + 2, S + 2] });
+  const listings = runModel(sc, { semantics: '6.1', follow: at(gone, [S, S]) }).listings!;
+  const kernel = (obs: Observation, syn: [number, number]) => judgeFollowing(sc, { ...at(obs, syn), listings }, '6.1').verdict.kind;
+
+  it('may still be listed a jiffy later when the SYN may have come in that jiffy', () => {
+    expect(listed.steps[5]!.table!.flatMap((v) => v.dests).some((d) => d.inactive === 1)).toBe(true);
+    for (const obs of [listed, gone]) expect(kernel(obs, [S, S + 1])).toBe('agree');
+  });
+
+  it('is gone a jiffy later when the SYN came in the jiffy before', () => {
+    expect(kernel(gone, [S, S])).toBe('agree');
+    expect(kernel(listed, [S, S])).toBe('diverge');
+  });
+});
