@@ -32,7 +32,8 @@ describe('downloadDeb', () => {
   }, 120_000);
 
   it('names a version the archive lacks, with the fix, and leaves no partial file', async () => {
-    await expect(downloadDeb('libmnl0', '0.0-not-in-debian')).rejects.toMatchObject({ code: 'IPVS_CONFORM_DOWNLOAD', message: expect.stringMatching(/libmnl0=0\.0-not-in-debian.*Fix:/s) });
+    await expect(downloadDeb('libmnl0', '0.0-not-in-debian')).rejects.toMatchObject({ code: 'IPVS_CONFORM_NOT_IN_ARCHIVE', exitCode: 2, message: expect.stringMatching(/libmnl0=0\.0-not-in-debian.*the archive has versions \d.*Fix:/s) });
+    await expect(downloadDeb('libmnl-no-such-package', '1.0')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/the archive has no such package.*Fix:/s) });
     expect((await fs.readdir(path.join(cache, 'debs'))).filter((n) => n.includes('not-in'))).toEqual([]);
   }, 120_000);
 });
