@@ -1,6 +1,6 @@
 // The report's front page: per kernel × scheduler the outcome counts, then every finding with a
 // link to its page. Plain HTML, no script.
-import type { SavedFinding } from '../../run/records.js';
+import type { CaseRecord, SavedFinding } from '../../run/records.js';
 import type { Counts, Summary } from '../summary.js';
 import { esc, page } from './page.js';
 
@@ -20,7 +20,8 @@ function countsRow(kernel: string, scheduler: string, c: Counts, links: string):
   return `<tr><td>${esc(kernel)}</td><td>${esc(scheduler)}</td>${cells.join('')}<td>${links}</td></tr>`;
 }
 
-export function indexPage(s: Summary, pageOf: (f: SavedFinding) => string | undefined): string {
+/** `fileOf`: a link (relative to the report) to an undecided case's own file, a flaky case's first run. */
+export function indexPage(s: Summary, pageOf: (f: SavedFinding) => string | undefined, fileOf: (c: CaseRecord) => string | undefined = () => undefined): string {
   const link = (f: SavedFinding, text: string) => {
     const p = pageOf(f);
     return p ? `<a href="${esc(p)}">${esc(text)}</a>` : esc(text);
@@ -58,9 +59,22 @@ export function indexPage(s: Summary, pageOf: (f: SavedFinding) => string | unde
     notes.length ? `<ul>${notes.join('')}</ul>` : '',
     `<h2>Findings (${primary.length} shrunk${s.findings.length > primary.length ? `, ${s.findings.length - primary.length} more of the same signatures` : ''})</h2>`,
     findings.length ? `<ul id="findings">${findings.join('')}</ul>` : '<p>None: the kernel and the model agreed on every case that ran.</p>',
+    undecidedList(s.cases, fileOf),
   ];
   return page('ipvs-conform report', body.join('\n'));
 }
 
 /** `case 4`, or what stands for a case for kernel trouble no case of the run can be named for. */
 const caseName = (f: SavedFinding) => (f.caseIndex === undefined ? 'no case' : `case ${f.caseIndex}`);
+
+/** Cases neither side could settle (flaky, unknown): never a pass, so each is listed with its file. */
+function undecidedList(cases: readonly CaseRecord[], fileOf: (c: CaseRecord) => string | undefined): string {
+  const undecided = cases.filter((c) => c.outcome === 'flaky' || c.outcome === 'unknown');
+  if (!undecided.length) return '';
+  const item = (c: CaseRecord) => {
+    const file = fileOf(c);
+    const what = c.outcome === 'flaky' ? 'its first run' : 'case file';
+    return `<li>${esc(`${c.outcome} ${c.kernel}/${c.scheduler} case ${c.index} (seed ${c.seed})`)}${c.detail ? `: ${esc(c.detail)}` : ''}${file ? ` · <a href="${esc(file)}">${what}</a>` : ''}</li>`;
+  };
+  return `<h2>Undecided cases (${undecided.length}): not a pass</h2>\n<ul id="undecided">${undecided.map(item).join('')}</ul>`;
+}
