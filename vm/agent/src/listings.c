@@ -158,6 +158,70 @@ static int conns_settled(struct sbuf *conns, char *err, size_t errn)
 	return -1;
 }
 
+/* Reads stdout and stderr of the four ipvsadm runs as they come, until each is closed (fds set to -1). */
+static int collect(int ofd[4], int efd[4], struct sbuf outs[4], struct sbuf errs[4], double t0, char *err, size_t errn)
+{
+	int open_fds = 8;
+	while (open_fds) {
+		struct pollfd p[8];
+		for (int i = 0; i < 4; i++) {
+			p[2 * i] = (struct pollfd){ ofd[i], POLLIN, 0 };
+			p[2 * i + 1] = (struct pollfd){ efd[i], POLLIN, 0 };
+		}
+		int r = poll(p, 8, 10000);
+		if (r == 0) {
+			snprintf(err, errn, "listings: ipvsadm produced no output for 10 s");
+			return -1;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errn, "listings: poll: %s", strerror(errno));
+			return -1;
+		}
+		for (int k = 0; k < 8; k++) {
+			if (p[k].fd < 0 || !p[k].revents)
+				continue;
+			char buf[4096];
+			ssize_t n = read(p[k].fd, buf, sizeof(buf));
+			struct sbuf *b = k % 2 ? &errs[k / 2] : &outs[k / 2];
+			if (n > 0) {
+				sb_add(b, buf, (size_t)n);
+				continue;
+			}
+			close(p[k].fd);
+			if (g_verbose && !(k % 2))
+				logmsg("listing %s done after %.1f ms", LISTINGS[k / 2].tag, now_ms() - t0);
+			if (k % 2)
+				efd[k / 2] = -1;
+			else
+				ofd[k / 2] = -1;
+			open_fds--;
+		}
+	}
+	return 0;
+}
+
+/* The four listings one after another, each under a "# tag" line; *nlines counts the lines. */
+static void join_listings(const struct sbuf outs[4], struct sbuf *out, int *nlines)
+{
+	*nlines = 0;
+	for (int i = 0; i < 4; i++) {
+		sb_printf(out, "# %s\n", LISTINGS[i].tag);
+		(*nlines)++;
+		if (outs[i].len) {
+			sb_add(out, outs[i].p, outs[i].len);
+			if (outs[i].p[outs[i].len - 1] != '\n')
+				sb_puts(out, "\n");
+			for (size_t k = 0; k < outs[i].len; k++)
+				if (outs[i].p[k] == '\n')
+					(*nlines)++;
+			if (outs[i].p[outs[i].len - 1] != '\n')
+				(*nlines)++;
+		}
+	}
+}
+
 int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t errn)
 {
 	struct sbuf outs[4] = { 0 }, errs[4] = { 0 };
@@ -180,45 +244,8 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 	}
 	if (g_verbose)
 		logmsg("listings spawned after %.1f ms (%s)", now_ms() - t0, g_ipvsadm);
-	/* Collect stdout and stderr of all four as they come. */
-	int open_fds = 8;
-	while (open_fds) {
-		struct pollfd p[8];
-		for (int i = 0; i < 4; i++) {
-			p[2 * i] = (struct pollfd){ ofd[i], POLLIN, 0 };
-			p[2 * i + 1] = (struct pollfd){ efd[i], POLLIN, 0 };
-		}
-		int r = poll(p, 8, 10000);
-		if (r == 0) {
-			snprintf(err, errn, "listings: ipvsadm produced no output for 10 s");
-			goto out;
-		}
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errn, "listings: poll: %s", strerror(errno));
-			goto out;
-		}
-		for (int k = 0; k < 8; k++) {
-			if (p[k].fd < 0 || !p[k].revents)
-				continue;
-			char buf[4096];
-			ssize_t n = read(p[k].fd, buf, sizeof(buf));
-			struct sbuf *b = k % 2 ? &errs[k / 2] : &outs[k / 2];
-			if (n > 0) {
-				sb_add(b, buf, (size_t)n);
-				continue;
-			}
-			close(p[k].fd);
-			if (g_verbose && !(k % 2))
-				logmsg("listing %s done after %.1f ms", LISTINGS[k / 2].tag, now_ms() - t0);
-			if (k % 2)
-				efd[k / 2] = -1;
-			else
-				ofd[k / 2] = -1;
-			open_fds--;
-		}
-	}
+	if (collect(ofd, efd, outs, errs, t0, err, errn))
+		goto out;
 	for (int i = 0; i < 4; i++) {
 		while (waitpid(pid[i], &status[i], 0) < 0 && errno == EINTR)
 			;
@@ -233,21 +260,7 @@ int listings_run(int ns_dir, struct sbuf *out, int *nlines, char *err, size_t er
 	}
 	if (conns_settled(&outs[3], err, errn))
 		goto out;
-	*nlines = 0;
-	for (int i = 0; i < 4; i++) {
-		sb_printf(out, "# %s\n", LISTINGS[i].tag);
-		(*nlines)++;
-		if (outs[i].len) {
-			sb_add(out, outs[i].p, outs[i].len);
-			if (outs[i].p[outs[i].len - 1] != '\n')
-				sb_puts(out, "\n");
-			for (size_t k = 0; k < outs[i].len; k++)
-				if (outs[i].p[k] == '\n')
-					(*nlines)++;
-			if (outs[i].p[outs[i].len - 1] != '\n')
-				(*nlines)++;
-		}
-	}
+	join_listings(outs, out, nlines);
 	rc = 0;
 out:
 	for (int i = 0; i < spawned; i++) {
