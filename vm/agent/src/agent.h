@@ -178,15 +178,19 @@ void sched_flags_text(const char *sched, uint32_t flags, char *out, size_t n);
 
 /* ---- traffic.c: TCP connections through the director ---- */
 struct conn;
+/* Server sockets, one pair per port: fd on 0.0.0.0, fd6 on [::] (IPV6_V6ONLY) when the case uses IPv6, else -1. */
+struct servers {
+	struct {
+		uint16_t port;   /* host order */
+		int fd, fd6;
+	} s[64];
+	int n;
+};
 struct traffic {
 	struct topo *t;
 	struct conn *conns;
 	int nconns, capconns;
-	struct {
-		uint16_t port;   /* host order */
-		int fd, fd6;     /* fd6: [::]:port, IPV6_V6ONLY, when the case uses IPv6; else -1 */
-	} ls[64];
-	int nls;
+	struct servers tcp;  /* TCP listeners */
 	int spare[256];      /* accepted sockets not (yet) matched to a connection */
 	int nspare;
 	int connect_timeout_ms;
@@ -196,14 +200,13 @@ struct traffic {
 	uint32_t fence_seq;
 	struct uconn *uconns;      /* UDP connections (udp.c) */
 	int nuconns, capuconns;
-	struct {
-		uint16_t port;   /* host order */
-		int fd, fd6;     /* fd6: [::]:port when the case uses IPv6, else -1 */
-	} uls[64];                 /* UDP servers, one per port */
-	int nuls;
+	struct servers udp;        /* UDP servers */
 };
 void traffic_init(struct traffic *tr, struct topo *t, int connect_timeout_ms);
 int traffic_listen(struct traffic *tr, uint16_t port);  /* host order; 0 or -errno */
+/* Opens port's server sockets (open_fd(af, port): fd or -errno) in the servers' netns, once per port; 0 or -errno. */
+int servers_open(struct traffic *tr, struct servers *sv, uint16_t port, int (*open_fd)(int af, uint16_t port));
+void servers_close(struct servers *sv);
 /* Result text (after "ok t=..." or an errno) goes to out. Returns 0 ok or a positive errno. */
 int traffic_connect(struct traffic *tr, const char *name, const struct ip46 *vaddr, uint16_t vport,
 		    const struct ip46 *caddr, uint16_t cport, struct sbuf *extra);

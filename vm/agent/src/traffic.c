@@ -105,29 +105,44 @@ static int listener(int af, uint16_t port)
 	return fd;
 }
 
-int traffic_listen(struct traffic *tr, uint16_t port)
+int servers_open(struct traffic *tr, struct servers *sv, uint16_t port, int (*open_fd)(int af, uint16_t port))
 {
-	for (int i = 0; i < tr->nls; i++)
-		if (tr->ls[i].port == port)
+	for (int i = 0; i < sv->n; i++)
+		if (sv->s[i].port == port)
 			return 0;
-	if (tr->nls >= (int)(sizeof(tr->ls) / sizeof(tr->ls[0])))
+	if (sv->n >= (int)(sizeof(sv->s) / sizeof(sv->s[0])))
 		return -ENOSPC;
 	int e = topo_enter(tr->t, tr->t->ns_srv);
 	if (e)
 		return e;
-	int fd = listener(AF_INET, port);
+	int fd = open_fd(AF_INET, port);
 	if (fd < 0)
 		return fd;
-	int fd6 = tr->v6 ? listener(AF_INET6, port) : -1;
+	int fd6 = tr->v6 ? open_fd(AF_INET6, port) : -1;
 	if (tr->v6 && fd6 < 0) {
 		close(fd);
 		return fd6;
 	}
-	tr->ls[tr->nls].port = port;
-	tr->ls[tr->nls].fd = fd;
-	tr->ls[tr->nls].fd6 = fd6;
-	tr->nls++;
+	sv->s[sv->n].port = port;
+	sv->s[sv->n].fd = fd;
+	sv->s[sv->n].fd6 = fd6;
+	sv->n++;
 	return 0;
+}
+
+void servers_close(struct servers *sv)
+{
+	for (int i = 0; i < sv->n; i++) {
+		close(sv->s[i].fd);
+		if (sv->s[i].fd6 >= 0)
+			close(sv->s[i].fd6);
+	}
+	sv->n = 0;
+}
+
+int traffic_listen(struct traffic *tr, uint16_t port)
+{
+	return servers_open(tr, &tr->tcp, port, listener);
 }
 
 static struct conn *find_conn(struct traffic *tr, const char *name)
@@ -141,8 +156,8 @@ static struct conn *find_conn(struct traffic *tr, const char *name)
 /* Accepts everything pending on every listener (k = 0: IPv4, 1: IPv6) into the spare list. */
 static void accept_all(struct traffic *tr)
 {
-	for (int i = 0; i < tr->nls * 2; i++) {
-		int lfd = i % 2 ? tr->ls[i / 2].fd6 : tr->ls[i / 2].fd;
+	for (int i = 0; i < tr->tcp.n * 2; i++) {
+		int lfd = i % 2 ? tr->tcp.s[i / 2].fd6 : tr->tcp.s[i / 2].fd;
 		for (; lfd >= 0;) {
 			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0)
@@ -296,10 +311,10 @@ int traffic_connect(struct traffic *tr, const char *name, const struct ip46 *vad
 		}
 		struct pollfd pfd[129];
 		int n = 0;
-		for (int i = 0; i < tr->nls; i++) {
-			pfd[n++] = (struct pollfd){ tr->ls[i].fd, POLLIN, 0 };
-			if (tr->ls[i].fd6 >= 0)
-				pfd[n++] = (struct pollfd){ tr->ls[i].fd6, POLLIN, 0 };
+		for (int i = 0; i < tr->tcp.n; i++) {
+			pfd[n++] = (struct pollfd){ tr->tcp.s[i].fd, POLLIN, 0 };
+			if (tr->tcp.s[i].fd6 >= 0)
+				pfd[n++] = (struct pollfd){ tr->tcp.s[i].fd6, POLLIN, 0 };
 		}
 		int ci = -1;
 		if (!client_up) {
@@ -685,11 +700,7 @@ void traffic_cleanup(struct traffic *tr)
 	}
 	for (int i = 0; i < tr->nspare; i++)
 		quiet_close(tr->spare[i]);
-	for (int i = 0; i < tr->nls; i++) {
-		close(tr->ls[i].fd);
-		if (tr->ls[i].fd6 >= 0)
-			close(tr->ls[i].fd6);
-	}
+	servers_close(&tr->tcp);
 	fence_close(tr);
 	free(tr->conns);
 	struct topo *t = tr->t;

@@ -61,27 +61,7 @@ static int server(int af, uint16_t port)
 
 int udp_listen(struct traffic *tr, uint16_t port)
 {
-	for (int i = 0; i < tr->nuls; i++)
-		if (tr->uls[i].port == port)
-			return 0;
-	if (tr->nuls >= (int)(sizeof(tr->uls) / sizeof(tr->uls[0])))
-		return -ENOSPC;
-	int e = topo_enter(tr->t, tr->t->ns_srv);
-	if (e)
-		return e;
-	int fd = server(AF_INET, port);
-	if (fd < 0)
-		return fd;
-	int fd6 = tr->v6 ? server(AF_INET6, port) : -1;
-	if (tr->v6 && fd6 < 0) {
-		close(fd);
-		return fd6;
-	}
-	tr->uls[tr->nuls].port = port;
-	tr->uls[tr->nuls].fd = fd;
-	tr->uls[tr->nuls].fd6 = fd6;
-	tr->nuls++;
-	return 0;
+	return servers_open(tr, &tr->udp, port, server);
 }
 
 static struct uconn *find(struct traffic *tr, const char *name)
@@ -170,13 +150,13 @@ static int serve_fd(int fd, const char *want, struct ip46 *dest)
 static int serve(struct traffic *tr, const char *want, struct ip46 *dest, uint16_t *dport)
 {
 	int hit = 0;
-	for (int i = 0; i < tr->nuls; i++) {
-		int h = serve_fd(tr->uls[i].fd, want, dest);
-		if (tr->uls[i].fd6 >= 0)
-			h |= serve_fd(tr->uls[i].fd6, want, dest);
+	for (int i = 0; i < tr->udp.n; i++) {
+		int h = serve_fd(tr->udp.s[i].fd, want, dest);
+		if (tr->udp.s[i].fd6 >= 0)
+			h |= serve_fd(tr->udp.s[i].fd6, want, dest);
 		if (h) {
 			hit = 1;
-			*dport = htons(tr->uls[i].port);
+			*dport = htons(tr->udp.s[i].port);
 		}
 	}
 	return hit;
@@ -329,12 +309,8 @@ void udp_cleanup(struct traffic *tr)
 	for (int i = 0; i < tr->nuconns; i++)
 		if (tr->uconns[i].fd >= 0)
 			close(tr->uconns[i].fd);
-	for (int i = 0; i < tr->nuls; i++) {
-		close(tr->uls[i].fd);
-		if (tr->uls[i].fd6 >= 0)
-			close(tr->uls[i].fd6);
-	}
+	servers_close(&tr->udp);
 	free(tr->uconns);
 	tr->uconns = NULL;
-	tr->nuconns = tr->capuconns = tr->nuls = 0;
+	tr->nuconns = tr->capuconns = 0;
 }
