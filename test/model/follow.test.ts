@@ -34,19 +34,22 @@ describe('following a kernel run', () => {
   });
 });
 
-describe('following a kernel whose random pick was a silent server (UDP)', () => {
-  // twos over 10.2.0.1 and the silent 10.5.0.1: the agent sees a datagram to a silent server only
-  // as no answer (ETIMEDOUT) and no destination.
-  const svc = 'udp/10.0.0.1:53';
-  const sc: Scenario = {
+/** A twos UDP service over `dests` (address, weight), and one datagram from 10.1.0.1:40000 (event 3). */
+function twosUdp(svc: string, dests: [string, number][]): Scenario {
+  return {
     version: 1,
     events: [
       { op: 'svc-add', svc, scheduler: 'twos' },
-      { op: 'dest-add', svc, dest: '10.5.0.1:80', weight: 1, upper: 0, lower: 0 },
-      { op: 'dest-add', svc, dest: '10.2.0.1:80', weight: 1, upper: 0, lower: 0 },
+      ...dests.map(([dest, weight]) => ({ op: 'dest-add' as const, svc, dest, weight, upper: 0, lower: 0 })),
       { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
     ],
   };
+}
+
+describe('following a kernel whose random pick was a silent server (UDP)', () => {
+  // twos over 10.2.0.1 and the silent 10.5.0.1: the agent sees a datagram to a silent server only
+  // as no answer (ETIMEDOUT) and no destination.
+  const sc = twosUdp('udp/10.0.0.1:53', [['10.5.0.1:80', 1], ['10.2.0.1:80', 1]]);
   const timedOut: Observation = {
     backend: 'qemu',
     kernel: { name: '6.12' },
@@ -72,16 +75,7 @@ describe('following a kernel whose random pick was a silent server (UDP)', () =>
 });
 
 describe('several silent servers allowed', () => {
-  const svc = 'udp/10.0.0.4:53';
-  const sc: Scenario = {
-    version: 1,
-    events: [
-      { op: 'svc-add', svc, scheduler: 'twos' },
-      { op: 'dest-add', svc, dest: '10.5.0.1:80', weight: 2, upper: 0, lower: 0 },
-      { op: 'dest-add', svc, dest: '10.5.0.2:80', weight: 1, upper: 0, lower: 0 },
-      { op: 'connect', conn: 'c1', svc, client: '10.1.0.1', cport: 40000 },
-    ],
-  };
+  const sc = twosUdp('udp/10.0.0.4:53', [['10.5.0.1:80', 2], ['10.5.0.2:80', 1]]);
   const timedOut = (index: number) => (index === 3 ? { error: { name: 'ETIMEDOUT', errno: 110, message: 'timed out' } } : {});
 
   it('which one got the datagram is a choice the search settles from the kernel table', () => {
