@@ -1,5 +1,7 @@
 // What a fault test checks after a run: the guests' QEMUs gone, no pid file of this process left.
 import fs from 'node:fs/promises';
+import { expect } from 'vitest';
+import type { QemuBackend } from '../../src/backends/qemu/index.js';
 import { pidDir } from '../../src/backends/qemu/reaper.js';
 import { pidAlive } from '../../src/host/pid.js';
 
@@ -14,4 +16,14 @@ export async function gone(pid: number, ms = 10_000): Promise<boolean> {
 export async function pidFiles(): Promise<string[]> {
   const names = await fs.readdir(pidDir()).catch(() => [] as string[]);
   return names.filter((n) => n.startsWith(`${process.pid}-`));
+}
+
+/** With one live guest, closing the backend leaves no QEMU, no pid file and nothing in `tmp` (the run's TMPDIR). */
+export async function expectNothingLeftOnClose(qemu: QemuBackend, tmp: string): Promise<void> {
+  const live = await qemu.withGuest(async (g) => g.pid!);
+  expect(await pidFiles()).toHaveLength(1);
+  await qemu.close();
+  expect(await gone(live)).toBe(true);
+  expect(await pidFiles()).toEqual([]);
+  expect(await fs.readdir(tmp)).toEqual([]);
 }

@@ -18,7 +18,7 @@ import { InfraError } from '../../src/errors.js';
 import { runKernelCases } from '../../src/run/engine.js';
 import type { Scenario } from '../../src/scenario.js';
 import { ChannelCutter, type Cut, type CutMode } from '../helpers/channel-cut.js';
-import { gone, pidFiles } from '../helpers/guest-processes.js';
+import { expectNothingLeftOnClose, gone } from '../helpers/guest-processes.js';
 import { runOptions } from './fake-run.js';
 
 // This file's own temporary folder: whatever a guest leaves behind shows up here.
@@ -119,11 +119,6 @@ describe('the host closes the agent channel (kernel 6.1)', () => {
   }, 600_000);
 
   it('leaves no QEMU, pid file or temporary file', async () => {
-    const live = await qemu.withGuest(async (g) => g.pid!);
-    expect(await pidFiles()).toHaveLength(1);
-    await qemu.close();
-    expect(await gone(live)).toBe(true);
-    expect(await pidFiles()).toEqual([]);
-    expect(await fs.readdir(tmp)).toEqual([]);
+    await expectNothingLeftOnClose(qemu, tmp);
   }, 120_000);
 });
