@@ -15,7 +15,7 @@ import { fin, rst, send, shut } from './sockets.js';
 import { type ModelState, newState } from './state.js';
 import { snapshot } from './table.js';
 import { setSysctl } from './sysctl.js';
-import { fireUntil, moment } from './timers.js';
+import { fireUntil, moment, settleTick } from './timers.js';
 import { connect, type KernelPick, UNANSWERED } from './traffic.js';
 import { closeUdp, isUdp, sendUdp } from './udp.js';
 import type { Semantics } from './types.js';
@@ -65,7 +65,8 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
     cur.i = i;
     const ev = scenario.events[i]!;
     const w = win.steps[i]!;
-    at(st, w.event);
+    enter(st, w.event);
+    settleTick(st, 'the event');
     const step: StepResult = { index: i };
     try {
       apply(st, ev, step, kernelPick(kernelSteps?.[i]));
@@ -73,9 +74,9 @@ export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
       if (e instanceof InputError) throw e;
       throw new InputError(undefined, `events[${i}] (${eventText(ev)})`, 'an event the model can run', (e as Error).message);
     }
-    // Every timer due by the event's end has fired; the table is read within its own window.
-    fireUntil(st, w.event[1]);
-    at(st, w.table);
+    // Every timer due before the event's last jiffy has fired; the table is read within its own window.
+    fireUntil(st, w.event[1] - 1);
+    enter(st, w.table);
     moment(st, 'the table read');
     step.table = snapshot(st);
     if (st.indeterminate !== undefined) step.indeterminate = st.indeterminate;
@@ -100,12 +101,12 @@ function kernelPick(k: StepResult | undefined): KernelPick {
   return k?.dest;
 }
 
-/** The kernel acts next within window w (jiffies). */
-function at(st: ModelState, w: JWindow): void {
+/** The kernel acts next within window w (jiffies): timers due before it have fired. */
+function enter(st: ModelState, w: JWindow): void {
   st.now.lo = Math.max(st.now.lo, w[0]);
   st.eventHi = Math.max(st.now.lo, w[1]);
   st.now.hi = st.eventHi;
-  fireUntil(st, st.now.lo);
+  fireUntil(st, st.now.lo - 1);
 }
 
 function apply(st: ModelState, ev: Event, step: StepResult, kernel: KernelPick): void {

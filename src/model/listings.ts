@@ -20,13 +20,14 @@ function expireRanges(conns: ReturnType<typeof connRows>): [number, number][] {
   return out;
 }
 
-/** The states a read within w may see: before each timer due inside it, and after the last. */
+/** The states a read within w may see: before each timer due inside it (its first jiffy's too), and after the last. */
 function readings(st: ModelState, w: JWindow): { table: ReturnType<typeof snapshot>; conns: ReturnType<typeof connRows> }[] {
   st.now.lo = Math.max(st.now.lo, w[0]);
+  const w0 = st.now.lo;
   const hi = Math.max(st.now.lo, w[1]);
-  fireUntil(st, st.now.lo);
+  fireUntil(st, st.now.lo - 1);
   const due: number[] = [];
-  if (hi >= st.minBucket) for (const t of st.timers) if (t.bucket > st.now.lo && t.bucket <= hi && !due.includes(t.bucket)) due.push(t.bucket);
+  if (hi >= st.minBucket) for (const t of st.timers) if (t.bucket >= st.now.lo && t.bucket <= hi && !due.includes(t.bucket)) due.push(t.bucket);
   due.sort((a, b) => a - b);
   const out = [];
   let lo = st.now.lo;
@@ -38,6 +39,8 @@ function readings(st: ModelState, w: JWindow): { table: ReturnType<typeof snapsh
     const until = k < due.length ? due[k]! : hi;
     out.push({ table: snapshot(st), conns: connRows(st, lo, until) });
   }
+  // the usual first: timers of the read's first jiffy have fired (their softirq may be pending)
+  if (due[0] === w0) out.push(out.shift()!);
   return out;
 }
 

@@ -181,20 +181,40 @@ export function nextBucket(c: Clock): number {
 }
 
 /**
- * Before the kernel acts (a packet, a command) at a jiffy in c.now: timers due by its start have
- * fired; those due within the window may have fired or not, and the chooser says how many did.
- * The action's own window then ends before the first that did not (or on its jiffy: a packet in a
- * softirq can see jiffies advance before the timer softirq runs).
+ * Timers of buckets before jiffy c.now.lo have fired. Those of its own bucket usually have too,
+ * but the tick's timer softirq may still be pending (left to ksoftirqd while the agent runs on),
+ * so an action in that jiffy may come first: the chooser says which (0: fired).
+ */
+export function settleTick(c: Clock, what: string): void {
+  fireUntil(c, c.now.lo - 1);
+  if (c.now.lo < c.minBucket || !dueAt(c, c.now.lo)) return;
+  if (c.choose(2, `${what} at jiffy ${c.now.lo}, where timers fall due (their softirq run or pending)`) === 0) fireUntil(c, c.now.lo);
+}
+
+function dueAt(c: Clock, bucket: number): boolean {
+  for (const t of c.timers) if (t.bucket === bucket) return true;
+  return false;
+}
+
+/**
+ * Before the kernel acts (a packet, a command) at a jiffy in c.now: timers due before its start
+ * have fired; those due within the window (its first jiffy's too: settleTick) may have fired or
+ * not, and the chooser says how many did, the usual order first. The action's own window then
+ * ends before the first that did not (or on its jiffy: a packet in a softirq can see jiffies
+ * advance before the timer softirq runs).
  */
 export function moment(c: Clock, what: string | Timer): void {
   c.now.hi = c.eventHi;
-  fireUntil(c, c.now.lo);
+  fireUntil(c, c.now.lo - 1);
   if (c.now.hi < c.minBucket) return;
   const within: number[] = [];
-  for (const t of c.timers) if (t.bucket > c.now.lo && t.bucket <= c.now.hi && !within.includes(t.bucket)) within.push(t.bucket);
+  for (const t of c.timers) if (t.bucket >= c.now.lo && t.bucket <= c.now.hi && !within.includes(t.bucket)) within.push(t.bucket);
   if (!within.length) return;
   within.sort((a, b) => a - b);
-  const k = c.choose(within.length + 1, `${typeof what === 'string' ? what : `a packet of ${what.what(what)}`} at a jiffy in ${c.now.lo}..${c.now.hi}, where timers fall due at ${within.join(', ')}`);
+  const n = within.length + 1;
+  const pick = c.choose(n, `${typeof what === 'string' ? what : `a packet of ${what.what(what)}`} at a jiffy in ${c.now.lo}..${c.now.hi}, where timers fall due at ${within.join(', ')}`);
+  // choice 0 is the usual: the timers of the window's first jiffy have fired by then
+  const k = within[0] === c.now.lo ? (pick + 1) % n : pick;
   if (k > 0) {
     fireUntil(c, within[k - 1]!);
     c.now.lo = within[k - 1]!;

@@ -96,6 +96,25 @@ describe('following the kernel where its jiffies leave a choice', () => {
     }
   });
 
+  it("lets the kernel act at a timer's own jiffy before that tick's timer softirq ran, but never undo it", () => {
+    // c1's CLOSE timer falls due at S + 2560, where the wait ends and two edits follow in that jiffy
+    const sc = new Story('rr').add(1).add(2).connect(1).rst(1).wait(ms(2560)).edit(2, { weight: 3 }).edit(2, { weight: 4 }).scenario();
+    const alone = runModel(sc, { semantics: '6.1' });
+    const holder = alone.steps[4]!.table![0]!.dests.find((d) => d.inactive === 1)!.dest;
+    expect(lastDests(alone)[1]!.inactive + lastDests(alone)[2]!.inactive).toBe(0); // the usual: gone at its jiffy
+    const B = S + 2560;
+    const w = (i: number): [number, number][] => (i < 5 ? [[S, S], [S, S]] : i === 5 ? [[S, B], [B, B]] : [[B, B], [B, B]]);
+    // the kernel's tables: c1 still listed at the reads of `listedAt`
+    const kernel = (listedAt: number[]) => {
+      const k = asKernel(sc, alone, [0, 1, 2, 3, 4, 5, 6, 7].map(w));
+      const steps = k.steps.map((st, i) => (listedAt.includes(i) ? { ...st, table: st.table!.map((v) => ({ ...v, dests: v.dests.map((d) => (d.dest === holder ? { ...d, inactive: 1 } : d)) })) } : st));
+      return judgeFollowing(sc, { ...k, steps }, '6.1').verdict.kind;
+    };
+    expect(kernel([])).toBe('agree');
+    expect(kernel([5, 6])).toBe('agree'); // the softirq ran between the reads of events 6 and 7
+    expect(kernel([5, 7])).toBe('diverge'); // gone at event 6, listed again at 7: no timing fits
+  });
+
   it('is a divergence when no timing fits, and unknown only when the search runs out', () => {
     const sc = new Story('rr').add(1).connect(1).rst(1).wait(ms(2560)).scenario();
     const expired = runModel(sc, { semantics: '6.1' });
@@ -113,19 +132,20 @@ describe('an entry expired at once by a reused client port (ip_vs_conn_expire_no
   const sc: Scenario = { ...first, events: [...first.events, { ...c1, conn: 'c2' } as Scenario['events'][number]] };
   const listed = runModel(sc, { semantics: '6.1' }); // the model alone reads the table in the SYN's jiffy
   const gone: Observation = { ...listed, steps: listed.steps.map((s, i) => (i === 5 ? { ...s, table: s.table!.map((v) => ({ ...v, dests: v.dests.map((d) => ({ ...d, inactive: 0 })) })) } : s)) };
-  const windows = (syn: [number, number]) => [0, 1, 2, 3, 4, 5].map((i): [number, number][] => (i < 5 ? [[S, S], [S, S]] : [syn, [S + 1, S + 1]]));
-  // the final listings two jiffies on, when the entry is gone whichever jiffy the SYN came in
-  const at = (obs: Observation, syn: [number, number]): Observation => ({ ...asKernel(sc, obs, windows(syn)), listingsJ: [S + 2, S + 2] });
-  const listings = runModel(sc, { semantics: '6.1', follow: at(gone, [S, S]) }).listings!;
-  const kernel = (obs: Observation, syn: [number, number]) => judgeFollowing(sc, { ...at(obs, syn), listings }, '6.1').verdict.kind;
+  const windows = (syn: [number, number], read: number) => [0, 1, 2, 3, 4, 5].map((i): [number, number][] => (i < 5 ? [[S, S], [S, S]] : [syn, [read, read]]));
+  // the final listings three jiffies on, when the entry is gone whichever jiffy the SYN came in
+  const at = (obs: Observation, syn: [number, number], read: number): Observation => ({ ...asKernel(sc, obs, windows(syn, read)), listingsJ: [S + 3, S + 3] });
+  const listings = runModel(sc, { semantics: '6.1', follow: at(gone, [S, S], S + 1) }).listings!;
+  const kernel = (obs: Observation, syn: [number, number], read = S + 1) => judgeFollowing(sc, { ...at(obs, syn, read), listings }, '6.1').verdict.kind;
 
   it('may still be listed a jiffy later when the SYN may have come in that jiffy', () => {
     expect(listed.steps[5]!.table!.flatMap((v) => v.dests).some((d) => d.inactive === 1)).toBe(true);
     for (const obs of [listed, gone]) expect(kernel(obs, [S, S + 1])).toBe('agree');
   });
 
-  it('is gone a jiffy later when the SYN came in the jiffy before', () => {
+  it('is gone by the next tick when the SYN came in the jiffy before, unless that tick\'s softirq is still pending', () => {
     expect(kernel(gone, [S, S])).toBe('agree');
-    expect(kernel(listed, [S, S])).toBe('diverge');
+    expect(kernel(listed, [S, S])).toBe('agree'); // read before the timer softirq of tick S+1 ran
+    expect(kernel(listed, [S, S], S + 2)).toBe('diverge');
   });
 });
