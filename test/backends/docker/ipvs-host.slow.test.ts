@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../../src/backends/docker/connect.js';
 import { pidAlive } from '../../../src/host/pid.js';
 import { containerSpec, runToEnd } from '../../../src/backends/docker/containers.js';
@@ -52,6 +52,13 @@ function useGuest(kernel: string) {
     g.guest = await bootDockerHost({ kernel: (await resolveKernel(kernel)).name });
     g.docker = await connectDocker(g.guest.host);
   }, 300_000);
+  // A failed test shows how the guest ended (dockerd's exit, an OOM kill, a panic): QEMU's
+  // serial console is the only record of it.
+  beforeEach((ctx) => {
+    ctx.onTestFailed(() => {
+      if (g.guest) console.error(`docker-host guest (${kernel}, ${g.guest.alive() ? 'running' : 'QEMU gone'}), console tail:\n${g.guest.console().slice(-6000)}`);
+    });
+  });
   afterAll(async () => {
     await g.guest?.stop();
   });
