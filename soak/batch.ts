@@ -107,26 +107,40 @@ function tally(names: string[]): Record<string, number> {
   return out;
 }
 
-/** A divergence replays as exit 1, a kernel finding as exit 4: the case file alone brings it back. */
-async function replays(file: string, kernel: string, kind: string): Promise<boolean> {
-  const r = await execa('node', [BIN, 'replay', file, '--kernel', kernel], { reject: false, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
-  const expected = kind === 'kernel' ? 4 : 1;
-  if (r.exitCode !== expected) console.log(`  replay of ${file}: exit ${r.exitCode}, expected ${expected}`);
-  return r.exitCode === expected;
+/**
+ * A divergence replays as exit 1, a kernel finding as exit 4: the case file alone brings it back.
+ * One `replay --json` for the batch's files boots one guest for all of them; returns how many replayed.
+ */
+async function replayAll(found: { file: string; kind: string }[], kernel: string): Promise<number> {
+  if (!found.length) return 0;
+  const r = await execa('node', [BIN, 'replay', '--json', '--kernel', kernel, ...found.map((f) => f.file)], { reject: false, cwd: REPO_ROOT, env: { NO_COLOR: '1' } });
+  let cases: { file: string; exit: number }[];
+  try {
+    cases = (JSON.parse(r.stdout) as { cases: { file: string; exit: number }[] }).cases;
+  } catch {
+    console.log(`  replay of ${found.length} file(s): exit ${r.exitCode}, no JSON result: ${r.stderr.split('\n').slice(-3).join(' ')}`);
+    return 0;
+  }
+  let replayed = 0;
+  for (const f of found) {
+    const expected = f.kind === 'kernel' ? 4 : 1;
+    const exit = cases.find((c) => c.file === f.file)?.exit;
+    if (exit === expected) replayed++;
+    else console.log(`  replay of ${f.file}: exit ${exit ?? 'none'}, expected ${expected}`);
+  }
+  return replayed;
 }
 
 async function audit(b: Batch, run: Pick<Books, 'exit' | 'injected' | 'seconds'>, node: number, seen: Set<number>, peak: number): Promise<Books> {
   const summary = JSON.parse(await readFile(path.join(b.report, 'summary.json'), 'utf8').catch(() => '{"cases":[],"findings":[]}'));
   const indexes: number[] = summary.cases.map((c: { index: number }) => c.index);
   const found = summary.cases.filter((c: { outcome: string }) => c.outcome === 'diverge' || c.outcome === 'kernel').length;
-  let saved = 0;
-  let replayed = 0;
+  const saved: { file: string; kind: string }[] = [];
   for (const f of summary.findings as { file: string; kind: string }[]) {
     const file = path.resolve(b.report, f.file);
-    if (!(await stat(file).catch(() => undefined))?.size) continue;
-    saved++;
-    if (await replays(file, b.kernel, f.kind)) replayed++;
+    if ((await stat(file).catch(() => undefined))?.size) saved.push({ file, kind: f.kind });
   }
+  const replayed = await replayAll(saved, b.kernel);
   // Kernel trouble no case can be named for is a finding without a case record.
   const caseless = (summary.findings as { caseIndex?: number; kind: string }[]).filter((f) => f.kind === 'kernel' && f.caseIndex === undefined).length;
   return {
@@ -135,7 +149,7 @@ async function audit(b: Batch, run: Pick<Books, 'exit' | 'injected' | 'seconds'>
     recorded: indexes.length,
     duplicates: indexes.length - new Set(indexes).size,
     findingsFound: found + caseless,
-    findingsSaved: saved,
+    findingsSaved: saved.length,
     findingsReplayed: replayed,
     qemusLeft: [...seen].filter(pidAlive).length,
     pidFilesLeft: (await guestPids(node)).length,

@@ -29,6 +29,8 @@ Options:
   --module DIR    build and load this out-of-tree module (repeatable)
   --semantics S   judge with this model semantics instead of the case's (${SEMANTICS.join(', ')})
   --coverage      with instrumented IPVS modules: report what the cases reached (reports/coverage/)
+  --json          the text on stderr; on stdout one JSON object: the exit code and each file's
+                  ({"exit": 1, "cases": [{"file": ..., "kernel": ..., "exit": ...}]})
   -h, --help      this text
 
 Examples:
@@ -45,6 +47,7 @@ const OPTIONS = {
   ...BUILD_OPTIONS,
   semantics: { type: 'string' },
   coverage: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -87,7 +90,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const resolveOpts = { ...(semanticsOverride ? { semantics: semanticsOverride } : {}), log: (m: string) => process.stderr.write(`${m}\n`) };
   if (v.kernel) await resolveKernel(v.kernel, resolveOpts);
 
-  let code: number = EXIT.ok;
+  const results: ReplayResult[] = [];
+  const record = (file: string, kernel: string | undefined, exit: number) => results.push({ file, ...(kernel ? { kernel } : {}), exit });
+  const out = v.json ? process.stderr : process.stdout;
   // Read every file first: a bad one is reported precisely and the others still replay.
   const byKernel = new Map<string, { file: string; c: CaseFile }[]>();
   for (const file of files) {
@@ -102,7 +107,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof ConformError)) throw e;
       process.stderr.write(`${e.message}\n`);
-      code = worstExit(code, e.exitCode);
+      record(file, undefined, e.exitCode);
     }
   }
 
@@ -120,18 +125,34 @@ export async function replayCommand(argv: string[]): Promise<number> {
     try {
       backend = await createBackend(backendKind, opts);
       const caps = await backend.start();
-      for (const { file, c } of cases) code = worstExit(code, await replayOne(backend, caps, kernel, file, c, !!v.force, semanticsOverride));
+      for (const { file, c } of cases) record(file, kernel, await replayOne(backend, caps, kernel, file, c, { force: !!v.force, semantics: semanticsOverride, out }));
       if (coverage) await backend.finishCoverage?.();
       if (coverage) await reportCoverage(coverage, 'reports', kernel, byKernel.size > 1);
     } finally {
       await backend?.close();
     }
   }
+  const code = worstExit(...results.map((r) => r.exit));
+  if (v.json) process.stdout.write(`${JSON.stringify({ exit: code, cases: results })}\n`);
   return code;
 }
 
-export async function replayOne(backend: Backend, caps: Capabilities, kernel: string, file: string, c: CaseFile, force: boolean, semanticsOverride: Semantics | undefined): Promise<ExitCode> {
-  const out = process.stdout;
+/** One case file's outcome, for --json: a file refused before any replay has no kernel. */
+interface ReplayResult {
+  file: string;
+  kernel?: string;
+  exit: number;
+}
+
+export interface ReplayOptions {
+  force: boolean;
+  semantics: Semantics | undefined;
+  /** Where the verdict and diff go: stdout, or stderr when stdout carries --json. */
+  out: NodeJS.WritableStream;
+}
+
+export async function replayOne(backend: Backend, caps: Capabilities, kernel: string, file: string, c: CaseFile, opts: ReplayOptions): Promise<ExitCode> {
+  const { force, semantics: semanticsOverride, out } = opts;
   out.write(`== ${file}: ${c.scheduler} on ${kernel}, ${c.scenario.events.length} events\n`);
   const release = buildMismatch(c, kernel, caps);
   if (release.length && !force) {

@@ -1,6 +1,7 @@
 // `check` on the real 6.1 kernel (QEMU, TCG): the 2005 patch's setup written by hand shows the
 // spillover taking traffic once the main pool is full, and saves as a case `replay` accepts; the
-// 1-minimal hprio divergence written by hand diverges at its second connection.
+// 1-minimal hprio divergence written by hand diverges at its second connection. `replay --json`
+// of several files gives each file's exit code.
 import { execa } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,9 +40,20 @@ describe('ipvs-conform check on the real kernel', () => {
     const c = await loadCase(saved);
     expect(c.finding).toBe('none');
     expect(c.scenario.events).toHaveLength(165);
-    const re = await execa('node', [BIN, 'replay', saved], { reject: false });
-    expect(re.stdout, re.stderr).toMatch(/verdict \(model semantics 6\.1\): agree/);
-    expect(re.exitCode).toBe(0);
+    // One replay of several files, one guest: the text on stderr, each file's exit in the JSON.
+    const known = path.join(ROOT, 'golden/known-divergences/6.1-hprio-overloaded-same-weight.yaml');
+    const missing = path.join(path.dirname(saved), 'missing.yaml');
+    const re = await execa('node', [BIN, 'replay', '--json', saved, known, missing], { reject: false });
+    expect(re.stderr).toMatch(/verdict \(model semantics 6\.1\): agree/);
+    expect(JSON.parse(re.stdout), re.stderr).toEqual({
+      exit: 1,
+      cases: [
+        { file: missing, exit: 2 },
+        { file: saved, kernel: '6.1', exit: 0 },
+        { file: known, kernel: '6.1', exit: 1 },
+      ],
+    });
+    expect(re.exitCode).toBe(1);
   }, 600_000);
 
   it('the minimal hprio divergence written by hand diverges at its second connection (exit 1)', async () => {

@@ -66,7 +66,7 @@ describe('an unknown verdict exits 5 with the reason', () => {
   it('replay: exit 5 and the reason', async () => {
     const c: CaseFile = { format: CASE_FORMAT, replay: '', savedAt: '', finding: 'divergence', kernel: { name: '6.1', release: '6.1.0-test' }, semantics: '6.1', backend: 'fake', scheduler: 'rr', scenario };
     capture();
-    const code = await replayOne(backend, { release: '6.1.0-test', schedulers: ['rr'] }, '6.1', 'c.yaml', c, false, undefined);
+    const code = await replayOne(backend, { release: '6.1.0-test', schedulers: ['rr'] }, '6.1', 'c.yaml', c, { force: false, semantics: undefined, out: process.stdout });
     vi.restoreAllMocks();
     expect(code).toBe(EXIT.unknown);
     expect(out).toContain(`verdict (model semantics 6.1): unknown from event 3 (${reason})`);
