@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentSession } from '../src/agent/session.js';
 import type { Event, Scenario } from '../src/scenario.js';
 import { Guest } from '../src/backends/qemu/guest.js';
@@ -58,7 +59,7 @@ for (const s of v.settings!.split(' ')) {
     }
     const caseCpu = (cpuMs(g.pid!) - c0) / Number(v.cases);
     const i0 = cpuMs(g.pid!);
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const idle = (cpuMs(g.pid!) - i0) / 3;
     const w0 = performance.now();
     const wr = await g.session.runCase({ version: 1, events: [{ op: 'wait', ms: 300_000 }] }, { timeoutMs: 400_000 });

@@ -3,6 +3,7 @@
 // memory, the QEMUs it started) and then audited from what it left on disk.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { pidAlive } from '../src/host/pid.js';
 import { pidDir } from '../src/backends/qemu/reaper.js';
@@ -89,14 +90,14 @@ export async function runBatch(b: Batch): Promise<Books> {
         tried = true;
         injected = inject(b.fault, node, qemus);
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   })();
   const r = await child;
   done = true;
   await watch;
   // A QEMU killed as its run ended may take a moment to be reaped.
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const run = { exit: r.exitCode === undefined ? String(r.signal) : String(r.exitCode), injected, seconds: Math.round((Date.now() - started) / 1000) };
   return audit(b, run, node, seen, peak);
 }

@@ -4,6 +4,7 @@
 // dead is taken over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '../errors.js';
 import { log } from '../backends/qemu/log.js';
 import { cacheDir } from './cache.js';
@@ -39,7 +40,7 @@ export async function withLockDir<T>(dir: string, fn: () => Promise<T>, timeoutM
         log(`waiting for another process building ${name} (pid ${owner})`);
         said = true;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
   try {

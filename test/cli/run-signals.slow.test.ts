@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../src/host/pid.js';
@@ -35,7 +36,7 @@ async function interruptedRun(signal: 'SIGINT' | 'SIGTERM', name: string): Promi
   await new Promise<void>((resolve) => child.all!.on('data', (d: Buffer) => d.toString().includes('ready (') && resolve()));
   const delayMs = Math.floor(Math.random() * 30_000);
   console.log(`${signal} ${delayMs} ms after the guest was ready`);
-  await new Promise((r) => setTimeout(r, delayMs));
+  await sleep(delayMs);
   const qemus = await guestPids(child.pid!);
   child.kill(signal);
   const r = await child;

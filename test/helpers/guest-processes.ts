@@ -1,5 +1,6 @@
 // What a fault test checks after a run: the guests' QEMUs gone, no pid file of this process left.
 import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { QemuBackend } from '../../src/backends/qemu/index.js';
 import { pidDir } from '../../src/backends/qemu/reaper.js';
@@ -8,7 +9,7 @@ import { pidAlive } from '../../src/host/pid.js';
 /** Whether `pid` is gone within `ms` (a killed QEMU takes a moment to be reaped). */
 export async function gone(pid: number, ms = 10_000): Promise<boolean> {
   const end = Date.now() + ms;
-  while (pidAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  while (pidAlive(pid) && Date.now() < end) await sleep(100);
   return !pidAlive(pid);
 }
 

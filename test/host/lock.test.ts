@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withLock } from '../../src/host/lock.js';
 
@@ -22,7 +23,7 @@ describe('withLock', () => {
     const job = (name: string) =>
       withLock('x', async () => {
         order.push(`${name}+`);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         order.push(`${name}-`);
       });
     await Promise.all([job('a'), job('b')]);

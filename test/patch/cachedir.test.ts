@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cachedDir } from '../../src/patch/cachedir.js';
 
@@ -36,7 +37,7 @@ describe('cachedDir', () => {
     let calls = 0;
     const fill = (v: string) => async (tmp: string) => {
       calls++;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       await writeFile(path.join(tmp, 'x'), v);
     };
     const [a, b] = await Promise.all([cachedDir(final, fill('one')), cachedDir(final, fill('two'))]);

@@ -3,6 +3,7 @@
 // connection. The pass must reach the 1-minimal case and judge candidates `jobs` at a time.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Divergence } from '../../src/compare/verdict.js';
@@ -80,7 +81,7 @@ describe('reduceDivergence', () => {
     let most = 0;
     const slow: Oracle = async (s) => {
       most = Math.max(most, ++running);
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
       running--;
       return fake(s);
     };

@@ -3,6 +3,7 @@
 // explicitly on close, and is swept by a later run if its owner died without removing it.
 import os from 'node:os';
 import { Duplex, PassThrough, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { InfraError } from '../../errors.js';
 
@@ -179,7 +180,7 @@ export async function removeContainer(docker: Docker, id: string, timeoutMs = 20
     }
     if (Date.now() > deadline)
       throw new InfraError('IPVS_CONFORM_DOCKER_API', `container ${id.slice(0, 12)} was still being removed after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 

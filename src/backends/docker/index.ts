@@ -5,6 +5,7 @@
 // What it cannot do: patch the host's kernel or load modules into it (--patch/--module need QEMU),
 // and see the host's console (an oops on a Docker host shows as a lost worker, an InfraError).
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
@@ -211,7 +212,7 @@ class DockerBackend implements Backend {
   /** Kernel trouble after the last case, as a KernelFinding pinned to that case (Backend.drain). */
   async drain(): Promise<KernelFinding[]> {
     if (!this.watch || !this.lastScenario) return [];
-    await new Promise((r) => setTimeout(r, 300)); // let work the kernel queued run
+    await sleep(300); // let work the kernel queued run
     const late = this.lateTaint(await this.watch.sampleAfter(performance.now()));
     return late ? [late] : [];
   }

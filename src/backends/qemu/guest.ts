@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BootError, InfraError, KernelFinding, UsageError } from '../../errors.js';
 import { ConsoleLog, scanConsole } from './console.js';
 import type { Image } from './image.js';
@@ -181,8 +182,8 @@ export class Guest<L extends AgentLink = AgentLink> {
       // A panicking guest closes the agent's channel, and that can reach us before the console
       // lines that say why (the poll above runs every 100 ms): let QEMU's output settle, then
       // judge by the console, so an oops is never reported as a lost channel.
-      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 300))]);
-      await new Promise((r) => setTimeout(r, 50));
+      await Promise.race([this.exited, sleep(300)]);
+      await sleep(50);
       throw this.findingOr(mark, err as Error);
     } finally {
       clearTimeout(timer);
@@ -229,10 +230,10 @@ export class Guest<L extends AgentLink = AgentLink> {
   private async doClose(timeoutMs: number): Promise<void> {
     if (this.alive && this.session) {
       const off = this.session.request('shutdown', '', timeoutMs).catch(() => undefined);
-      await Promise.race([Promise.all([off, this.exited]), new Promise((r) => setTimeout(r, timeoutMs))]);
+      await Promise.race([Promise.all([off, this.exited]), sleep(timeoutMs)]);
     }
     this.kill();
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([this.exited, sleep(1000)]);
     await this.cleanup();
   }
 

@@ -4,6 +4,7 @@
 // KernelFinding when the console shows the kernel's trouble): never a pass.
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentSession } from '../../agent/session.js';
 import type { Backend, BackendOptions, Capabilities } from '../../backend.js';
 import { InfraError, KernelFinding, UsageError } from '../../errors.js';
@@ -152,7 +153,7 @@ async function drain(st: QemuState): Promise<KernelFinding[]> {
   // A round trip to each agent, then a moment for work the kernel queued to print.
   const guests = pool.guests();
   await Promise.all(guests.map((g) => g.session.ping(2000).catch(() => undefined)));
-  await new Promise((r) => setTimeout(r, QEMU_TIMEOUTS.drainSettle));
+  await sleep(QEMU_TIMEOUTS.drainSettle);
   const found: KernelFinding[] = [];
   for (const g of guests) {
     const late = st.late.take(g);

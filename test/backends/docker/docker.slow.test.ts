@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 20_000
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -112,7 +113,7 @@ describe('capability probe', { timeout: 120_000 }, () => {
         () => 'started',
         (e: InfraError) => e.code,
       );
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       await backend.close();
       expect(['IPVS_CONFORM_NO_IPVS', 'IPVS_CONFORM_DOCKER_CLOSED', 'IPVS_CONFORM_DOCKER_API']).toContain(await started);
       expect(await listContainers(docker)).toEqual([]);

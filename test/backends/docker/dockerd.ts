@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { InfraError } from '../../../src/errors.js';
 import { ensureTools } from '../../../src/backends/qemu/tools.js';
@@ -87,7 +88,7 @@ export async function startPrivateDockerd(opts: { dir?: string; timeoutMs?: numb
       await stop();
       throw new InfraError('IPVS_CONFORM_DOCKERD', `dockerd did not answer on ${host} within ${opts.timeoutMs ?? 60_000} ms; its log:\n${log.slice(-3000)}`, { log });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

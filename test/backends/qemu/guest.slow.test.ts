@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '../../../src/agent/session.js';
 import { BootError, KernelFinding } from '../../../src/errors.js';
@@ -43,7 +44,7 @@ describe('Guest', () => {
       expect((err as KernelFinding).message).toMatch(/sysrq triggered crash|Oops|BUG|Kernel panic|Call Trace/);
       expect((err as KernelFinding).consoleLog).toContain('sysrq');
       // panic=-1 and -no-reboot: the crashed guest goes away by itself.
-      for (let i = 0; i < 100 && g.alive; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && g.alive; i++) await sleep(100);
       expect(g.alive).toBe(false);
     } finally {
       await g.close();

@@ -1,5 +1,6 @@
 // The pool's bookkeeping with stand-in guests (no QEMU): a failing case's guest is killed and a
 // fresh one takes its place; the error reaches the caller unchanged.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { InfraError, KernelFinding, UsageError } from '../../../src/errors.js';
 import type { AgentLink, Guest } from '../../../src/backends/qemu/guest.js';
@@ -49,7 +50,7 @@ function fakes() {
   return { made, boot, failNext: (n: number) => (failBoots = n) };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+const tick = () => sleep(5);
 
 describe('GuestPool', () => {
   it('rejects a bad size', () => {

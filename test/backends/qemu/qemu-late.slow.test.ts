@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildImage } from '../../../src/backends/qemu/image.js';
 import { createQemuBackend, type QemuBackend } from '../../../src/backends/qemu/index.js';
@@ -51,7 +52,7 @@ afterAll(async () => {
 async function warned(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (await backend.withGuest(async (g) => g.console.text().includes(WARNING))) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('the guest never printed the WARNING');
 }

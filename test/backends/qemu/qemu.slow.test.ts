@@ -1,6 +1,7 @@
 // Boots real guests (TCG where KVM does not work: never skipped) and runs cases through the
 // QEMU backend: the Observation's shape, a hung guest reported as InfraError and replaced, and
 // no QEMU left after close().
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, type QemuBackend } from '../../../src/backends/qemu/index.js';
 import { InfraError } from '../../../src/errors.js';
@@ -12,7 +13,7 @@ async function gone(pid: number, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!pidAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return !pidAlive(pid);
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { InfraError } from '../../../../src/errors.js';
 import { chooseAccel } from '../../../../src/backends/qemu/kvm.js';
@@ -179,7 +180,7 @@ async function bootOnce(
     } catch {
       // QEMU's forwarder accepts before anything in the guest listens: not up yet
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   guest.bootMs = Math.round(performance.now() - started);
   log(`docker-host guest (kernel ${image.release}, ${accel}) answers on ${guest.host} after ${guest.bootMs} ms`);
