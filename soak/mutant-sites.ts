@@ -46,20 +46,22 @@ interface CodeLine {
 /** Lines of code inside function bodies, with comments, printing statements and #lines left out. */
 export function codeLines(text: string): CodeLine[] {
   const out: CodeLine[] = [];
-  let fn = '', header = '', inBody = false, inComment = false, inNoise = false;
+  let fn = '', header = '', prev = '', inBody = false, inComment = false, inNoise = false;
   text.split('\n').forEach((code, i) => {
     const wasComment = inComment;
     inComment = commentAfter(code, inComment);
     if (wasComment || /^\s*(\/\*|\*|\/\/)/.test(code)) return;
     if (!inBody) {
-      if (/^[A-Za-z_].*\(/.test(code)) header = code;
-      if (code === '{') [inBody, fn] = [true, functionName(header)];
+      // A function's body opens right after its parameter list; a `{` after `... =` is data.
+      if (code === '{') [inBody, fn] = [true, /\)\s*$/.test(prev) ? functionName(header) : ''];
+      else if (/^[A-Za-z_].*\(/.test(code)) header = code;
+      if (code.trim() !== '') prev = code;
       return;
     }
-    if (code === '}') return void ([inBody, fn] = [false, '']);
+    if (/^\};?$/.test(code)) return void ([inBody, fn] = [false, '']);
     const noisy = inNoise || NOISE.test(code);
     inNoise = noisy && !/;\s*$/.test(code);
-    if (!noisy && !code.includes('/*') && code.trim() !== '') out.push({ line: i + 1, fn, code });
+    if (fn && !noisy && !code.includes('/*') && code.trim() !== '') out.push({ line: i + 1, fn, code });
   });
   return out;
 }
@@ -82,7 +84,7 @@ export function lineMutations(code: string): [Operator, string][] {
     out.push(['relational', at(m.index, m[1]!.length, FLIP[m[1]!]!)]);
     const rest = code.slice(m.index + m[1]!.length);
     const operand = OPERAND.exec(rest);
-    if (operand) out.push(['add-plus-one', at(m.index + m[1]!.length + operand[0].length, 0, ' + 1')]);
+    if (operand && !/NULL|true|false/.test(operand[2]!)) out.push(['add-plus-one', at(m.index + m[1]!.length + operand[0].length, 0, ' + 1')]);
   }
   for (const m of code.matchAll(/(?<=[\w)\]])(\s+[+-]\s+|[+-])1\b(?![\w.])/g)) out.push(['drop-off-by-one', at(m.index, m[0].length, '')]);
   for (const m of code.matchAll(/&&|\|\|/g)) out.push(['and-or', at(m.index, 2, m[0] === '&&' ? '||' : '&&')]);
