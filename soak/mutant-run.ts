@@ -81,8 +81,8 @@ function runCli(patch: string, dir: string, o: RunOptions, log: (m: string) => v
   let stoppedEarly = false;
   createInterface({ input: child.stderr }).on('line', (line) => {
     out.write(`${line}\n`);
-    if (/ up in | divergence in case | saved | stopping/.test(line)) log(`    ${line}`);
-    if (!o.full && !stoppedEarly && / divergence in case \d+/.test(line)) {
+    if (/ up in | divergence in case |KERNEL FINDING| saved | stopping/.test(line)) log(`    ${line}`);
+    if (!o.full && !stoppedEarly && /( divergence|KERNEL FINDING) in case \d+/.test(line)) {
       stoppedEarly = true;
       process.kill(-child.pid!, 'SIGINT');
     }
