@@ -113,6 +113,11 @@ export interface Observation {
   /** CONFIG_HZ of the kernel that ran it (jiffies per second), when its agent reports it. */
   hz?: number;
   /**
+   * The schedulers the kernel that ran it offered (kernel backends): a scheduler is a module or
+   * not by build, not by the rule set (twos is in 6.12 before 6.12.104, which has the 6.1 rules).
+   */
+  schedulers?: string[];
+  /**
    * Model only: the seconds the `-c` listing's expire column may show, [least, most], one per row
    * of `listings.conns` in its order: the kernel prints them from timer->expires and its jiffies
    * when it is read.

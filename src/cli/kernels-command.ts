@@ -44,7 +44,8 @@ function semanticsOf(version: string): { semantics: string; why: string } {
 export function offerRow(o: DebianOffer, latest: boolean): KernelRow {
   const notes = [
     latest ? `= debian:latest-${o.stream}` : '',
-    !o.headersComplete ? 'headers gone: cannot be built' : o.kbuildVersion !== o.version ? `kbuild tools from ${o.kbuildVersion}` : '',
+    o.image.endsWith('-unsigned') ? '' : 'signed image only',
+    !o.headersComplete ? 'headers gone: no hprio, no --patch/--module' : o.kbuildVersion !== o.version ? `kbuild tools from ${o.kbuildVersion}` : '',
   ].filter(Boolean);
   return { kernel: `debian:${o.version}`, version: o.version, release: o.release, ...semanticsOf(o.version), source: o.source, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }

@@ -2,7 +2,10 @@
 // the newest of a stream, `debian:latest-6.1` / `debian:latest-6.12`, resolved through the package
 // index into the same KernelSpec a pinned kernel has (image, headers, kbuild, source), named by
 // its exact version so reports and case files record it. The flavours are the pinned kernels'
-// (6.1: cloud-amd64; 6.12: the generic amd64, which builds ip_vs_twos).
+// (6.1: cloud-amd64; 6.12: the generic amd64, which builds ip_vs_twos). The unsigned image is
+// preferred; where the index keeps only the signed one (same kernel and modules, plus a signature
+// the PVH boot ignores) that one serves. Where the headers are gone, the kernel still runs: its
+// stock schedulers are tested and hprio, which needs them to be built, is not.
 import { UsageError } from '../errors.js';
 import type { KernelSpec } from '../backends/qemu/kernels.js';
 import { searchNames, versionsOf } from './apt-index.js';
@@ -18,7 +21,7 @@ import { compareDebVersions } from './debversion.js';
 
 interface Stream {
   stream: string;
-  /** apt-cache search pattern and the same as a RegExp capturing the ABI part ("6.1.0-57", "6.12.117+deb12"). */
+  /** apt-cache search pattern and the same as a RegExp capturing the ABI part ("6.1.0-57", "6.12.117+deb12"), signed or unsigned. */
   search: string;
   image: RegExp;
   flavour: string;
@@ -29,16 +32,16 @@ interface Stream {
 export const DEBIAN_STREAMS: readonly Stream[] = [
   {
     stream: '6.1',
-    search: '^linux-image-6\\.1\\.0-[0-9]+-cloud-amd64-unsigned$',
-    image: /^linux-image-(6\.1\.0-\d+)-cloud-amd64-unsigned$/,
+    search: '^linux-image-6\\.1\\.0-[0-9]+-cloud-amd64(-unsigned)?$',
+    image: /^linux-image-(6\.1\.0-\d+)-cloud-amd64(-unsigned)?$/,
     flavour: 'cloud-amd64',
     kbuild: () => 'linux-kbuild-6.1',
     source: 'linux-source-6.1',
   },
   {
     stream: '6.12',
-    search: '^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64-unsigned$',
-    image: /^linux-image-(6\.12\.\d+\+deb12)-amd64-unsigned$/,
+    search: '^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64(-unsigned)?$',
+    image: /^linux-image-(6\.12\.\d+\+deb12)-amd64(-unsigned)?$/,
     flavour: 'amd64',
     kbuild: (abi) => `linux-kbuild-${abi}`,
     source: 'linux-source-6.12',
@@ -49,6 +52,7 @@ export const DEBIAN_STREAMS: readonly Stream[] = [
 export interface DebianOffer {
   stream: string;
   version: string;
+  /** The image package: the -unsigned one where the index has it at this version, else the signed one. */
   image: string;
   release: string;
   headers: string[];
@@ -66,21 +70,22 @@ export function streamOf(version: string): Stream | undefined {
 /** Every kernel of a stream the index offers, newest first. */
 export async function debianOffers(stream: Stream, index: PackageIndex = APT_INDEX): Promise<DebianOffer[]> {
   const images = await index.searchNames(stream.search);
-  const parts = images.map((image) => {
-    const abi = stream.image.exec(image)![1]!;
+  const abis = [...new Set(images.map((image) => stream.image.exec(image)![1]!))];
+  const parts = abis.map((abi) => {
     const release = `${abi}-${stream.flavour}`;
-    return { image, release, abiHeaders: [`linux-headers-${release}`, `linux-headers-${abi}-common`], kbuild: stream.kbuild(abi) };
+    const unsigned = `linux-image-${release}-unsigned`;
+    return { unsigned, signed: `linux-image-${release}`, release, abiHeaders: [`linux-headers-${release}`, `linux-headers-${abi}-common`], kbuild: stream.kbuild(abi) };
   });
   // One apt-cache call for everything: each one loads the whole cache (~1 s).
-  const have = await index.versionsOf([...images, ...parts.flatMap((p) => [...p.abiHeaders, p.kbuild]), stream.source]);
-  const offers = parts.flatMap(({ image, release, abiHeaders, kbuild }) =>
-    have.get(image)!.map((version): DebianOffer => {
+  const have = await index.versionsOf([...parts.flatMap((p) => [p.unsigned, p.signed, ...p.abiHeaders, p.kbuild]), stream.source]);
+  const offers = parts.flatMap(({ unsigned, signed, release, abiHeaders, kbuild }) =>
+    [...new Set([...have.get(unsigned)!, ...have.get(signed)!])].map((version): DebianOffer => {
       const kbuilds = have.get(kbuild)!;
       const kbuildVersion = kbuilds.includes(version) ? version : kbuilds.find((v) => streamOf(v) === stream);
       return {
         stream: stream.stream,
         version,
-        image,
+        image: have.get(unsigned)!.includes(version) ? unsigned : signed,
         release,
         headers: [...abiHeaders, kbuildVersion && kbuildVersion !== version ? `${kbuild}=${kbuildVersion}` : kbuild],
         kbuildVersion,
@@ -109,14 +114,8 @@ export async function resolveDebian(ref: string, index: PackageIndex = APT_INDEX
   if (!offer) {
     throw new UsageError(
       'IPVS_CONFORM_UNKNOWN_KERNEL',
-      `Debian's package index offers no ${latest ? 'complete ' : ''}${stream.stream} kernel${latest ? '' : ` at version ${what}`} (linux-image-*-${stream.flavour}-unsigned); it offers ${offers.map((o) => o.version).join(', ') || 'none'}. ` +
+      `Debian's package index offers no ${latest ? 'complete ' : ''}${stream.stream} kernel${latest ? '' : ` at version ${what}`} (linux-image-*-${stream.flavour}, signed or unsigned); it offers ${offers.map((o) => o.version).join(', ') || 'none'}. ` +
         'Fix: pick one of those (`ipvs-conform kernels` lists them), or run `apt-get update` if the index is old',
-    );
-  }
-  if (!offer.headersComplete) {
-    throw new UsageError(
-      'IPVS_CONFORM_DEBIAN_GONE',
-      `Debian's index has the image of kernel ${offer.version} but no longer all of its headers (${offer.headers.join(', ')} at ${offer.version}): hprio cannot be built against it. Fix: pick another version (\`ipvs-conform kernels\`)`,
     );
   }
   const spec: KernelSpec = {
@@ -124,7 +123,8 @@ export async function resolveDebian(ref: string, index: PackageIndex = APT_INDEX
     release: offer.release,
     version: offer.version,
     image: offer.image,
-    headers: offer.headers,
+    // No headers: the image and its own modules run, and hprio (built against them) is left out.
+    headers: offer.headersComplete ? offer.headers : [],
     source: `${stream.source}=${offer.version}`,
   };
   return { spec, offer, latest: latest !== undefined };

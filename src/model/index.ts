@@ -52,7 +52,9 @@ function chooser(choices: readonly number[], branches: Branch[], step: { i: numb
 }
 
 export function runModel(scenario: Scenario, opts: ModelOptions): Observation {
-  const rules = rulesFor(opts.semantics);
+  // The kernel's own scheduler modules, where it said which: the rule set only guesses them.
+  const schedulers = opts.follow?.schedulers;
+  const rules = schedulers ? { ...rulesFor(opts.semantics), schedulers } : rulesFor(opts.semantics);
   const hz = opts.follow?.hz ?? rules.hz;
   const win = windowsFor(scenario, hz, opts.follow);
   const branches: Branch[] = [];

@@ -5,7 +5,7 @@
 //   <cache>/source/<version>/{net/netfilter/ipvs,include/net/ip_vs.h,include/uapi/linux/ip_vs.h}
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InfraError } from '../errors.js';
+import { InfraError, UsageError } from '../errors.js';
 import { cachedDir } from './cachedir.js';
 import { type KernelPin } from './env.js';
 import { cacheRoot } from '../host/cache.js';
@@ -32,6 +32,11 @@ function splitPin(spec: string): { pkg: string; version: string } {
 export async function ensureHeaders(pin: KernelPin): Promise<string> {
   // A built tree is its own build tree: .config, Module.symvers, scripts.
   if (pin.tree) return pin.tree.dir;
+  if (!pin.headers.length)
+    throw new UsageError(
+      'IPVS_CONFORM_NO_HEADERS',
+      `kernel ${pin.name} has no build headers in Debian's package index (linux-headers-${pin.release}), so no module can be built for it (--patch, --module). Fix: pick a kernel whose headers Debian still serves (\`ipvs-conform kernels\` notes the ones without), or build the kernel from a tree (--kernel tree:DIR)`,
+    );
   const root = path.join(cacheRoot(), 'headers', pin.release);
   const { dir } = await cachedDir(root, async (tmp) => {
     for (const entry of pin.headers) {

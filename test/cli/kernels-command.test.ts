@@ -19,7 +19,8 @@ describe('ipvs-conform kernels rows', () => {
     expect(offerRow(offer('6.1.192-3'), true)).toMatchObject({ kernel: 'debian:6.1.192-3', semantics: '6.12', source: true, note: '= debian:latest-6.1' });
     expect(offerRow(offer('6.1.176-1'), false)).toMatchObject({ semantics: '6.1' });
     expect(offerRow(offer('6.1.187-1', { kbuildVersion: '6.1.192-3', source: false }), false)).toMatchObject({ semantics: '6.12', source: false, note: 'kbuild tools from 6.1.192-3' });
-    expect(offerRow(offer('6.1.190-1', { headersComplete: false }), false).note).toBe('headers gone: cannot be built');
+    expect(offerRow(offer('6.1.190-1', { headersComplete: false }), false).note).toBe('headers gone: no hprio, no --patch/--module');
+    expect(offerRow(offer('6.1.174-1', { image: 'linux-image-6.1.0-49-cloud-amd64', headersComplete: false }), false).note).toBe('signed image only; headers gone: no hprio, no --patch/--module');
   });
   it('prints aligned columns', () => {
     const text = formatRows([offerRow(offer('6.1.192-3'), true), offerRow(offer('6.1.176-1', { source: false }), false)]);

@@ -23,6 +23,10 @@ for (const n of V612) {
 }
 // 6.12.113's headers are gone from this index: its image alone is not enough to build hprio.
 pkgs.set('linux-headers-6.12.113+deb12-common', []);
+// Every image has its signed twin; 6.12.101 and 6.1.0-49 are left only as that (no headers either).
+for (const p of [...pkgs.keys()].filter((n) => n.startsWith('linux-image-'))) pkgs.set(p.replace(/-unsigned$/, ''), pkgs.get(p)!);
+add('linux-image-6.12.101+deb12-amd64', '6.12.101-1~deb12u1');
+add('linux-image-6.1.0-49-cloud-amd64', '6.1.174-1');
 
 const index: PackageIndex = {
   searchNames: async (pattern) => [...pkgs.keys()].filter((p) => new RegExp(pattern).test(p)).sort(),
@@ -32,7 +36,7 @@ const index: PackageIndex = {
 describe('Debian kernels from the package index', () => {
   it('lists every offer of a stream, newest first, with a stand-in kbuild where the exact one is gone', async () => {
     const offers = await debianOffers(DEBIAN_STREAMS[0]!, index);
-    expect(offers.map((o) => o.version)).toEqual(['6.1.192-3', '6.1.192-1', '6.1.187-1', '6.1.176-1', '6.1.170-3']);
+    expect(offers.map((o) => o.version)).toEqual(['6.1.192-3', '6.1.192-1', '6.1.187-1', '6.1.176-1', '6.1.174-1', '6.1.170-3']);
     expect(offers[2]).toMatchObject({
       release: '6.1.0-53-cloud-amd64',
       headers: ['linux-headers-6.1.0-53-cloud-amd64', 'linux-headers-6.1.0-53-common', 'linux-kbuild-6.1=6.1.192-3'],
@@ -41,6 +45,8 @@ describe('Debian kernels from the package index', () => {
       source: false,
     });
     expect(offers[3]!.headers[2]).toBe('linux-kbuild-6.1');
+    // The unsigned image where the index has it, else the signed one.
+    expect(offers.map((o) => o.image.endsWith('-unsigned'))).toEqual([true, true, true, true, false, true]);
   });
 
   it('debian:latest-6.1 is the newest complete 6.1, named by its exact version', async () => {
@@ -59,12 +65,25 @@ describe('Debian kernels from the package index', () => {
   it('debian:latest-6.12 skips a version whose headers are gone; debian:VERSION takes that exact one', async () => {
     expect((await resolveDebian('debian:latest-6.12', index)).spec.name).toBe('debian:6.12.117-1~deb12u1');
     expect((await resolveDebian('debian:6.12.107-1~deb12u1', index)).spec.release).toBe('6.12.107+deb12-amd64');
-    await expect(resolveDebian('debian:6.12.113-1~deb12u1', index)).rejects.toThrow(/no longer all of its headers.*linux-headers-6\.12\.113\+deb12-common/);
+    expect((await resolveDebian('debian:6.12.113-1~deb12u1', index)).spec.headers).toEqual([]);
+  });
+
+  it('a kernel left only as a signed image without headers resolves: its image, no headers (no hprio, no --patch)', async () => {
+    const r = await resolveDebian('debian:6.12.101-1~deb12u1', index);
+    expect(r.spec).toEqual({
+      name: 'debian:6.12.101-1~deb12u1',
+      release: '6.12.101+deb12-amd64',
+      version: '6.12.101-1~deb12u1',
+      image: 'linux-image-6.12.101+deb12-amd64',
+      headers: [],
+      source: 'linux-source-6.12=6.12.101-1~deb12u1',
+    });
+    expect((await resolveDebian('debian:6.1.174-1', index)).spec).toMatchObject({ image: 'linux-image-6.1.0-49-cloud-amd64', headers: [] });
   });
 
   it('a version or stream the index does not have is a usage error listing what it has', async () => {
     await expect(resolveDebian('debian:6.1.191-1', index)).rejects.toThrow(UsageError);
-    await expect(resolveDebian('debian:6.1.191-1', index)).rejects.toThrow(/no 6\.1 kernel at version 6\.1\.191-1.*it offers 6\.1\.192-3, 6\.1\.192-1, 6\.1\.187-1, 6\.1\.176-1, 6\.1\.170-3/);
+    await expect(resolveDebian('debian:6.1.191-1', index)).rejects.toThrow(/no 6\.1 kernel at version 6\.1\.191-1.*it offers 6\.1\.192-3, 6\.1\.192-1, 6\.1\.187-1, 6\.1\.176-1, 6\.1\.174-1, 6\.1\.170-3/);
     await expect(resolveDebian('debian:5.10.200-1', index)).rejects.toThrow(/known stream \(6\.1, 6\.12\).*ipvs-conform kernels/);
     await expect(resolveDebian('debian:latest-6.6', index)).rejects.toThrow(/known stream/);
   });

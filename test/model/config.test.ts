@@ -2,6 +2,8 @@
 // ip_vs_add_dest, ip_vs_edit_dest, ip_vs_del_dest, ip_vs_set_timeout (ip_vs_ctl.c), and the
 // netlink policy on the scheduler name.
 import { describe, expect, it } from 'vitest';
+import { runModel } from '../../src/model/index.js';
+import type { Observation } from '../../src/observation.js';
 import { SVC, Story, rs } from './story.js';
 
 const errs = (s: Story, sem: '6.1' | '6.12' = '6.1') => s.run(sem).steps.map((x) => x.error?.name ?? 'ok');
@@ -47,6 +49,15 @@ describe('errors', () => {
     expect(errs(new Story('twos'), '6.1')).toEqual(['ENOENT']);
     expect(errs(new Story('twos'), '6.12')).toEqual(['ok']);
     expect(errs(new Story('a'.repeat(16)))).toEqual(['EINVAL']);
+  });
+
+  it("which schedulers exist follows the kernel's own list where it gave one, not the rule set (6.12.101: 6.1 rules, twos built)", () => {
+    const story = new Story('twos');
+    const kernel = (schedulers: string[]): Observation => ({ backend: 'qemu', kernel: { name: 'debian:6.12.101-1~deb12u1' }, steps: [{ index: 0 }], schedulers });
+    const run = (schedulers: string[]) => runModel(story.scenario(), { semantics: '6.1', follow: kernel(schedulers) }).steps.map((x) => x.error?.name ?? 'ok');
+    expect(run(['rr', 'twos'])).toEqual(['ok']);
+    // and the other way: a 6.12 kernel built without a scheduler has none of it
+    expect(runModel(new Story('mh').scenario(), { semantics: '6.12', follow: kernel(['rr']) }).steps[0]!.error?.name).toBe('ENOENT');
   });
 
   it('timeouts: 0 keeps a value, more than INT_MAX / HZ is EINVAL', () => {

@@ -91,6 +91,7 @@ class DockerBackend implements Backend {
   private pool: WorkerPool | undefined;
   private mapping: KernelMapping | undefined;
   private release = '';
+  private schedulers: string[] = [];
   private lacks: Capabilities['lacks'] = {};
   private watch: TaintWatch | undefined;
   /** Every taint bit seen so far (base at start, then each case's). */
@@ -158,6 +159,7 @@ class DockerBackend implements Backend {
     if (unavailable.length) log(`schedulers this host's kernel lacks or has not loaded (reported as unavailable): ${unavailable.join(' ')}`);
     this.taintSeen = await this.watch.sampleAfter(performance.now());
     this.mapping = mapping;
+    this.schedulers = schedulers;
     const fwmark = fwmarkLack(probe);
     if (fwmark) log(`fwmark cases cannot run here: ${fwmark}`);
     this.lacks = fwmark ? { fwmark } : {};
@@ -196,6 +198,7 @@ class DockerBackend implements Backend {
           listings: result.listings,
           ...(result.listingsJ ? { listingsJ: result.listingsJ } : {}),
           ...(slot.session.helloSeen?.hz ? { hz: slot.session.helloSeen.hz } : {}),
+          schedulers: this.schedulers,
         } satisfies Observation;
       } catch (err) {
         if (err instanceof KernelFinding) throw err;

@@ -25,8 +25,8 @@ export interface UnpackedKernel {
   vmlinuz: string;
   /** lib/modules/<release> of the unpacked image (with depmod output). */
   modulesDir: string;
-  /** The headers' build tree, its Makefile rewritten to include the unpacked common headers. */
-  headersDir: string;
+  /** The headers' build tree, its Makefile rewritten to include the unpacked common headers; none when the kernel has no headers (hprio is then not built). */
+  headersDir: string | undefined;
 }
 
 /** Downloads (once) the image and header packages pinned for a kernel; returns them with their hashes. */
@@ -71,7 +71,7 @@ export async function unpackKernel(spec: KernelSpec, debs: Deb[], debsKey: strin
     root,
     vmlinuz: path.join(root, 'boot', `vmlinuz-${spec.release}`),
     modulesDir: path.join(root, 'lib', 'modules', spec.release),
-    headersDir: path.join(root, 'usr', 'src', `linux-headers-${spec.release}`),
+    headersDir: spec.headers.length ? path.join(root, 'usr', 'src', `linux-headers-${spec.release}`) : undefined,
   };
   const complete = (): boolean => existsSync(path.join(root, '.complete'));
   if (complete()) return result;
@@ -92,9 +92,11 @@ async function unpackInto(root: string, spec: KernelSpec, debs: Deb[]): Promise<
     await fs.mkdir(tmp, { recursive: true });
     for (const d of debs) await execa(tools['dpkg-deb']!, ['-x', d.file, tmp]);
     // The headers' Makefile includes the common headers by absolute /usr/src path; point it here.
-    const mk = path.join(tmp, 'usr', 'src', `linux-headers-${spec.release}`, 'Makefile');
-    const text = await fs.readFile(mk, 'utf8');
-    await fs.writeFile(mk, text.replaceAll(/^include \/usr\/src\//gm, `include ${root}/usr/src/`));
+    if (spec.headers.length) {
+      const mk = path.join(tmp, 'usr', 'src', `linux-headers-${spec.release}`, 'Makefile');
+      const text = await fs.readFile(mk, 'utf8');
+      await fs.writeFile(mk, text.replaceAll(/^include \/usr\/src\//gm, `include ${root}/usr/src/`));
+    }
     // The image package ships no modules.dep (its postinst runs depmod): make it here.
     await execa(tools.depmod!, ['-b', tmp, spec.release]);
     await fs.rename(tmp, root);

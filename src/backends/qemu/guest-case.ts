@@ -69,7 +69,7 @@ export async function runOnGuest(c: CaseOnGuest, g: AgentGuest, scenario: Scenar
     kernel: { name: c.opts.kernel, release: g.hello.release },
     build: {
       modules: c.image.kernelKey,
-      module: [`hprio:${c.image.hprio}`, ...(c.image.modules ?? [])].join(' '),
+      module: [...(c.image.hprio ? [`hprio:${c.image.hprio}`] : []), ...(c.image.modules ?? [])].join(' '),
       ...(c.image.patches?.length ? { patches: c.image.patches } : {}),
     },
     steps: result.steps,
