@@ -32,7 +32,11 @@ async function resolveOnce(ref: string, o: ResolveOptions): Promise<PinnedKernel
   if (ref.startsWith('debian:')) {
     const { spec, offer, latest } = await resolveDebian(ref);
     const k = register(spec, o, KERNEL_SCHEDULERS[offer.stream]);
-    const kbuild = offer.kbuildVersion !== offer.version ? `; kbuild tools ${offer.kbuildVersion} (Debian no longer has ${offer.version}'s)` : '';
+    const kbuild = !spec.headers.length
+      ? "; no headers in Debian's index (hprio is not built, --patch and --module cannot be)"
+      : offer.kbuildVersion !== offer.version
+        ? `; kbuild tools ${offer.kbuildVersion} (Debian no longer has ${offer.version}'s)`
+        : '';
     o.log?.(`${latest ? `${ref} is ${spec.name}` : spec.name}: ${spec.image}, release ${spec.release}${kbuild}; model semantics ${k.semantics}: ${k.why}`);
     return k;
   }
