@@ -114,7 +114,7 @@ async function writeResults(f: ReturnType<typeof flags>, rows: Row[]): Promise<v
 }
 
 function printTable(rows: Row[]): void {
-  const t = new Table({ head: ['#', 'site', 'operator', 'mutated line', 'outcome', 'first case', 'minutes'] });
+  const t = new Table({ head: ['#', 'site', 'operator', 'mutated line', 'outcome', 'first case', 'build + run (min)'] });
   for (const r of rows) {
     const first = r.firstCase !== undefined ? `${r.firstCase} (${r.scheduler})` : r.outcome === 'infra' ? `exit ${r.exit ?? '?'}` : '';
     t.push([r.id, where(r), r.operator, r.after.trim().slice(0, 60), r.outcome, first, (((r.buildMs ?? 0) + (r.runMs ?? 0)) / 60_000).toFixed(1)]);
