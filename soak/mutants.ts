@@ -1,4 +1,4 @@
-// npm run mutants [-- --count N --seed S --kernel K --cases C --run-seed R --minutes M --lock FILE
+// npm run mutants [-- --count N --from F --seed S --kernel K --cases C --run-seed R --minutes M --lock FILE
 // --out DIR --full]: how the harness does on one-line kernel bugs nobody tuned it to. Draws
 // one-line mutants of the pinned kernel's IPVS sources with seed S (soak/mutant-sites.ts, where:
 // soak/mutant-targets.ts), runs `ipvs-conform run --patch` on each (C cases, run seed R), and
@@ -19,6 +19,7 @@ import { buildMutant, runMutant, type Built, type MutantResult, type RunOptions 
 
 const OPTIONS = {
   count: { type: 'string', default: '20' },
+  from: { type: 'string', default: '0' },
   seed: { type: 'string', default: '1' },
   kernel: { type: 'string', default: '6.1' },
   cases: { type: 'string', default: '300' },
@@ -47,12 +48,12 @@ function flags() {
       process.exit(2);
     };
     return {
-      count: num('count', values.count), seed: num('seed', values.seed), cases: num('cases', values.cases),
+      count: num('count', values.count), from: num('from', values.from), seed: num('seed', values.seed), cases: num('cases', values.cases),
       runSeed: num('run-seed', values['run-seed']), minutes: values.minutes === undefined ? Infinity : num('minutes', values.minutes),
       kernel: values.kernel, lock: values.lock, out: path.resolve(values.out), full: values.full,
     };
   } catch (e) {
-    console.error(`mutants: ${(e as Error).message}. Fix: use --count --seed --kernel --cases --run-seed --minutes --lock --out (each with a value) or --full`);
+    console.error(`mutants: ${(e as Error).message}. Fix: use --count --from --seed --kernel --cases --run-seed --minutes --lock --out (each with a value) or --full`);
     process.exit(2);
   }
 }
@@ -88,7 +89,9 @@ async function main(): Promise<void> {
     await writeFile(patch, mutantDiff(m, texts.get(m.file)!));
     return { id, m, patch, built: buildMutant(patch, f.kernel) };
   };
-  let seq = 0;
+  // --from F: the same seeded sequence from its F-th draw on (numbered from F), to extend a run.
+  let seq = f.from;
+  for (let i = 0; i < f.from; i++) draw.next();
   let pending = await next();
   while (pending && !stop && Date.now() < until && rows.filter(judged).length < f.count) {
     const { id, m, patch, built } = pending;
