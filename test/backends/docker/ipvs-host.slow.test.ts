@@ -41,7 +41,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  // A run cut off by its test's timeout may still be writing its report: retry the removal.
+  if (scratch) await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /** One guest for a describe block: booted before its tests, stopped after them (or by its last test). */
