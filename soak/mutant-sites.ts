@@ -3,6 +3,7 @@
 // The operators are the classic mutation-testing ones (relational flip, off-by-one, logical
 // connector, atomic counter direction, negated condition), applied to one line of code at a time.
 import { createTwoFilesPatch } from 'diff';
+import { seededRandom } from '../src/random.js';
 
 export type Operator = 'relational' | 'drop-off-by-one' | 'add-plus-one' | 'and-or' | 'atomic-inc-dec' | 'negate-if';
 
@@ -114,18 +115,6 @@ export function mutantDiff(m: Mutation, text: string): string {
   lines[m.line - 1] = m.after;
   const diff = createTwoFilesPatch(`a/${m.file}`, `b/${m.file}`, text, lines.join('\n'), undefined, undefined, { context: 3 });
   return `ipvs-conform mutant: ${m.file}:${m.line} (${m.fn}) ${m.operator}\n${diff}`;
-}
-
-/** A seeded generator of floats in [0, 1) (mulberry32): the same seed draws the same mutants. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

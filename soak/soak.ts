@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAULTS, runBatch, type Books, type Fault } from './batch.js';
+import { seededRandom } from '../src/random.js';
 
 const OPTIONS = {
   cases: { type: 'string', default: '10000' },
@@ -59,23 +60,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
   });
 const KERNELS = ['6.1', '6.12'];
 
-/** A small seeded generator (mulberry32): the same --seed injects the same faults at the same moments. */
-function random(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Case files outlive the soak's temporary root: a finding is never lost with it. */
 async function keepCaseFiles(from: string, to: string): Promise<void> {
   if ((await readdir(from).catch(() => [])).length) await cp(from, to, { recursive: true });
 }
 
 async function main(): Promise<number> {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed); // the same --seed injects the same faults at the same moments
   const root = await mkdtemp(path.join(tmpdir(), 'ipvsc-soak-'));
   const t = { asked: 0, recorded: 0, interruptedRecorded: 0, duplicates: 0, found: 0, saved: 0, replayed: 0, qemus: 0, pidFiles: 0, tmp: 0, peak: 0 };
   const faults: Record<string, number> = {};

@@ -6,6 +6,7 @@
 // Simulation stops as soon as the service can no longer fail, so a case that obeys the law costs
 // a few model runs.
 import type { Observation } from '../observation.js';
+import { seededRandom } from '../random.js';
 import { LAW_ALPHA, type LawDraw, type LawResult, lawOf, lawTests, lawText } from './law.js';
 import type { Divergence } from './verdict.js';
 
@@ -20,17 +21,6 @@ export function drawsOf(model: Observation, picks: Observation): LawDraw[] {
     out.push({ group: s.service, allowed: s.allowed, probs: s.probabilities, got: picks.steps[i]?.dest ?? null });
   });
   return out;
-}
-
-/** A small deterministic uniform source (mulberry32), so a verdict replays. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface LawVerdict {
@@ -53,7 +43,7 @@ export function judgeLaw(model: Observation, kernel: Observation, simulate: (sam
   const exceed = new Map(observed.map((r) => [r.group, 0]));
   const runsOf = new Map(observed.map((r) => [r.group, 0]));
   const open = new Set(observed.map((r) => r.group));
-  const sample = seeded(0x1aa5);
+  const sample = seededRandom(0x1aa5);
   for (let run = 0; run < n && open.size; run++) {
     const sim = simulate(sample);
     const byGroup = new Map<string, LawDraw[]>();

@@ -10,6 +10,7 @@ import { caseSeed, DRAW } from '../generate/case-seed.js';
 import { scenarioArb } from '../generate/scenario-arb.js';
 import type { CaseGuide } from '../run/engine.js';
 import type { CaseRecord } from '../run/records.js';
+import { seededRandom } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { Corpus } from './corpus.js';
 import { mutationsArb } from './mutate.js';
@@ -29,18 +30,6 @@ interface Arm {
   drawn: number;
   cases: number;
   arcs: number;
-}
-
-/** A small deterministic generator for the arm choice (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function pick<T>(items: T[], weight: (t: T) => number, r: number): T {
@@ -63,7 +52,7 @@ export class CoverageGuide implements CaseGuide {
     const known = this.drawn.get(k);
     if (known) return known; // a case run again (infrastructure retry) is the same case
     const seed = caseSeed(this.o.seed, k);
-    const r = random(seed ^ 0x5eed);
+    const r = seededRandom(seed ^ 0x5eed);
     const corpus = this.o.corpus.entries;
     let arm: Arm;
     let arb: fc.Arbitrary<Scenario>;

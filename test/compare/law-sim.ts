@@ -1,7 +1,8 @@
 // Kernels simulated on the model for the law test's calibration and power: twos as the kernel
 // runs it (random r1, r2 from a seeded source), or a mutant that always takes the first candidate.
 import fc from 'fast-check';
-import { judgeLaw, type LawVerdict, seeded } from '../../src/compare/law-judge.js';
+import { judgeLaw, type LawVerdict } from '../../src/compare/law-judge.js';
+import { seededRandom } from '../../src/random.js';
 import { lawPlanArb } from '../../src/generate/plan-arb.js';
 import { planToScenario } from '../../src/generate/scenario-arb.js';
 import { runModel } from '../../src/model/index.js';
@@ -26,7 +27,7 @@ function simulatedTwos(rnd: () => number, firstOnly: boolean): SchedulerModel {
 /** The law verdicts of `cases` law-shaped cases run on a simulated kernel. */
 export function lawVerdicts(cases: number, firstOnly: boolean, seed: number): LawVerdict[] {
   const arb = lawPlanArb({ schedulers: ['twos'], maxDests: 16, maxOps: 30, waits: false, mix: 'standard', surface: { udp: true, fwmark: true, tcpSend: true, ipv6: false } });
-  const rnd = seeded(seed);
+  const rnd = seededRandom(seed);
   const out: LawVerdict[] = [];
   for (let i = 0; i < cases; i++) {
     const [plan] = fc.sample(arb, { numRuns: 1, seed: seed + i });
